@@ -1,0 +1,101 @@
+package io.kiln.ir;
+
+import java.util.List;
+
+/** Which element types and quantizations each operator accepts; used by {@link Verifier}. */
+final class OpTypeRules {
+  private OpTypeRules() {}
+
+  static void check(Op op, List<TensorType> ins, TensorType out, String where, List<String> p) {
+    switch (op) {
+      case Op.Conv2D c -> weighted(ins, out, 0, where, p);
+      case Op.DepthwiseConv2D d -> weighted(ins, out, 3, where, p);
+      case Op.FullyConnected f -> weighted(ins, out, 0, where, p);
+      case Op.TransposeConv t -> weighted(ins, out, 0, where, p);
+      case Op.Quantize q -> {
+        if (!out.dtype().isInteger() || !out.quant().isQuantized()) {
+          p.add(where + " output must be a quantized integer tensor");
+        }
+      }
+      case Op.Dequantize d -> {
+        if (out.dtype() != DType.FLOAT32 || !ins.get(0).quant().isQuantized()) {
+          p.add(where + " must map a quantized tensor to float32");
+        }
+      }
+      case Op.Reshape r -> sameDType(ins.get(0), out, where, p);
+      case Op.Transpose t -> sameDType(ins.get(0), out, where, p);
+      case Op.StridedSlice s -> sameDType(ins.get(0), out, where, p);
+      case Op.Pad pad -> sameDType(ins.get(0), out, where, p);
+      default -> {
+        for (TensorType t : ins) {
+          if (t != null) {
+            sameDType(t, out, where, p);
+            activation(t, where, p);
+          }
+        }
+        activation(out, where, p);
+      }
+    }
+  }
+
+  /** conv/depthwise/fc/transpose-conv: (in, weights, bias, out) dtypes and per-channel scales. */
+  private static void weighted(List<TensorType> ins, TensorType out, int channelAxis,
+      String where, List<String> p) {
+    TensorType in = ins.get(0);
+    TensorType w = ins.get(1);
+    TensorType bias = ins.size() > 2 ? ins.get(2) : null;
+    DType a = in.dtype();
+    DType expectedW = a == DType.FLOAT32 ? DType.FLOAT32 : DType.INT8;
+    DType expectedB = switch (a) {
+      case FLOAT32 -> DType.FLOAT32;
+      case INT16 -> DType.INT64;
+      default -> DType.INT32;
+    };
+    if (a != DType.INT8 && a != DType.INT16 && a != DType.FLOAT32) {
+      p.add(where + " has unsupported activation dtype " + a.shortName());
+      return;
+    }
+    if (w.dtype() != expectedW && !(a == DType.FLOAT32 && w.dtype() == DType.INT8)) {
+      p.add(where + " weights are " + w.dtype().shortName() + ", expected "
+          + expectedW.shortName());
+    }
+    if (bias != null && bias.dtype() != expectedB
+        && !(a == DType.INT16 && bias.dtype() == DType.INT32)) {
+      p.add(where + " bias is " + bias.dtype().shortName() + ", expected "
+          + expectedB.shortName());
+    }
+    if (out.dtype() != a) {
+      p.add(where + " output is " + out.dtype().shortName() + " but input is " + a.shortName());
+    }
+    if (a.isInteger()) {
+      activation(in, where, p);
+      activation(out, where, p);
+      int channels = w.shape().dim(channelAxis);
+      if (w.quant() instanceof Quantization.PerAxis pa && pa.channels() != channels) {
+        p.add(where + " weights have " + pa.channels() + " scales for " + channels + " channels");
+      }
+      if (!w.quant().isQuantized()) {
+        p.add(where + " integer weights are not quantized");
+      }
+    }
+  }
+
+  private static void activation(TensorType t, String where, List<String> p) {
+    if (t.dtype() == DType.INT8 || t.dtype() == DType.INT16 || t.dtype() == DType.UINT8) {
+      if (!(t.quant() instanceof Quantization.PerTensor pt)) {
+        p.add(where + " activation " + t.dtype().shortName() + t.shape()
+            + " needs per-tensor quantization");
+      } else if (t.dtype() == DType.INT16 && pt.zeroPoint() != 0) {
+        p.add(where + " int16 activation has zero point " + pt.zeroPoint() + ", expected 0");
+      } else if (!(pt.scale() > 0) || !Float.isFinite(pt.scale())) {
+        p.add(where + " activation scale " + pt.scale() + " is not positive and finite");
+      }
+    }
+  }
+
+  private static void sameDType(TensorType in, TensorType out, String where, List<String> p) {
+    if (in.dtype() != out.dtype()) {
+      p.add(where + " maps " + in.dtype().shortName() + " to " + out.dtype().shortName());
+    }
+  }
+}
