@@ -13,15 +13,16 @@ public final class FixedPoint {
   public record QuantizedMultiplier(int multiplier, int shift) {}
 
   /**
-   * High 32 bits of {@code 2*a*b}, rounded to nearest (ties away from zero), saturating the one
-   * overflowing case {@code a == b == INT32_MIN}.
+   * High 32 bits of {@code 2*a*b}, rounded to nearest, saturating the one overflowing case
+   * {@code a == b == INT32_MIN}. gemmlowp's nudge makes ties round toward +infinity: 0.5 goes to 1
+   * but -0.5 goes to 0.
    */
   public static int saturatingRoundingDoublingHighMul(int a, int b) {
     if (a == b && a == Integer.MIN_VALUE) {
       return Integer.MAX_VALUE;
     }
     long ab = (long) a * (long) b;
-    // Java long division truncates toward zero like C++; the nudge makes it round half away.
+    // Java long division truncates toward zero like C++, so this is gemmlowp's result exactly.
     long nudge = ab >= 0 ? (1L << 30) : (1L - (1L << 30));
     return (int) ((ab + nudge) / (1L << 31));
   }
