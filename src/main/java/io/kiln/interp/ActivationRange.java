@@ -20,10 +20,18 @@ record ActivationRange(int min, int max) {
       throw new KilnException(where + ": no quantized activation range for "
           + d.shortName() + " outputs");
     }
+    return quantized(act, d, out.quant().scale(), (int) out.quant().zeroPoint(), where);
+  }
+
+  /** The clamp for {@code act} on an output of type {@code dtype}, scale and zero point. */
+  static ActivationRange quantized(Activation act, DType dtype, float scale, int zeroPoint) {
+    return quantized(act, dtype, scale, zeroPoint, act.name());
+  }
+
+  private static ActivationRange quantized(Activation act, DType d, float scale, int zeroPoint,
+      String where) {
     int qmin = (int) d.min();
     int qmax = (int) d.max();
-    float scale = out.quant().scale();
-    int zeroPoint = (int) out.quant().zeroPoint();
     return switch (act) {
       case NONE -> new ActivationRange(qmin, qmax);
       case RELU -> new ActivationRange(Math.max(qmin, quantize(scale, zeroPoint, 0f, where)), qmax);
@@ -40,6 +48,10 @@ record ActivationRange(int min, int max) {
     return FixedPoint.clamp(v, min, max);
   }
 
+  static Floats floats(Activation act) {
+    return Floats.of(act, act.name());
+  }
+
   /** TFLite's float {@code CalculateActivationRange}: the clamp applied by float kernels. */
   record Floats(float min, float max) {
     static Floats of(Activation act, String where) {
@@ -52,9 +64,12 @@ record ActivationRange(int min, int max) {
       };
     }
 
-    /** TFLite's {@code ActivationFunctionWithMinMax}: max first, then min. */
+    /** TFLite's {@code ActivationFunctionWithMinMax}: {@code std::min(std::max(v, lo), hi)}. */
     float clamp(float v) {
-      return Math.min(Math.max(v, min), max);
+      // Spelled out so that -0.0 and NaN pass through exactly as in C++ (Math.max would turn
+      // -0.0 into 0.0).
+      float lo = v < min ? min : v;
+      return max < lo ? max : lo;
     }
   }
 
