@@ -34,6 +34,12 @@ import org.junit.jupiter.api.TestFactory;
 class ReferenceOutputsTest {
   private static final double FLOAT_RTOL = 1e-4;
   private static final double FLOAT_ATOL = 1e-6;
+  /**
+   * ad01_fp32 (ten chained 640/128-wide FC layers) amplifies summation-order differences: TFLM's
+   * own float output is up to 4.9e-4 relative away from LiteRT's (MANIFEST: max|diff| 0.005), and
+   * the interpreter reproduces TFLM's output bit for bit, so LiteRT is only a 1e-3 check there.
+   */
+  private static final Map<String, Double> FLOAT_RTOL_OVERRIDE = Map.of("ad01_fp32", 1e-3);
 
   /** Models whose reference is TFLM bit for bit. */
   private static final List<String> EXACT = List.of("kws_ref_model", "vww_96_int8",
@@ -76,7 +82,8 @@ class ReferenceOutputsTest {
         double worst = 0;
         for (int i = 0; i < exp.length; i++) {
           double err = Math.abs(act[i] - exp[i]);
-          double allowed = FLOAT_ATOL + FLOAT_RTOL * Math.abs(exp[i]);
+          double rtol = FLOAT_RTOL_OVERRIDE.getOrDefault(c.folder(), FLOAT_RTOL);
+          double allowed = FLOAT_ATOL + rtol * Math.abs(exp[i]);
           worst = Math.max(worst, err / allowed);
           assertThat(err).as("%s output %d element %d: %s vs LiteRT %s", c, o, i, act[i], exp[i])
               .isLessThanOrEqualTo(allowed);
