@@ -39,7 +39,7 @@ class PlannerRandomizedTest {
     MemoryPlanner linear = new LinearPlanner();
     MemoryPlanner greedy = new GreedyPlanner();
     int belowLinear = 0;
-    for (int trial = 0; trial < 2500; trial++) {
+    for (int trial = 0; trial < 2000; trial++) {
       int alignment = ALIGNMENTS[rnd.nextInt(ALIGNMENTS.length)];
       int count = 1 + rnd.nextInt(30);
       List<Lifetime> ls = randomLifetimes(rnd, count, 1 + rnd.nextInt(20), 1 + rnd.nextInt(500));
@@ -55,7 +55,7 @@ class PlannerRandomizedTest {
       }
     }
     // Reuse is the point: most random sets must beat the baseline, not merely tie it.
-    assertThat(belowLinear).isGreaterThan(2000);
+    assertThat(belowLinear).isGreaterThan(1600);
   }
 
   @Test
@@ -77,7 +77,7 @@ class PlannerRandomizedTest {
   void greedyNeverBeatsTheOptimumAndUsuallyReachesIt() {
     Random rnd = new Random(12345);
     GreedyPlanner greedy = new GreedyPlanner();
-    int trials = 3000;
+    int trials = 2000;
     int optimal = 0;
     int atLowerBound = 0;
     long worstExcess = 0;
@@ -104,7 +104,7 @@ class PlannerRandomizedTest {
     Random rnd = new Random(99);
     int greedyHits = 0;
     int exactHits = 0;
-    int trials = 2000;
+    int trials = 1500;
     for (int trial = 0; trial < trials; trial++) {
       int alignment = ALIGNMENTS[rnd.nextInt(ALIGNMENTS.length)];
       int n = 1 + rnd.nextInt(40);
@@ -121,7 +121,7 @@ class PlannerRandomizedTest {
         // so the bound is the optimum, and greedy must find it.
         assertThat(g.arenaBytes()).as("trial %d", trial).isEqualTo(lower);
       }
-      BranchAndBoundPlanner.Result r = new BranchAndBoundPlanner(50_000).search(ls, alignment);
+      BranchAndBoundPlanner.Result r = new BranchAndBoundPlanner(10_000).search(ls, alignment);
       assertThat(r.plan().arenaBytes()).isLessThanOrEqualTo(g.arenaBytes());
       greedyHits += g.arenaBytes() == lower ? 1 : 0;
       exactHits += r.plan().arenaBytes() == lower ? 1 : 0;
@@ -134,10 +134,10 @@ class PlannerRandomizedTest {
   @Test
   void branchAndBoundIsNeverWorseThanGreedyAndStaysValidOnLargerSets() {
     Random rnd = new Random(4242);
-    for (int trial = 0; trial < 300; trial++) {
+    for (int trial = 0; trial < 200; trial++) {
       int alignment = ALIGNMENTS[rnd.nextInt(ALIGNMENTS.length)];
       List<Lifetime> ls = randomLifetimes(rnd, 10 + rnd.nextInt(30), 5 + rnd.nextInt(20), 300);
-      BranchAndBoundPlanner.Result r = new BranchAndBoundPlanner(20_000).search(ls, alignment);
+      BranchAndBoundPlanner.Result r = new BranchAndBoundPlanner(5_000).search(ls, alignment);
       assertThat(PlanChecker.check(ls, r.plan(), alignment)).isEmpty();
       assertThat(r.plan().arenaBytes())
           .isLessThanOrEqualTo(new GreedyPlanner().plan(ls, alignment).arenaBytes())
