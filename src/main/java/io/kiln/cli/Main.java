@@ -63,7 +63,7 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
     return EXIT_USER_ERROR;
   }
 
-  private static int handleExecutionException(Exception ex, CommandLine cl, ParseResult parsed) {
+  static int handleExecutionException(Exception ex, CommandLine cl, ParseResult parsed) {
     PrintWriter err = cl.getErr();
     if (ex instanceof KilnException) {
       err.println("kiln: " + oneLine(ex.getMessage()));
