@@ -6,6 +6,8 @@ import io.kiln.interp.Tensor;
 import io.kiln.ir.DType;
 import io.kiln.ir.Graph;
 import io.kiln.ir.GraphPrinter;
+import io.kiln.ir.Node;
+import io.kiln.ir.Op;
 import io.kiln.ir.Quantization;
 import io.kiln.ir.Value;
 import io.kiln.models.ModelSource;
@@ -41,6 +43,9 @@ import picocli.CommandLine.Spec;
             + " input order; with --batch N each file holds N samples back to back, run in"
             + " order. Writes DIR/output<i>.bin per model output (all samples concatenated)."})
 final class RunCommand implements Callable<Integer> {
+  /** Classifier results printed per run; the output file has them all. */
+  private static final int SUMMARY_SAMPLES = 10;
+
   @Spec
   CommandSpec spec;
 
@@ -95,7 +100,7 @@ final class RunCommand implements Callable<Integer> {
       for (int o = 0; o < results.length; o++) {
         results[o].writeBytes(result.get(o).toBytes());
       }
-      top1.add(classifierTop1(outs, result));
+      top1.add(classifierTop1(g, result));
     }
 
     // Everything is computed before anything is written, and each file appears only by a rename,
@@ -175,9 +180,12 @@ final class RunCommand implements Callable<Integer> {
     return data;
   }
 
-  /** For a single [1, classes] output: the best class and its real-valued score, else null. */
-  private static int[] classifierTop1(List<Value> outs, List<Tensor> result) {
-    if (outs.size() != 1) {
+  /**
+   * For a classifier (one [1, classes] output computed by a Softmax): the best class and its
+   * score's raw bits, else null. Other outputs (autoencoders, logits) have no meaningful top-1.
+   */
+  private static int[] classifierTop1(Graph g, List<Tensor> result) {
+    if (g.outputs().size() != 1 || !producedBySoftmax(g, g.outputs().get(0))) {
       return null;
     }
     Tensor t = result.get(0);
@@ -195,6 +203,15 @@ final class RunCommand implements Callable<Integer> {
     return new int[] {best, t.ints != null ? t.ints[best] : Float.floatToIntBits(t.floats[best])};
   }
 
+  private static boolean producedBySoftmax(Graph g, int valueId) {
+    for (Node n : g.nodes()) {
+      if (n.outputs().contains(valueId)) {
+        return n.op() instanceof Op.Softmax;
+      }
+    }
+    return false;
+  }
+
   private void summarize(Graph g, List<Path> written, List<int[]> top1) {
     PrintWriter out = spec.commandLine().getOut();
     out.printf("ran %s on %d sample%s%n", g.name(), batch, batch == 1 ? "" : "s");
@@ -202,10 +219,15 @@ final class RunCommand implements Callable<Integer> {
       out.printf("  wrote %s (%d bytes)%n", p, sizeOf(p));
     }
     Value o = g.outputValues().size() == 1 ? g.outputValues().get(0) : null;
+    int shown = 0;
     for (int s = 0; s < top1.size(); s++) {
       int[] t = top1.get(s);
       if (t == null || o == null) {
         continue;
+      }
+      if (shown++ == SUMMARY_SAMPLES) {
+        out.printf("  ... (%d more samples)%n", top1.size() - s);
+        break;
       }
       double score = o.dtype() == DType.FLOAT32 ? Float.intBitsToFloat(t[1])
           : o.quant() instanceof Quantization.PerTensor p ? p.scale() * (t[1] - p.zeroPoint())
