@@ -78,6 +78,10 @@ final class RunCommand implements Callable<Integer> {
     if (randomSeed != null && !inputs.isEmpty()) {
       throw new KilnException("give either --input files or --random-input, not both");
     }
+    // Checked before the (possibly long) run rather than discovered when writing the results.
+    if (Files.exists(outputDir) && !Files.isDirectory(outputDir)) {
+      throw new KilnException("--output-dir " + outputDir + " exists and is not a directory");
+    }
     Graph g = ModelSource.load(model);
     List<Value> ins = g.inputValues();
     byte[][] data = randomSeed != null ? randomInputs(ins, randomSeed) : readInputs(ins);

@@ -212,7 +212,7 @@ final class QuantizedNetBuilder {
       scales[c] = scale;
       for (int i = 0; i < perChannel; i++) {
         int k = c * perChannel + i;
-        q[k] = (int) Math.max(-127, Math.min(127, Math.round(w[k] / scale)));
+        q[k] = Math.max(-127, Math.min(127, Math.round(w[k] / scale)));
         real[k] = q[k] * scale;
       }
     }
@@ -272,7 +272,7 @@ final class QuantizedNetBuilder {
     lo = Math.min(lo, 0);
     hi = Math.max(hi, 0);
     float scale = hi > lo ? (hi - lo) / 255f : 1f;
-    int zp = (int) Math.max(-128, Math.min(127, Math.round(-128 - lo / scale)));
+    int zp = Math.max(-128, Math.min(127, Math.round(-128 - lo / scale)));
     return new float[] {scale, zp};
   }
 

@@ -237,6 +237,17 @@ class RunCommandTest {
   }
 
   @Test
+  void outputDirThatIsAFileIsRejectedBeforeRunning() throws IOException {
+    Path notADir = file("taken", 3);
+    CliRunner.Result r = kiln("run", "builtin:ds_cnn", "--random-input", "1", "--output-dir",
+        notADir.toString());
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.errLine())
+        .isEqualTo("kiln: --output-dir " + notADir + " exists and is not a directory");
+    assertThat(Files.size(notADir)).isEqualTo(3);
+  }
+
+  @Test
   void badModelExtension() {
     CliRunner.Result r = kiln("run", "model.pt", "--random-input", "1", "--output-dir",
         tmp.toString());
