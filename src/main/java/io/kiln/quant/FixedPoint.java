@@ -13,15 +13,16 @@ public final class FixedPoint {
   public record QuantizedMultiplier(int multiplier, int shift) {}
 
   /**
-   * High 32 bits of {@code 2*a*b}, rounded to nearest (ties away from zero), saturating the one
-   * overflowing case {@code a == b == INT32_MIN}.
+   * High 32 bits of {@code 2*a*b}, rounded to nearest, saturating the one overflowing case
+   * {@code a == b == INT32_MIN}. gemmlowp's nudge makes ties round toward +infinity: 0.5 goes to 1
+   * but -0.5 goes to 0.
    */
   public static int saturatingRoundingDoublingHighMul(int a, int b) {
     if (a == b && a == Integer.MIN_VALUE) {
       return Integer.MAX_VALUE;
     }
     long ab = (long) a * (long) b;
-    // Java long division truncates toward zero like C++; the nudge makes it round half away.
+    // Java long division truncates toward zero like C++, so this is gemmlowp's result exactly.
     long nudge = ab >= 0 ? (1L << 30) : (1L - (1L << 30));
     return (int) ((ab + nudge) / (1L << 31));
   }
@@ -42,6 +43,10 @@ public final class FixedPoint {
    * shift &gt; 0), the rounding doubling high multiply, then a rounding right shift.
    */
   public static int multiplyByQuantizedMultiplier(int x, int multiplier, int shift) {
+    if (shift > 31) {
+      // C's 1 << 32 is undefined and Java's is 1; no TFLite multiplier gets here.
+      throw new IllegalArgumentException("shift " + shift + " outside [-31, 31]");
+    }
     int leftShift = shift > 0 ? shift : 0;
     int rightShift = shift > 0 ? 0 : -shift;
     // The left shift wraps exactly like TFLite's int32 multiply does on real hardware.
@@ -56,9 +61,15 @@ public final class FixedPoint {
   /**
    * TFLite's {@code MultiplyByQuantizedMultiplier} for int64 accumulators (16x8 kernels): the
    * multiplier is reduced to 16 bits and one rounding shift is applied. Valid for
-   * {@code |x| < 2^47} and shift in [-31, 7].
+   * {@code -2^47 <= x < 2^47}, multiplier >= 0 and shift in [-31, 7]; then {@code x * reduced}
+   * stays below 2^62 and cannot overflow. The final shift is arithmetic, so ties round toward
+   * +infinity (not away from zero as in the int32 overload), and the narrowing wraps like TFLite's
+   * {@code int32_t result = x >> total_shift}.
    */
   public static int multiplyByQuantizedMultiplier(long x, int multiplier, int shift) {
+    if (shift < -31 || shift > 7) {
+      throw new IllegalArgumentException("shift " + shift + " outside [-31, 7]");
+    }
     int reduced = multiplier < 0x7FFF0000 ? ((multiplier + (1 << 15)) >> 16) : 0x7FFF;
     int totalShift = 15 - shift;
     long round = 1L << (totalShift - 1);
@@ -90,7 +101,14 @@ public final class FixedPoint {
 
   /** C's {@code round}: nearest integer, ties away from zero. */
   public static long roundHalfAway(double x) {
-    return (long) (x < 0 ? -Math.floor(-x + 0.5) : Math.floor(x + 0.5));
+    // floor(|x| + 0.5) would be wrong for 0.49999999999999994 (the sum rounds up to 1.0);
+    // |x| - floor(|x|) is exact, so comparing the fraction with 0.5 is exact too.
+    double a = Math.abs(x);
+    double whole = Math.floor(a);
+    if (a - whole >= 0.5) {
+      whole += 1.0;
+    }
+    return (long) Math.copySign(whole, x);
   }
 
   /** C's {@code frexp}: x = mantissa * 2^exponent with 0.5 <= |mantissa| < 1. */
