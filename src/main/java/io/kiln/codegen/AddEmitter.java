@@ -25,12 +25,12 @@ final class AddEmitter {
     ctx.beginFunction("add", new int[] {Op.Add.LHS, Op.Add.RHS}, new String[] {"lhs", "rhs"});
     c.open("for (int i = 0; i < %d; ++i)", ctx.out().elements());
     c.line("/* |offset input| <= 255, so shifting by %d bits stays below 2^28. */", p.leftShift());
-    c.line("const int32_t a = kiln_mbqm((lhs[i] + %d) * %d, %s, %d);", p.lhsOffset(),
+    c.line("const int32_t a = kiln_mbqm((lhs[i]%s) * %d, %s, %d);", CSource.plus(p.lhsOffset()),
         1 << p.leftShift(), CSource.intLiteral(p.lhsMultiplier()), p.lhsShift());
-    c.line("const int32_t b = kiln_mbqm((rhs[i] + %d) * %d, %s, %d);", p.rhsOffset(),
+    c.line("const int32_t b = kiln_mbqm((rhs[i]%s) * %d, %s, %d);", CSource.plus(p.rhsOffset()),
         1 << p.leftShift(), CSource.intLiteral(p.rhsMultiplier()), p.rhsShift());
-    c.line("int32_t v = kiln_mbqm(a + b, %s, %d) + %d;", CSource.intLiteral(p.outputMultiplier()),
-        p.outputShift(), p.outputOffset());
+    c.line("int32_t v = kiln_mbqm(a + b, %s, %d)%s;", CSource.intLiteral(p.outputMultiplier()),
+        p.outputShift(), CSource.plus(p.outputOffset()));
     c.line("v = v < %d ? %d : v;", p.range().min(), p.range().min());
     c.line("out[i] = (int8_t)(v > %d ? %d : v);", p.range().max(), p.range().max());
     c.close();

@@ -72,6 +72,16 @@ final class CSource {
     return Long.toString(v);
   }
 
+  /** {@code " + v"}, {@code " - v"} or nothing, to add a constant offset readably. */
+  static String plus(long v) {
+    return v == 0 ? "" : v > 0 ? " + " + v : " - " + (-v);
+  }
+
+  /** {@code "a * k"}, or just {@code "a"} when k is 1. */
+  static String times(String a, long k) {
+    return k == 1 ? a : a + " * " + k;
+  }
+
   /** An exact C99 hexadecimal float literal of a float32 value. */
   static String floatLiteral(float f) {
     if (Float.isNaN(f) || Float.isInfinite(f)) {

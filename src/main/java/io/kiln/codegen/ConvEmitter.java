@@ -63,7 +63,7 @@ final class ConvEmitter {
           g.ic());
       c.line("const int n = (kx_hi - kx_lo) * %d;", g.ic());
       c.open("for (int i = 0; i < n; ++i)");
-      c.line("acc += w[i] * (x[i] + %d);", inOffset);
+      c.line("acc += w[i] * (x[i]%s);", CSource.plus(inOffset));
       c.close();
     } else {
       c.open("for (int kx = kx_lo; kx < kx_hi; ++kx)");
@@ -72,7 +72,7 @@ final class ConvEmitter {
       c.line("const int8_t *w = %s + ((oc * %d + ky) * %d + kx) * %d;", filter, g.kh(), g.kw(),
           g.ic());
       c.open("for (int ic = 0; ic < %d; ++ic)", g.ic());
-      c.line("acc += w[ic] * (x[ic] + %d);", inOffset);
+      c.line("acc += w[ic] * (x[ic]%s);", CSource.plus(inOffset));
       c.close();
       c.close();
     }
@@ -123,12 +123,12 @@ final class ConvEmitter {
     c.line("const int8_t *w = %s + (ky * %d + kx) * %d;", filter, g.kw(), g.oc());
     if (m == 1) {
       c.open("for (int ch = 0; ch < %d; ++ch)", g.oc());
-      c.line("acc[ch] += w[ch] * (x[ch] + %d);", inOffset);
+      c.line("acc[ch] += w[ch] * (x[ch]%s);", CSource.plus(inOffset));
       c.close();
     } else {
       c.open("for (int ic = 0; ic < %d; ++ic)", g.ic());
       c.open("for (int mm = 0; mm < %d; ++mm)", m);
-      c.line("acc[ic * %d + mm] += w[ic * %d + mm] * (x[ic] + %d);", m, m, inOffset);
+      c.line("acc[ic * %d + mm] += w[ic * %d + mm] * (x[ic]%s);", m, m, CSource.plus(inOffset));
       c.close().close();
     }
     c.close().close();
@@ -169,7 +169,7 @@ final class ConvEmitter {
     String i0 = "i" + axis + "0";
     String lo = "k" + axis + "_lo";
     String hi = "k" + axis + "_hi";
-    c.line("const int %s = %s * %d - %d;", i0, o, stride, pad);
+    c.line("const int %s = %s%s;", i0, CSource.times(o, stride), CSource.plus(-pad));
     if (!clips) {
       c.line("const int %s = 0, %s = %d;", lo, hi, k);
     } else if (dilation == 1) {

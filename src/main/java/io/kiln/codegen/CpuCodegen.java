@@ -259,7 +259,7 @@ public final class CpuCodegen {
       StringBuilder inList = new StringBuilder();
       for (int i = 0; i < graph.inputs().size(); i++) {
         Value v = graph.value(graph.inputs().get(i));
-        h.line("/* input %d \"%s\": %s%s %s */", i, CSource.commentSafe(v.name()),
+        h.line("/* input %d \"%s\": %s%s%s */", i, CSource.commentSafe(v.name()),
             v.dtype().shortName(), v.shape(), quant(v));
         h.line("#define KILN_INPUT%d_BYTES %d", i, v.type().bytes());
         inList.append(i > 0 ? ", " : "").append("KILN_INPUT").append(i).append("_BYTES");
@@ -267,7 +267,7 @@ public final class CpuCodegen {
       StringBuilder outList = new StringBuilder();
       for (int j = 0; j < graph.outputs().size(); j++) {
         Value v = graph.value(graph.outputs().get(j));
-        h.line("/* output %d \"%s\": %s%s %s */", j, CSource.commentSafe(v.name()),
+        h.line("/* output %d \"%s\": %s%s%s */", j, CSource.commentSafe(v.name()),
             v.dtype().shortName(), v.shape(), quant(v));
         h.line("#define KILN_OUTPUT%d_BYTES %d", j, v.type().bytes());
         outList.append(j > 0 ? ", " : "").append("KILN_OUTPUT").append(j).append("_BYTES");
@@ -294,9 +294,9 @@ public final class CpuCodegen {
     private static String quant(Value v) {
       return switch (v.quant()) {
         case io.kiln.ir.Quantization.None n -> "";
-        case io.kiln.ir.Quantization.PerTensor p -> "scale " + p.scale() + ", zero point "
+        case io.kiln.ir.Quantization.PerTensor p -> " scale " + p.scale() + ", zero point "
             + p.zeroPoint();
-        case io.kiln.ir.Quantization.PerAxis p -> "per-axis " + p.axis();
+        case io.kiln.ir.Quantization.PerAxis p -> " per-axis " + p.axis();
       };
     }
 
@@ -314,7 +314,7 @@ public final class CpuCodegen {
           .line("#include \"kiln_weights.h\"").blank();
       if (layout.arenaBytes() > 0) {
         c.line("/* The static arena; the union aligns it for every element type. */");
-        c.line("static union {").line("  int64_t align;").line("  double align_double;");
+        c.line("static union {").line("  int64_t align;");
         c.line("  uint8_t bytes[KILN_ARENA_BYTES];").line("} kiln_arena;").blank();
       }
       c.raw(layers.toString());

@@ -44,8 +44,8 @@ final class FullyConnectedEmitter {
     c.line("const int8_t *w = %s + u * %d;", weights, depth);
     c.line("int32_t acc = %s;", bias == null ? "0" : bias + "[u]");
     c.open("for (int i = 0; i < %d; ++i)", depth);
-    c.line(weightOffset == 0 ? "acc += w[i] * (x[i] + %2$d);" : "acc += (w[i] + %d) * (x[i] + %d);",
-        weightOffset, inOffset);
+    c.line(weightOffset == 0 ? "acc += w[i] * (x[i]%2$s);" : "acc += (w[i]%s) * (x[i]%s);",
+        CSource.plus(weightOffset), CSource.plus(inOffset));
     c.close();
     c.line("out[b * %d + u] = %s;", units, rq.store("acc", "u"));
     c.close().close();

@@ -41,14 +41,16 @@ final class PoolEmitter {
     CSource c = ctx.src();
     ctx.beginFunction(average ? "average_pool" : "max_pool", new int[] {0}, new String[] {"in"});
     c.line("int32_t acc[%d];", ch);
-    c.open("for (int b = 0; b < %d; ++b, in += %d, out += %d)", batch, ih * iw * ch,
-        oh * ow * ch);
+    if (batch > 1) {
+      c.open("for (int b = 0; b < %d; ++b, in += %d, out += %d)", batch, ih * iw * ch,
+          oh * ow * ch);
+    }
     c.open("for (int oy = 0; oy < %d; ++oy)", oh);
-    c.line("const int iy0 = oy * %d - %d;", sh, pads.top());
+    c.line("const int iy0 = %s%s;", CSource.times("oy", sh), CSource.plus(-pads.top()));
     c.line("const int fy_lo = iy0 < 0 ? -iy0 : 0;");
     c.line("const int fy_hi = %d - iy0 < %d ? %d - iy0 : %d;", ih, fh, ih, fh);
     c.open("for (int ox = 0; ox < %d; ++ox)", ow);
-    c.line("const int ix0 = ox * %d - %d;", sw, pads.left());
+    c.line("const int ix0 = %s%s;", CSource.times("ox", sw), CSource.plus(-pads.left()));
     c.line("const int fx_lo = ix0 < 0 ? -ix0 : 0;");
     c.line("const int fx_hi = %d - ix0 < %d ? %d - ix0 : %d;", iw, fw, iw, fw);
     c.open("for (int ch = 0; ch < %d; ++ch)", ch);
@@ -75,7 +77,10 @@ final class PoolEmitter {
     }
     c.line("v = v < %d ? %d : v;", r.min(), r.min());
     c.line("o[ch] = (int8_t)(v > %d ? %d : v);", r.max(), r.max());
-    c.close().close().close().close();
+    c.close().close().close();
+    if (batch > 1) {
+      c.close();
+    }
     ctx.endFunction();
   }
 

@@ -21,8 +21,8 @@ final class QuantizeEmitter {
         ctx.beginFunction("quantize", new int[] {Op.Quantize.INPUT}, new String[] {"in"});
         c.open("for (int i = 0; i < %d; ++i)", n);
         c.line("/* TFLite: float division by the scale, roundf, then the zero point. */");
-        c.line("int32_t v = (int32_t)roundf(in[i] / %s) + %d;",
-            CSource.floatLiteral(ctx.out().quant().scale()), zp);
+        c.line("int32_t v = (int32_t)roundf(in[i] / %s)%s;",
+            CSource.floatLiteral(ctx.out().quant().scale()), CSource.plus(zp));
       }
       case INT8 -> {
         double real = (double) ctx.in(Op.Quantize.INPUT).quant().scale()
@@ -30,9 +30,9 @@ final class QuantizeEmitter {
         FixedPoint.QuantizedMultiplier m = FixedPoint.quantizeMultiplier(real);
         ctx.beginFunction("requantize", new int[] {Op.Quantize.INPUT}, new String[] {"in"});
         c.open("for (int i = 0; i < %d; ++i)", n);
-        c.line("int32_t v = kiln_mbqm(in[i] - %d, %s, %d) + %d;",
-            ctx.in(Op.Quantize.INPUT).quant().zeroPoint(), CSource.intLiteral(m.multiplier()),
-            m.shift(), zp);
+        c.line("int32_t v = kiln_mbqm(in[i]%s, %s, %d)%s;",
+            CSource.plus(-ctx.in(Op.Quantize.INPUT).quant().zeroPoint()),
+            CSource.intLiteral(m.multiplier()), m.shift(), CSource.plus(zp));
       }
       default -> throw ctx.unsupported(ctx.in(Op.Quantize.INPUT).dtype().shortName() + " input");
     }
@@ -50,9 +50,9 @@ final class QuantizeEmitter {
     ctx.beginFunction("dequantize", new int[] {Op.Dequantize.INPUT}, new String[] {"in"});
     c.open("for (int i = 0; i < %d; ++i)", ctx.out().elements());
     c.line("/* TFLite multiplies in double by the float scale, then narrows. */");
-    c.line("out[i] = (float)(%s * (double)(in[i] - %d));",
+    c.line("out[i] = (float)(%s * (double)(in[i]%s));",
         CSource.doubleLiteral(ctx.in(Op.Dequantize.INPUT).quant().scale()),
-        ctx.in(Op.Dequantize.INPUT).quant().zeroPoint());
+        CSource.plus(-ctx.in(Op.Dequantize.INPUT).quant().zeroPoint()));
     c.close();
     ctx.endFunction();
     return 0;
