@@ -26,6 +26,18 @@ final class OpTypeRules {
       case Op.Transpose t -> sameDType(ins.get(0), out, where, p);
       case Op.StridedSlice s -> sameDType(ins.get(0), out, where, p);
       case Op.Pad pad -> sameDType(ins.get(0), out, where, p);
+      case Op.Softmax sm -> {
+        // TFLite's int8 softmax may write int16 probabilities with zero point -32768.
+        TensorType in = ins.get(0);
+        boolean int8ToInt16 = in.dtype() == DType.INT8 && out.dtype() == DType.INT16;
+        if (!int8ToInt16) {
+          sameDType(in, out, where, p);
+          activation(out, where, p);
+        } else if (!(out.quant() instanceof Quantization.PerTensor)) {
+          p.add(where + " int16 softmax output needs per-tensor quantization");
+        }
+        activation(in, where, p);
+      }
       default -> {
         for (TensorType t : ins) {
           if (t != null) {

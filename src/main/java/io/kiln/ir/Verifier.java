@@ -87,7 +87,9 @@ public final class Verifier {
               + inferred);
         }
       } catch (KilnException e) {
+        // The type rules assume the inputs have the arity and ranks shape inference checked.
         p.add(where + ": " + e.getMessage());
+        continue;
       }
       OpTypeRules.check(n.op(), g.inputTypes(n), g.type(n.output()), where, p);
     }

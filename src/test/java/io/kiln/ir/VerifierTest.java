@@ -99,4 +99,15 @@ class VerifierTest {
         .isSameAs(n);
     assertThat(g.withNodes(List.copyOf(g.nodes()))).isSameAs(g);
   }
+
+  @Test
+  void reportsMissingInputsInsteadOfThrowing() {
+    GraphBuilder b = new GraphBuilder("too_few_inputs");
+    int x = b.input("x", TensorType.quantized(DType.INT8, Shape.of(1, 4), 0.5, 0));
+    int y = b.value("y", TensorType.quantized(DType.INT8, Shape.of(1, 2), 0.5, 0));
+    b.node(new Op.FullyConnected(Activation.NONE, false), List.of(x), List.of(y));
+    b.output(y);
+    assertThat(Verifier.check(b.build())).singleElement().asString()
+        .contains("FullyConnected: missing input 1");
+  }
 }

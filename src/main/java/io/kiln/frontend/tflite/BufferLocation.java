@@ -18,7 +18,7 @@ final class BufferLocation extends Table {
   /** Where a buffer's bytes live outside the flatbuffer; {@code offset <= 1} means "inline". */
   record Extent(long offset, long size) {
     boolean external() {
-      return offset > 1;
+      return Long.compareUnsigned(offset, 1) > 0;
     }
   }
 

@@ -315,7 +315,8 @@ final class ModelReader implements TfliteOperators.Tensors {
     }
     BufferLocation.Extent extent = BufferLocation.of(bb, b);
     if (extent.external()) {
-      if (extent.size() < 0 || extent.offset() > bytes.length
+      // Both fields are unsigned: a negative long is beyond any Java array.
+      if (extent.offset() < 0 || extent.size() < 0 || extent.offset() > bytes.length
           || extent.size() > bytes.length - extent.offset()) {
         throw guard.corrupt("buffer " + b + " lies at " + Long.toUnsignedString(extent.offset())
             + "+" + Long.toUnsignedString(extent.size()) + ", outside the file's " + bytes.length

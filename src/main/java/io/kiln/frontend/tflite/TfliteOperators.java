@@ -120,7 +120,7 @@ final class TfliteOperators {
         Shape input = rank4(t, in[0], "input", where);
         Shape filter = rank4(t, in[1], "filter", where);
         Op.Pads pads = pads(o.padding(), o.strideH(), o.strideW(), o.dilationHFactor(),
-            o.dilationWFactor(), input, filter, where);
+            o.dilationWFactor(), input.dim(1), input.dim(2), filter.dim(1), filter.dim(2), where);
         yield new Mapped(new Op.Conv2D(o.strideH(), o.strideW(), o.dilationHFactor(),
             o.dilationWFactor(), pads, activation(o.fusedActivationFunction(), where)),
             slots(in, 3));
@@ -132,7 +132,7 @@ final class TfliteOperators {
         Shape input = rank4(t, in[0], "input", where);
         Shape filter = rank4(t, in[1], "filter", where);
         Op.Pads pads = pads(o.padding(), o.strideH(), o.strideW(), o.dilationHFactor(),
-            o.dilationWFactor(), input, filter, where);
+            o.dilationWFactor(), input.dim(1), input.dim(2), filter.dim(1), filter.dim(2), where);
         yield new Mapped(new Op.DepthwiseConv2D(o.strideH(), o.strideW(), o.dilationHFactor(),
             o.dilationWFactor(), pads, o.depthMultiplier(),
             activation(o.fusedActivationFunction(), where)), slots(in, 3));
@@ -152,8 +152,8 @@ final class TfliteOperators {
         Pool2DOptions o = options(op, BuiltinOptions.Pool2DOptions, new Pool2DOptions(), where);
         required(o, where);
         Shape input = rank4(t, in[0], "input", where);
-        Op.Pads pads = TflitePadding.forWindow(o.padding(), o.strideH(), o.strideW(), 1, 1,
-            input.dim(1), input.dim(2), o.filterHeight(), o.filterWidth());
+        Op.Pads pads = pads(o.padding(), o.strideH(), o.strideW(), 1, 1, input.dim(1),
+            input.dim(2), o.filterHeight(), o.filterWidth(), where);
         Activation act = activation(o.fusedActivationFunction(), where);
         Op p = code == AVERAGE_POOL_2D
             ? new Op.AveragePool2D(o.filterHeight(), o.filterWidth(), o.strideH(), o.strideW(),
@@ -213,8 +213,13 @@ final class TfliteOperators {
         if (output.rank() != 4) {
           throw new KilnException(where + ": output has shape " + output + ", expected rank 4");
         }
-        Op.Pads pads = TflitePadding.forTransposeConv(o.padding(), o.strideH(), o.strideW(),
-            output.dim(1), output.dim(2), filter.dim(1), filter.dim(2));
+        Op.Pads pads;
+        try {
+          pads = TflitePadding.forTransposeConv(o.padding(), o.strideH(), o.strideW(),
+              output.dim(1), output.dim(2), filter.dim(1), filter.dim(2));
+        } catch (KilnException e) {
+          throw new KilnException(where + ": " + e.getMessage());
+        }
         // TFLite orders the inputs (output_shape, weights, input, bias); the IR names its slots.
         int[] slots = new int[4];
         slots[Op.TransposeConv.INPUT] = in[2];
@@ -297,10 +302,10 @@ final class TfliteOperators {
   }
 
   private static Op.Pads pads(byte padding, int strideH, int strideW, int dilationH,
-      int dilationW, Shape input, Shape filter, String where) {
+      int dilationW, int inH, int inW, int filterH, int filterW, String where) {
     try {
-      return TflitePadding.forWindow(padding, strideH, strideW, dilationH, dilationW,
-          input.dim(1), input.dim(2), filter.dim(1), filter.dim(2));
+      return TflitePadding.forWindow(padding, strideH, strideW, dilationH, dilationW, inH, inW,
+          filterH, filterW);
     } catch (KilnException e) {
       throw new KilnException(where + ": " + e.getMessage());
     }
@@ -400,6 +405,6 @@ final class TfliteOperators {
   static String tensorTypeName(byte type) {
     int i = type & 0xFF;
     return i < org.tensorflow.lite.schema.TensorType.names.length
-        ? org.tensorflow.lite.schema.TensorType.names[i] : "type #" + i;
+        ? org.tensorflow.lite.schema.TensorType.names[i] : "#" + i;
   }
 }

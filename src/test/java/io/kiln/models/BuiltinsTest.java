@@ -1,0 +1,154 @@
+package io.kiln.models;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.kiln.KilnException;
+import io.kiln.ir.DType;
+import io.kiln.ir.Graph;
+import io.kiln.ir.GraphPrinter;
+import io.kiln.ir.Node;
+import io.kiln.ir.Op;
+import io.kiln.ir.Quantization;
+import io.kiln.ir.Value;
+import io.kiln.ir.Verifier;
+import io.kiln.testing.Golden;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+
+class BuiltinsTest {
+
+  @ParameterizedTest
+  @ValueSource(strings = {"ds_cnn", "resnet"})
+  void canonicalTextMatchesGolden(String name) {
+    Graph g = Builtins.named(name).build();
+    assertThat(Verifier.check(g)).isEmpty();
+    Golden.assertMatches("models/" + name + ".txt", GraphPrinter.print(g));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"ds_cnn", "resnet"})
+  void buildingTwiceGivesTheSameGraph(String name) {
+    Graph a = Builtins.named(name).build();
+    Graph b = Builtins.named(name).build();
+    assertThat(a).isEqualTo(b);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"ds_cnn", "resnet"})
+  void weightsAreSymmetricPerChannelAndUseTheFullRange(String name) {
+    Graph g = Builtins.named(name).build();
+    int checked = 0;
+    for (Node n : g.nodes()) {
+      int axis;
+      int filterSlot;
+      switch (n.op()) {
+        case Op.Conv2D c -> { axis = 0; filterSlot = Op.Conv2D.FILTER; }
+        case Op.DepthwiseConv2D d -> { axis = 3; filterSlot = Op.DepthwiseConv2D.FILTER; }
+        case Op.FullyConnected f -> { axis = 0; filterSlot = Op.FullyConnected.WEIGHTS; }
+        default -> { continue; }
+      }
+      Value w = g.input(n, filterSlot);
+      assertThat(w.dtype()).isEqualTo(DType.INT8);
+      Quantization.PerAxis q = (Quantization.PerAxis) w.quant();
+      assertThat(q.axis()).isEqualTo(axis);
+      int channels = w.shape().dim(axis);
+      assertThat(q.channels()).isEqualTo(channels);
+      int[] data = w.data().asInts(DType.INT8);
+      int[] maxAbs = new int[channels];
+      int[] dims = w.shape().dims();
+      int inner = 1;
+      for (int a = axis + 1; a < dims.length; a++) {
+        inner *= dims[a];
+      }
+      for (int i = 0; i < data.length; i++) {
+        int c = (i / inner) % channels;
+        assertThat(data[i]).isBetween(-127, 127);
+        maxAbs[c] = Math.max(maxAbs[c], Math.abs(data[i]));
+      }
+      // scale = max|w| / 127, so the largest weight of every channel quantizes to +-127.
+      assertThat(maxAbs).containsOnly(127);
+      assertThat(q.zeroPoints()).containsOnly(0L);
+
+      Value bias = g.input(n, 2);
+      assertThat(bias.dtype()).isEqualTo(DType.INT32);
+      float inScale = g.input(n, 0).quant().scale();
+      for (int c = 0; c < channels; c++) {
+        assertThat(bias.quant().scaleAt(c)).isEqualTo(inScale * q.scale(c));
+      }
+      checked++;
+    }
+    assertThat(checked).isGreaterThanOrEqualTo(name.equals("ds_cnn") ? 10 : 10);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"ds_cnn", "resnet"})
+  void activationsAreInt8WithCalibratedScalesAndSoftmaxUsesTfliteQuantization(String name) {
+    Graph g = Builtins.named(name).build();
+    List<Float> scales = new ArrayList<>();
+    for (Node n : g.nodes()) {
+      Value out = g.output(n);
+      assertThat(out.dtype()).isEqualTo(DType.INT8);
+      if (n.op() instanceof Op.Conv2D c && c.act() == Op.Activation.RELU) {
+        // A ReLU output is non-negative: its real zero maps to the bottom of the int8 range.
+        assertThat(out.quant().zeroPoint()).isEqualTo(-128);
+      }
+      scales.add(out.quant().scale());
+    }
+    // Calibration gives each layer its own scale rather than a shared guess.
+    assertThat(scales.stream().distinct().count()).isGreaterThan(scales.size() / 2);
+    Value softmax = g.outputValues().get(0);
+    assertThat(softmax.quant()).isEqualTo(Quantization.perTensor(1.0 / 256, -128));
+  }
+
+  @Test
+  void dsCnnHasTheKwsLayerSequence() {
+    Graph g = Builtins.named("ds_cnn").build();
+    assertThat(g.inputValues().get(0).type().shape().dims()).containsExactly(1, 49, 10, 1);
+    assertThat(g.nodes().stream().map(n -> n.op().opName()).toList()).containsExactly(
+        "Conv2D", "DepthwiseConv2D", "Conv2D", "DepthwiseConv2D", "Conv2D", "DepthwiseConv2D",
+        "Conv2D", "DepthwiseConv2D", "Conv2D", "AveragePool2D", "Reshape", "FullyConnected",
+        "Softmax");
+    assertThat(g.outputValues().get(0).shape().dims()).containsExactly(1, 12);
+  }
+
+  @Test
+  void resnetHasThreeResidualAdds() {
+    Graph g = Builtins.named("resnet").build();
+    assertThat(g.inputValues().get(0).type().shape().dims()).containsExactly(1, 32, 32, 3);
+    assertThat(g.nodes().stream().filter(n -> n.op() instanceof Op.Add).count()).isEqualTo(3);
+    assertThat(g.outputValues().get(0).shape().dims()).containsExactly(1, 10);
+  }
+
+  @Test
+  void unknownNameListsTheAvailableModels() {
+    assertThatThrownBy(() -> Builtins.named("mobilenet"))
+        .isInstanceOf(KilnException.class)
+        .hasMessage("unknown built-in model 'mobilenet'; available: builtin:ds_cnn, "
+            + "builtin:resnet");
+  }
+
+  @Test
+  void samePaddingPutsTheOddPixelAtTheEnd() {
+    Op.Pads p = QuantizedNetBuilder.samePads(io.kiln.ir.Shape.of(1, 49, 10, 1), 10, 4, 2);
+    // out = ceil(49/2) = 25 rows need (25-1)*2+10-49 = 9 padding rows; out = 5 cols need 2.
+    assertThat(p).isEqualTo(new Op.Pads(4, 1, 5, 1));
+    assertThat(QuantizedNetBuilder.samePads(io.kiln.ir.Shape.of(1, 8, 8, 1), 1, 1, 2))
+        .isEqualTo(Op.Pads.NONE);
+  }
+
+  @Test
+  void rangeToQuantCoversTheRangeAndZero() {
+    float[] relu = QuantizedNetBuilder.rangeToQuant(0f, 2.55f);
+    assertThat(relu[0]).isEqualTo(0.01f);
+    assertThat(relu[1]).isEqualTo(-128f);
+    float[] negative = QuantizedNetBuilder.rangeToQuant(-2.55f, -1f);
+    // The range widens to include 0, which must be exactly representable.
+    assertThat(negative[1]).isEqualTo(127f);
+    float[] symmetric = QuantizedNetBuilder.rangeToQuant(-1.28f, 1.27f);
+    assertThat(symmetric[1]).isEqualTo(0f);
+  }
+}
