@@ -2,14 +2,14 @@ package io.kiln.codegen;
 
 import java.util.Objects;
 
-/** Choices for CPU code generation; {@link #defaults()} is what {@code kiln compile} uses. */
+/** Choices for CPU code generation; {@link #defaults()} (the greedy static memory planner) is what {@code kiln compile} uses. */
 public record CodegenOptions(ArenaLayout.Planner planner) {
   public CodegenOptions {
     Objects.requireNonNull(planner);
   }
 
   public static CodegenOptions defaults() {
-    return new CodegenOptions(ArenaLayout.SEPARATE_REGIONS);
+    return new CodegenOptions(PlannedArena.GREEDY);
   }
 
   public CodegenOptions withPlanner(ArenaLayout.Planner p) {

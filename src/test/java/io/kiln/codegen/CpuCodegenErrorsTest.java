@@ -138,7 +138,8 @@ class CpuCodegenErrorsTest {
     int c = s.conv(x, 3, 3, 3, 1, 1, new Pads(1, 1, 1, 1), Activation.NONE, true, true);
     int d = s.depthwise(c, 1, 3, 3, 1, 1, new Pads(1, 1, 1, 1), Activation.NONE);
     s.builder().output(d);
-    var src = CpuCodegen.emit(s.builder().build(), CodegenOptions.defaults());
+    var src = CpuCodegen.emit(s.builder().build(),
+        CodegenOptions.defaults().withPlanner(ArenaLayout.SEPARATE_REGIONS));
     // conv output 75 bytes, aligned to 76; the depthwise writes the caller's output buffer.
     assertThat(src.arenaBytes()).isEqualTo(76);
     // conv filter 3*3*3*2 + bias 3*4, depthwise filter 27 + bias 12.
@@ -150,5 +151,25 @@ class CpuCodegenErrorsTest {
         .containsExactly(25L * 3 * 9 * 2, 25L * 3 * 9);
     assertThat(src.layers()).extracting(CompileResult.Layer::arenaOffset)
         .containsExactly(0L, -1L);
+  }
+
+  @Test
+  void plannedArenaReusesMemoryAndReshapeAliasesItsInput() {
+    SmallGraphs s = new SmallGraphs("reuse", 7);
+    int x = s.input(1, 4, 4, 8);
+    int a = s.depthwise(x, 1, 1, 1, 1, 1, Pads.NONE, Activation.NONE);
+    int b = s.depthwise(a, 1, 1, 1, 1, 1, Pads.NONE, Activation.NONE);
+    int c = s.depthwise(b, 1, 1, 1, 1, 1, Pads.NONE, Activation.NONE);
+    int r = s.reshape(c, 1, 128);
+    s.builder().output(s.fc(r, 3, Activation.NONE, false));
+    Graph g = s.builder().build();
+    var separate = CpuCodegen.emit(g, CodegenOptions.defaults()
+        .withPlanner(ArenaLayout.SEPARATE_REGIONS));
+    var planned = CpuCodegen.emit(g, CodegenOptions.defaults());
+    assertThat(separate.arenaBytes()).isEqualTo(4 * 128);
+    // a and b are live together, then c reuses a's bytes and the reshape shares c's.
+    assertThat(planned.arenaBytes()).isEqualTo(2 * 128);
+    assertThat(planned.files().get("kiln_model.c")).doesNotContain("memcpy(");
+    assertThat(separate.files().get("kiln_model.c")).contains("memcpy(");
   }
 }

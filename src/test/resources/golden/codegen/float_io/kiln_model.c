@@ -50,9 +50,9 @@ static void kiln_l2_dequantize(const int8_t *restrict in, float *restrict out) {
 int kiln_run(const void *const inputs[], void *const outputs[]) {
   const float *in0 = (const float *)inputs[0];
   float *out0 = (float *)outputs[0];
-  kiln_l0_quantize(in0, (int8_t *)(kiln_arena.bytes + 0));
-  kiln_l1_fully_connected((int8_t *)(kiln_arena.bytes + 0), (int8_t *)(kiln_arena.bytes + 8));
-  kiln_l2_dequantize((int8_t *)(kiln_arena.bytes + 8), out0);
+  kiln_l0_quantize(in0, (int8_t *)(kiln_arena.bytes + 4));
+  kiln_l1_fully_connected((int8_t *)(kiln_arena.bytes + 4), (int8_t *)(kiln_arena.bytes + 0));
+  kiln_l2_dequantize((int8_t *)(kiln_arena.bytes + 0), out0);
   return 0;
 }
 

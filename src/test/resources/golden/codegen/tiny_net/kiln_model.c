@@ -147,11 +147,10 @@ int kiln_run(const void *const inputs[], void *const outputs[]) {
   int8_t *out0 = (int8_t *)outputs[0];
   kiln_l0_conv2d(in0, (int8_t *)(kiln_arena.bytes + 0));
   kiln_l1_depthwise((int8_t *)(kiln_arena.bytes + 0), (int8_t *)(kiln_arena.bytes + 96));
-  kiln_l2_average_pool((int8_t *)(kiln_arena.bytes + 96), (int8_t *)(kiln_arena.bytes + 192));
+  kiln_l2_average_pool((int8_t *)(kiln_arena.bytes + 96), (int8_t *)(kiln_arena.bytes + 0));
   /* 3: Reshape [1,8] <- i8[1,1,1,8] */
-  memcpy((int8_t *)(kiln_arena.bytes + 200), (int8_t *)(kiln_arena.bytes + 192), 8);
-  kiln_l4_fully_connected((int8_t *)(kiln_arena.bytes + 200), (int8_t *)(kiln_arena.bytes + 208));
-  kiln_l5_softmax((int8_t *)(kiln_arena.bytes + 208), out0);
+  kiln_l4_fully_connected((int8_t *)(kiln_arena.bytes + 0), (int8_t *)(kiln_arena.bytes + 8));
+  kiln_l5_softmax((int8_t *)(kiln_arena.bytes + 8), out0);
   return 0;
 }
 

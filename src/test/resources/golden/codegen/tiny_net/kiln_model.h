@@ -16,7 +16,7 @@ extern "C" {
 #define KILN_OUTPUT_BYTES_LIST { KILN_OUTPUT0_BYTES }
 /* Bytes of the static activation arena (inputs and outputs live in the caller's
    buffers), and of the constant weights. */
-#define KILN_ARENA_BYTES 212
+#define KILN_ARENA_BYTES 192
 #define KILN_WEIGHT_BYTES 256
 
 /* Runs one inference. inputs[i] and outputs[j] point to buffers of
