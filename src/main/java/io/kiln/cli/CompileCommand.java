@@ -1,0 +1,166 @@
+package io.kiln.cli;
+
+import io.kiln.KilnException;
+import io.kiln.codegen.CodegenOptions;
+import io.kiln.codegen.CompileResult;
+import io.kiln.codegen.CpuCodegen;
+import io.kiln.ir.Graph;
+import io.kiln.models.ModelSource;
+import io.kiln.report.CompileReport;
+import io.kiln.report.CompileReportJson;
+import io.kiln.report.CompileReportText;
+import io.kiln.report.ObjectSizer;
+import io.kiln.report.ObjectSizes;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code kiln compile}: generates the C library for MODEL into OUT and prints the compile report
+ * (per-layer shapes, MACs and arena placement; arena, lower bound, weights, object sections).
+ */
+@Command(name = "compile", mixinStandardHelpOptions = true,
+    description = {
+        "Compile MODEL ahead of time into a C library in OUT (kiln_model.h, kiln_model.c,"
+            + " kiln_weights.c, a host driver, Makefile and CMakeLists.txt) and print the"
+            + " compile report.",
+        "Nothing is left in OUT when the compile fails."})
+final class CompileCommand implements Callable<Integer> {
+  /** The targets {@code --target} accepts. */
+  static final List<String> TARGETS = List.of("cpu");
+
+  @Spec
+  CommandSpec spec;
+
+  @Parameters(index = "0", paramLabel = "MODEL",
+      description = "A .tflite file or builtin:NAME (see 'kiln builtins').")
+  String model;
+
+  @Option(names = "--target", paramLabel = "TARGET", defaultValue = "cpu",
+      description = "What to generate code for: ${COMPLETION-CANDIDATES} (default:"
+          + " ${DEFAULT-VALUE}).", completionCandidates = Targets.class)
+  String target;
+
+  @Option(names = {"-o", "--output-dir"}, paramLabel = "OUT", required = true,
+      description = "Directory for the generated library (created if missing).")
+  Path outDir;
+
+  @Option(names = "--json", paramLabel = "REPORT.json",
+      description = "Also write the compile report as JSON to this file.")
+  Path json;
+
+  @Option(names = "--no-object-sizes",
+      description = "Do not compile the generated C to measure its .text/.rodata/.data/.bss.")
+  boolean noObjectSizes;
+
+  /** Targets for the help text. */
+  static final class Targets implements Iterable<String> {
+    @Override
+    public java.util.Iterator<String> iterator() {
+      return TARGETS.iterator();
+    }
+  }
+
+  /** The code generation options the flags select: a new codegen flag adds one line here. */
+  CodegenOptions codegenOptions() {
+    return CodegenOptions.defaults();
+  }
+
+  @Override
+  public Integer call() throws IOException {
+    if (!TARGETS.contains(target)) {
+      throw new KilnException("unknown target '" + target + "'; available targets: "
+          + String.join(", ", TARGETS));
+    }
+    // Checked before the model is loaded, so a typo costs nothing and nothing is written.
+    checkWritableDirectory(outDir, "output directory");
+    if (json != null) {
+      if (Files.isDirectory(json)) {
+        throw new KilnException("--json " + json + " is a directory");
+      }
+      Path parent = json.toAbsolutePath().getParent();
+      checkWritableDirectory(parent, "directory of --json " + json);
+    }
+    Graph g = ModelSource.load(model);
+    CodegenOptions options = codegenOptions();
+    boolean outExisted = Files.exists(outDir);
+    // On failure CpuCodegen writes nothing (unsupported operator) or removes what it wrote.
+    CompileResult result = CpuCodegen.generate(g, outDir, options);
+    ObjectSizes sizes = noObjectSizes ? ObjectSizes.unavailable(null, "not measured:"
+        + " --no-object-sizes") : ObjectSizer.measure(outDir);
+    CompileReport report = CompileReport.of(g, target, result, sizes);
+    if (json != null) {
+      try {
+        Files.createDirectories(json.toAbsolutePath().getParent());
+        RunCommand.writeAtomically(json,
+            CompileReportJson.render(report).getBytes(StandardCharsets.UTF_8));
+      } catch (IOException e) {
+        // A compile whose report could not be written is a failed compile: undo it.
+        removeGenerated(result, outExisted);
+        throw new KilnException("cannot write the JSON report " + json + ": "
+            + IoErrors.describe(e), e);
+      }
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    out.print(CompileReportText.render(report));
+    if (json != null) {
+      out.println("JSON report: " + json);
+    }
+    out.flush();
+    return 0;
+  }
+
+  /**
+   * Fails with a one-line message unless {@code dir} is a writable directory or can be created:
+   * its nearest existing ancestor must be a writable directory.
+   */
+  static void checkWritableDirectory(Path dir, String what) {
+    Path abs = dir.toAbsolutePath().normalize();
+    if (Files.exists(abs)) {
+      if (!Files.isDirectory(abs)) {
+        throw new KilnException(what + " " + dir + " exists and is not a directory");
+      }
+      if (!Files.isWritable(abs)) {
+        throw new KilnException(what + " " + dir + " is not writable");
+      }
+      return;
+    }
+    Path existing = abs.getParent();
+    while (existing != null && !Files.exists(existing)) {
+      existing = existing.getParent();
+    }
+    if (existing == null) {
+      throw new KilnException("cannot create " + what + " " + dir + ": no existing parent");
+    }
+    if (!Files.isDirectory(existing)) {
+      throw new KilnException("cannot create " + what + " " + dir + ": " + existing
+          + " is not a directory");
+    }
+    if (!Files.isWritable(existing)) {
+      throw new KilnException("cannot create " + what + " " + dir + ": " + existing
+          + " is not writable");
+    }
+  }
+
+  private static void removeGenerated(CompileResult result, boolean outExisted) {
+    try {
+      for (String f : result.files()) {
+        Files.deleteIfExists(result.outDir().resolve(f));
+      }
+      if (!outExisted) {
+        Files.deleteIfExists(result.outDir());
+      }
+    } catch (IOException ignored) {
+      // Best effort: the report's write error is what the user needs to see.
+    }
+  }
+}
