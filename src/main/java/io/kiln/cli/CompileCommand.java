@@ -82,13 +82,16 @@ final class CompileCommand implements Callable<Integer> {
           + String.join(", ", TARGETS));
     }
     // Checked before the model is loaded, so a typo costs nothing and nothing is written.
-    checkWritableDirectory(outDir, "output directory");
+    String problem = unwritableDirectory(outDir);
+    if (problem != null) {
+      throw new KilnException("cannot write the output directory " + outDir + ": " + problem);
+    }
     if (json != null) {
-      if (Files.isDirectory(json)) {
-        throw new KilnException("--json " + json + " is a directory");
+      problem = Files.isDirectory(json) ? "it is a directory"
+          : unwritableDirectory(json.toAbsolutePath().getParent());
+      if (problem != null) {
+        throw new KilnException("cannot write the JSON report " + json + ": " + problem);
       }
-      Path parent = json.toAbsolutePath().getParent();
-      checkWritableDirectory(parent, "directory of --json " + json);
     }
     Graph g = ModelSource.load(model);
     CodegenOptions options = codegenOptions();
@@ -120,35 +123,28 @@ final class CompileCommand implements Callable<Integer> {
   }
 
   /**
-   * Fails with a one-line message unless {@code dir} is a writable directory or can be created:
-   * its nearest existing ancestor must be a writable directory.
+   * Why {@code dir} cannot receive files, or null when it can: it must be a writable directory,
+   * or else its nearest existing ancestor must be one, so that it can be created.
    */
-  static void checkWritableDirectory(Path dir, String what) {
+  static String unwritableDirectory(Path dir) {
     Path abs = dir.toAbsolutePath().normalize();
     if (Files.exists(abs)) {
       if (!Files.isDirectory(abs)) {
-        throw new KilnException(what + " " + dir + " exists and is not a directory");
+        return abs + " exists and is not a directory";
       }
-      if (!Files.isWritable(abs)) {
-        throw new KilnException(what + " " + dir + " is not writable");
-      }
-      return;
+      return Files.isWritable(abs) ? null : abs + " is not writable";
     }
     Path existing = abs.getParent();
     while (existing != null && !Files.exists(existing)) {
       existing = existing.getParent();
     }
     if (existing == null) {
-      throw new KilnException("cannot create " + what + " " + dir + ": no existing parent");
+      return "no part of " + abs + " exists";
     }
     if (!Files.isDirectory(existing)) {
-      throw new KilnException("cannot create " + what + " " + dir + ": " + existing
-          + " is not a directory");
+      return existing + " is not a directory";
     }
-    if (!Files.isWritable(existing)) {
-      throw new KilnException("cannot create " + what + " " + dir + ": " + existing
-          + " is not writable");
-    }
+    return Files.isWritable(existing) ? null : existing + " is not writable";
   }
 
   private static void removeGenerated(CompileResult result, boolean outExisted) {

@@ -51,6 +51,9 @@ final class ElfSections {
       if (shstrndx == 0xffff) {
         shstrndx = b.getInt(header(shoff, shentsize, 0) + (is64 ? 0x28 : 0x18));
       }
+      if (shoff + (long) shnum * shentsize > file.length) {
+        throw new NotElfException("truncated ELF file");
+      }
       int strtab = (int) offset(b, header(shoff, shentsize, shstrndx), is64);
       Map<String, Long> sizes = new LinkedHashMap<>();
       for (int i = 1; i < shnum; i++) {
