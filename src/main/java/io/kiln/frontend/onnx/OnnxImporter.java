@@ -35,7 +35,7 @@ import java.util.Set;
 public final class OnnxImporter {
   /** The default-domain ("ai.onnx") opset versions whose operator semantics this importer knows. */
   public static final int MIN_OPSET = 7;
-  public static final int MAX_OPSET = 24;
+  public static final int MAX_OPSET = 25;
 
   private OnnxImporter() {}
 

@@ -716,7 +716,7 @@ final class OnnxOperators {
         n.ctx.shape(b)).rank();
     Quantization acc = accumulatorQuant(qa.scale(), qb, outRank - 1);
     int mm = n.ctx.apply(new Op.MatMul(), List.of(a, b), n.derived("acc"), DType.INT32, acc);
-    requantize(n, mm, 6, 7, n.out(0));
+    n.bind(0, requantize(n, mm, 6, 7, n.out(0)));
   }
 
   static Quantization quantOf(OnnxNode n, int id, int scaleSlot, int zpSlot, int axis) {

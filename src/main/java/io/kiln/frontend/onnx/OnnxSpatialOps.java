@@ -133,7 +133,7 @@ final class OnnxSpatialOps {
     if (!max && n.attrs.i("count_include_pad", 0) != 0 && !pads.equals(Op.Pads.NONE)) {
       // Kiln's average excludes padding from the divisor; counting it means padding explicitly.
       Op.Pads declared = declaredPads(n);
-      if (!pads.equals(declared)) {
+      if (!pads.equals(declared) || n.attrs.i("ceil_mode", 0) != 0) {
         throw n.fail("count_include_pad with ceil_mode or auto_pad is not supported");
       }
       List<Integer> before = List.of(0, pads.top(), pads.left(), 0);
