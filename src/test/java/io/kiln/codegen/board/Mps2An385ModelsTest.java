@@ -17,16 +17,17 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The KWS DS-CNN and ResNet8 MLPerf Tiny models compiled for the MPS2 AN385 board, built with
- * arm-none-eabi-gcc and run bare-metal under qemu-system-arm: all 16 {@code rand16} samples
- * and the {@code zeros} case must give TensorFlow Lite Micro's bytes.
+ * The four MLPerf Tiny int8 models (KWS DS-CNN, VWW MobileNet, ResNet8, the AD autoencoder)
+ * compiled for the MPS2 AN385 board, built with arm-none-eabi-gcc and run bare-metal under
+ * qemu-system-arm: all 16 {@code rand16} samples and the {@code zeros} case must give
+ * TensorFlow Lite Micro's bytes.
  */
 class Mps2An385ModelsTest {
   @TempDir
   Path tmp;
 
   @ParameterizedTest
-  @ValueSource(strings = {"kws_ref_model", "pretrainedResnet_quant"})
+  @ValueSource(strings = {"kws_ref_model", "pretrainedResnet_quant", "vww_96_int8", "ad01_int8"})
   void runsUnderQemuLikeTflm(String model) throws IOException {
     Mps2Toolchain.assumeToolchain();
     Path root = SharedModels.root();
