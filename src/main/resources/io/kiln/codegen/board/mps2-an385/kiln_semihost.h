@@ -33,7 +33,7 @@ static inline int32_t kiln_semihost(int32_t op, const void *args) {
 }
 
 /* Ends the program with `status` as qemu-system-arm's exit status. */
-static inline void kiln_semihost_exit(int status) {
+__attribute__((noreturn)) static inline void kiln_semihost_exit(int status) {
   const uint32_t block[2] = {KILN_ADP_STOPPED_APPLICATION_EXIT, (uint32_t)status};
   (void)kiln_semihost(KILN_SYS_EXIT_EXTENDED, block);
   for (;;) {

@@ -96,16 +96,19 @@ static int32_t parse_count(const char *s) {
 }
 
 /* Splits the semihosting command line at spaces; argv[0] is the program (QEMU passes the
- * -kernel file name first, then the words of -append). */
+ * -kernel file name first, then the words of -append). Returns -1 for too many words. */
 static int split(char *line, char *argv[]) {
   int argc = 0;
   char *p = line;
-  while (*p != '\0' && argc < KILN_MAX_ARGS) {
+  while (*p != '\0') {
     while (*p == ' ') {
       *p++ = '\0';
     }
     if (*p == '\0') {
       break;
+    }
+    if (argc == KILN_MAX_ARGS) {
+      return -1;
     }
     argv[argc++] = p;
     while (*p != '\0' && *p != ' ') {
@@ -129,12 +132,17 @@ static uint8_t *take(uint8_t **next, uint32_t bytes) {
 int main(void) {
   uint32_t cmd_args[2] = {(uint32_t)(uintptr_t)cmdline, sizeof cmdline - 1};
   if (kiln_semihost(KILN_SYS_GET_CMDLINE, cmd_args) != 0) {
-    say("kiln_mps2: no command line from semihosting", "", "");
+    say("kiln_mps2: semihosting gave no command line (or one longer than 4095 bytes)", "",
+        "");
     return 2;
   }
   cmdline[cmd_args[1] < sizeof cmdline ? cmd_args[1] : sizeof cmdline - 1] = '\0';
   char *argv[KILN_MAX_ARGS];
   const int argc = split(cmdline, argv);
+  if (argc < 0) {
+    say("kiln_mps2: too many arguments", "", "");
+    return 2;
+  }
 
   int32_t batch = -1;
   const char *dir = NULL;

@@ -2,9 +2,9 @@
  * handler that lays out RAM the way C expects before calling main.
  *
  * On an Armv7-M reset the core loads the main stack pointer from word 0 of the vector table
- * and starts at the reset handler named in word 1, so C runs from the first instruction; the
- * handler sets the stack pointer once more so that a debugger's "jump to the entry point"
- * behaves the same. The symbols come from mps2_an385.ld. */
+ * and starts at the reset handler named in word 1. The handler sets the stack pointer once
+ * more, so that a debugger's "jump to the entry point" behaves the same, before any C code
+ * has put something on the stack. The symbols come from mps2_an385.ld. */
 #include <stdint.h>
 
 #include "kiln_semihost.h"
@@ -19,6 +19,7 @@ extern uint32_t __stack_top[];
 int main(void);
 
 void kiln_reset(void);
+void kiln_start(void);
 static void kiln_fault(void);
 static void kiln_unexpected(void);
 
@@ -77,11 +78,20 @@ static void kiln_unexpected(void) {
   kiln_semihost_exit(3);
 }
 
+/* No C here: a naked function has no prologue, so nothing is on the stack when it moves. */
+__attribute__((naked, noreturn))
+void kiln_reset(void) {
+  __asm__ volatile(
+      "ldr r0, =__stack_top\n\t"
+      "msr msp, r0\n\t"
+      "b kiln_start\n\t"
+      ".ltorg");
+}
+
 /* Plain word loops on purpose: .data and .bss are not ready yet, so this must not call into
  * a C library that might rely on them. The linker script aligns all four bounds to 4. */
-__attribute__((optimize("no-tree-loop-distribute-patterns")))
-void kiln_reset(void) {
-  __asm__ volatile("msr msp, %0" : : "r"(__stack_top));
+__attribute__((used, noreturn, optimize("no-tree-loop-distribute-patterns")))
+void kiln_start(void) {
   const uint32_t *src = __data_load;
   for (uint32_t *dst = __data_start; dst < __data_end; ++dst) {
     *dst = *src++;
