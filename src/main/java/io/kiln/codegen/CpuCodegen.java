@@ -114,6 +114,7 @@ public final class CpuCodegen {
       for (String name : STATIC_FILES) {
         files.put(name, resource(name));
       }
+      options.board().ifPresent(b -> files.putAll(b.sources()));
       return new Sources(files, layout.arenaBytes(), weights.bytes(), report);
     }
 
