@@ -1,11 +1,21 @@
 package io.kiln.codegen;
 
 import java.util.Objects;
+import java.util.Optional;
 
-/** Choices for CPU code generation; {@link #defaults()} (the greedy static memory planner) is what {@code kiln compile} uses. */
-public record CodegenOptions(ArenaLayout.Planner planner) {
+/**
+ * Choices for CPU code generation; {@link #defaults()} (the greedy static memory planner, no
+ * board) is what {@code kiln compile} uses. With a {@link Board}, the board's start-up code,
+ * linker script, driver and makefile are emitted as well.
+ */
+public record CodegenOptions(ArenaLayout.Planner planner, Optional<Board> board) {
   public CodegenOptions {
     Objects.requireNonNull(planner);
+    Objects.requireNonNull(board);
+  }
+
+  public CodegenOptions(ArenaLayout.Planner planner) {
+    this(planner, Optional.empty());
   }
 
   public static CodegenOptions defaults() {
@@ -13,6 +23,10 @@ public record CodegenOptions(ArenaLayout.Planner planner) {
   }
 
   public CodegenOptions withPlanner(ArenaLayout.Planner p) {
-    return new CodegenOptions(p);
+    return new CodegenOptions(p, board);
+  }
+
+  public CodegenOptions withBoard(Board b) {
+    return new CodegenOptions(planner, Optional.of(b));
   }
 }

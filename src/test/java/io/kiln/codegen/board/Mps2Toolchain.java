@@ -1,0 +1,153 @@
+package io.kiln.codegen.board;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Test helper: builds a generated model for the MPS2 AN385 board with arm-none-eabi-gcc and
+ * runs the ELF under qemu-system-arm, skipping tests with a message when either is missing.
+ */
+final class Mps2Toolchain {
+  static final String GCC = "arm-none-eabi-gcc";
+  static final String QEMU = "qemu-system-arm";
+  /** The flags the board's makefile uses, so a test build is the documented build. */
+  static final List<String> CFLAGS = List.of("-mcpu=cortex-m3", "-mthumb", "-std=c99", "-O2",
+      "-Wall", "-Wextra", "-Werror", "-ffunction-sections", "-fdata-sections");
+  static final List<String> SOURCES = List.of("kiln_model.c", "kiln_weights.c",
+      "main_semihost.c", "startup_mps2_an385.c");
+  static final long QEMU_TIMEOUT_SECONDS = 120;
+
+  private static final Map<String, Boolean> FOUND = new ConcurrentHashMap<>();
+
+  private Mps2Toolchain() {}
+
+  /** Whether {@code tool --version} runs. */
+  static boolean available(String tool) {
+    return FOUND.computeIfAbsent(tool, t -> {
+      try {
+        Process p = new ProcessBuilder(t, "--version").redirectErrorStream(true).start();
+        p.getInputStream().readAllBytes();
+        return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
+      } catch (IOException | InterruptedException e) {
+        return false;
+      }
+    });
+  }
+
+  /** Skips the calling test unless the cross compiler and QEMU are on the PATH. */
+  static void assumeToolchain() {
+    assumeTrue(available(GCC), GCC + " not found on PATH (Debian: gcc-arm-none-eabi "
+        + "libnewlib-arm-none-eabi): the bare-metal build is not tested");
+    assumeTrue(available(QEMU), QEMU + " not found on PATH (Debian: qemu-system-arm): the "
+        + "bare-metal run is not tested");
+  }
+
+  /**
+   * Builds the generated sources in {@code dir} into {@code dir/kiln_mps2.elf}, compiling the
+   * translation units in parallel (the model and the weights dominate), then linking with the
+   * board's linker script.
+   */
+  static Path build(Path dir) throws IOException {
+    List<Process> procs = new ArrayList<>();
+    List<String> objects = new ArrayList<>();
+    for (String src : SOURCES) {
+      String obj = src.replace(".c", ".o");
+      objects.add(obj);
+      List<String> cmd = new ArrayList<>(List.of(GCC));
+      cmd.addAll(CFLAGS);
+      cmd.addAll(List.of("-c", "-o", obj, src));
+      procs.add(new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
+          .start());
+    }
+    for (Process p : procs) {
+      Result r = finish(p, GCC, 300);
+      assertThat(r.exit()).as("%s failed in %s:%n%s", GCC, dir, r.output()).isZero();
+      assertThat(r.output()).as("%s output in %s", GCC, dir).isEmpty();
+    }
+    List<String> link = new ArrayList<>(List.of(GCC));
+    link.addAll(CFLAGS);
+    link.addAll(List.of("-nostartfiles", "-T", "mps2_an385.ld", "-Wl,--gc-sections", "-o",
+        "kiln_mps2.elf"));
+    link.addAll(objects);
+    link.add("-lm");
+    Result r = exec(dir, link, 300);
+    assertThat(r.exit()).as("link failed in %s:%n%s", dir, r.output()).isZero();
+    return dir.resolve("kiln_mps2.elf");
+  }
+
+  /** The documented QEMU command line for {@code elf} with the driver's arguments. */
+  static List<String> qemuCommand(Path elf, String args) {
+    return List.of(QEMU, "-M", "mps2-an385", "-nographic", "-semihosting-config",
+        "enable=on,target=native", "-kernel", elf.toString(), "-append", args);
+  }
+
+  /**
+   * Runs {@code elf} under QEMU on the given inputs' bytes ({@code batch} samples each) and
+   * returns each output's bytes; QEMU must exit with 0 and print nothing.
+   */
+  static List<byte[]> run(Path elf, List<byte[]> inputs, int batch, int outputs)
+      throws IOException {
+    Path dir = Files.createTempDirectory(elf.getParent(), "run");
+    StringBuilder args = new StringBuilder("--batch " + batch + " --output-dir " + dir);
+    for (int k = 0; k < inputs.size(); k++) {
+      Path in = dir.resolve("in" + k + ".bin");
+      Files.write(in, inputs.get(k));
+      args.append(' ').append(in);
+    }
+    Result r = exec(dir, qemuCommand(elf, args.toString()), QEMU_TIMEOUT_SECONDS);
+    assertThat(r.exit()).as("qemu failed:%n%s", r.output()).isZero();
+    assertThat(r.output()).as("qemu printed").isEmpty();
+    List<byte[]> outs = new ArrayList<>();
+    for (int j = 0; j < outputs; j++) {
+      outs.add(Files.readAllBytes(dir.resolve("output" + j + ".bin")));
+    }
+    return outs;
+  }
+
+  record Result(int exit, String output) {}
+
+  static Result exec(Path dir, List<String> cmd, long timeoutSeconds) throws IOException {
+    ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
+        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+    return finish(pb.start(), cmd.get(0), timeoutSeconds);
+  }
+
+  /** Waits for {@code p}, killing it after the timeout; output is drained on another thread. */
+  private static Result finish(Process p, String what, long timeoutSeconds) throws IOException {
+    StringBuilder out = new StringBuilder();
+    Thread drain = new Thread(() -> {
+      try {
+        out.append(new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+      } catch (IOException e) {
+        out.append("(output unreadable: ").append(e.getMessage()).append(')');
+      }
+    });
+    drain.start();
+    try {
+      if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        p.waitFor(10, TimeUnit.SECONDS);
+        drain.join(10_000);
+        throw new AssertionError(what + " timed out after " + timeoutSeconds + " s; output:\n"
+            + out);
+      }
+      drain.join();
+    } catch (InterruptedException e) {
+      p.destroyForcibly();
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+    return new Result(p.exitValue(), out.toString());
+  }
+}
