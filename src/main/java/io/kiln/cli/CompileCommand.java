@@ -1,6 +1,7 @@
 package io.kiln.cli;
 
 import io.kiln.KilnException;
+import io.kiln.codegen.Board;
 import io.kiln.codegen.CodegenOptions;
 import io.kiln.codegen.CompileResult;
 import io.kiln.codegen.CpuCodegen;
@@ -62,6 +63,11 @@ final class CompileCommand implements Callable<Integer> {
       description = "Do not compile the generated C to measure its .text/.rodata/.data/.bss.")
   boolean noObjectSizes;
 
+  @Option(names = "--board", paramLabel = "BOARD",
+      description = "Also emit start-up code, linker script and a semihosting driver for a "
+          + "bare-metal board: mps2-an385 (Arm Cortex-M3, runs under qemu-system-arm).")
+  String board;
+
   /** Targets for the help text. */
   static final class Targets implements Iterable<String> {
     @Override
@@ -72,7 +78,11 @@ final class CompileCommand implements Callable<Integer> {
 
   /** The code generation options the flags select: a new codegen flag adds one line here. */
   CodegenOptions codegenOptions() {
-    return CodegenOptions.defaults();
+    CodegenOptions options = CodegenOptions.defaults();
+    if (board != null) {
+      options = options.withBoard(Board.named(board));
+    }
+    return options;
   }
 
   @Override

@@ -7,6 +7,7 @@ import io.kiln.plan.memory.Lifetimes;
 import io.kiln.plan.memory.MemoryPlan;
 import io.kiln.plan.memory.MemoryPlanner;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.OptionalInt;
@@ -17,7 +18,7 @@ import java.util.Set;
  * only the values the generated code keeps in the arena (graph inputs and directly written
  * outputs stay in the caller's buffers), so a reshape whose input is in the arena aliases it.
  */
-final class PlannedArena {
+public final class PlannedArena {
   private PlannedArena() {}
 
   /** Planner over lifetimes from the graph's schedule, with {@link GreedyPlanner}. */
@@ -25,6 +26,25 @@ final class PlannedArena {
       new GreedyPlanner());
 
   static ArenaLayout plan(Graph graph, List<Integer> values, MemoryPlanner planner) {
+    MemoryPlan plan = planner.plan(lifetimes(graph, values), ArenaLayout.ALIGNMENT);
+    return new ArenaLayout() {
+      @Override
+      public long offset(int valueId) {
+        return plan.offset(valueId);
+      }
+
+      @Override
+      public long arenaBytes() {
+        return plan.arenaBytes();
+      }
+    };
+  }
+
+  /**
+   * Lifetimes of exactly {@code values} (the buffers the generated code keeps in its arena), so
+   * reports can bound and compare the same placement problem the code generator solved.
+   */
+  public static List<Lifetime> lifetimes(Graph graph, Collection<Integer> values) {
     Set<Integer> wanted = new HashSet<>(values);
     List<Lifetime> lifetimes = new ArrayList<>();
     for (Lifetime l : Lifetimes.of(graph)) {
@@ -37,17 +57,6 @@ final class PlannedArena {
       lifetimes.add(new Lifetime(l.id(), l.name(), l.bytes(), l.firstStep(), l.lastStep(),
           alias));
     }
-    MemoryPlan plan = planner.plan(lifetimes, ArenaLayout.ALIGNMENT);
-    return new ArenaLayout() {
-      @Override
-      public long offset(int valueId) {
-        return plan.offset(valueId);
-      }
-
-      @Override
-      public long arenaBytes() {
-        return plan.arenaBytes();
-      }
-    };
+    return lifetimes;
   }
 }

@@ -1,13 +1,11 @@
 package io.kiln.report;
 
 import io.kiln.codegen.CompileResult;
+import io.kiln.codegen.PlannedArena;
 import io.kiln.ir.Graph;
 import io.kiln.plan.memory.Lifetime;
-import io.kiln.plan.memory.Lifetimes;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.OptionalInt;
 import java.util.Set;
 
 /**
@@ -16,11 +14,8 @@ import java.util.Set;
  *
  * <p>Graph inputs and the outputs a kernel writes straight into the caller's buffer are not in
  * the arena (their layer rows have no arena offset), so they are left out here too; counting them
- * would make the lower bound exceed what the planner was asked to place. A reshape that aliases a
- * value outside the arena cannot share its storage and becomes a buffer of its own, as in the
- * code generator. {@code ArenaLifetimesTest} checks that planning these lifetimes with the
- * code generator's planner reproduces its offsets and arena size, so the two cannot drift apart
- * silently.
+ * would make the lower bound exceed what the planner was asked to place. The lifetimes themselves
+ * come from the code generator ({@link PlannedArena#lifetimes}), so both see one problem.
  */
 public final class ArenaLifetimes {
   private ArenaLifetimes() {}
@@ -32,16 +27,6 @@ public final class ArenaLifetimes {
         inArena.add(graph.nodes().get(l.index()).output());
       }
     }
-    List<Lifetime> lifetimes = new ArrayList<>();
-    for (Lifetime l : Lifetimes.of(graph)) {
-      if (!inArena.contains(l.id())) {
-        continue;
-      }
-      OptionalInt alias = l.aliasOf().isPresent() && inArena.contains(l.aliasOf().getAsInt())
-          ? l.aliasOf() : OptionalInt.empty();
-      lifetimes.add(new Lifetime(l.id(), l.name(), l.bytes(), l.firstStep(), l.lastStep(),
-          alias));
-    }
-    return lifetimes;
+    return PlannedArena.lifetimes(graph, inArena);
   }
 }

@@ -55,6 +55,25 @@ class CompileCommandTest {
   }
 
   @Test
+  void boardAddsBareMetalFilesAndUnknownBoardIsOneLine() {
+    Path out = tmp.resolve("bm");
+    CliRunner.Result r = kiln("compile", "builtin:ds_cnn", "--board", "mps2-an385", "-o",
+        out.toString(), "--no-object-sizes");
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(out.resolve("startup_mps2_an385.c")).exists();
+    assertThat(out.resolve("mps2_an385.ld")).exists();
+    assertThat(out.resolve("main_semihost.c")).exists();
+    assertThat(out.resolve("Makefile.mps2-an385")).exists();
+
+    Path bad = tmp.resolve("bad");
+    CliRunner.Result e = kiln("compile", "builtin:ds_cnn", "--board", "stm32", "-o",
+        bad.toString(), "--no-object-sizes");
+    assertThat(e.code()).isEqualTo(2);
+    assertThat(e.err().strip()).isEqualTo("kiln: unknown board 'stm32' (known: mps2-an385)");
+    assertThat(bad).doesNotExist();
+  }
+
+  @Test
   void resnetWithoutObjectSizes() throws IOException {
     Path report = tmp.resolve("resnet.json");
     CliRunner.Result r = kiln("compile", "builtin:resnet", "-o", tmp.resolve("rn").toString(),
