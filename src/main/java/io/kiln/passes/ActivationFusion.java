@@ -49,9 +49,35 @@ final class ActivationFusion {
       return Rule.reject("the activation requantizes " + GraphPrinter.type(mid.type()) + " to "
           + GraphPrinter.type(out.type()) + "; fusing would round once instead of twice");
     }
+    if (mid.dtype().isInteger() && !mid.quant().equals(out.quant())) {
+      String why = saturationDiffers(mid, out, wanted);
+      if (why != null) {
+        return Rule.reject(why);
+      }
+    }
     Op fused = withActivation(producer.op(), wanted);
     e.replace(out.id(), e.node(fused, producer.inputs(), out.name(), out.type()));
     return Rule.rewritten();
+  }
+
+  /**
+   * Fusing drops the producer's own clamp to its output type, which is harmless only if that range
+   * covers everything the activation can output.
+   */
+  private static String saturationDiffers(Value mid, Value out, Activation act) {
+    double sm = mid.quant().scale();
+    double so = out.quant().scale();
+    double midLo = sm * (mid.dtype().min() - mid.quant().zeroPoint());
+    double midHi = sm * (mid.dtype().max() - mid.quant().zeroPoint());
+    double outHi = so * (out.dtype().max() - out.quant().zeroPoint());
+    if (act == Activation.RELU6) {
+      outHi = Math.min(outHi, 6.0);
+    }
+    if (midLo > 0 || midHi < outHi) {
+      return "the producer saturates at [" + (float) midLo + ", " + (float) midHi
+          + "] but the activation's output reaches " + (float) outHi;
+    }
+    return null;
   }
 
   static Activation current(Op op) {

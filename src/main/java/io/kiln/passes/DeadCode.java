@@ -42,15 +42,29 @@ public final class DeadCode {
         g.nodes().get(i).outputs().forEach(o -> live[o] = true);
       }
     }
+    // Renumber in definition order (inputs and constants, then results in node order) so that
+    // values a rewrite appended read naturally in the text form.
     int[] newId = new int[live.length];
+    java.util.Arrays.fill(newId, -1);
     List<Value> values = new ArrayList<>();
     for (Value v : g.values()) {
-      if (live[v.id()]) {
+      if (live[v.id()] && g.inputs().contains(v.id()) || live[v.id()] && v.isConstant()) {
         newId[v.id()] = values.size();
-        values.add(v.id() == values.size() ? v
-            : new Value(values.size(), v.name(), v.type(), v.data()));
-      } else {
-        newId[v.id()] = -1;
+        values.add(v);
+      }
+    }
+    for (int i = 0; i < keepNode.length; i++) {
+      if (keepNode[i]) {
+        for (int o : g.nodes().get(i).outputs()) {
+          newId[o] = values.size();
+          values.add(g.value(o));
+        }
+      }
+    }
+    for (int i = 0; i < values.size(); i++) {
+      Value v = values.get(i);
+      if (v.id() != i) {
+        values.set(i, new Value(i, v.name(), v.type(), v.data()));
       }
     }
     List<Node> nodes = new ArrayList<>();
@@ -60,6 +74,8 @@ public final class DeadCode {
         nodes.add(new Node(n.op(), remap(n.inputs(), newId), remap(n.outputs(), newId)));
       }
     }
+    // Order alone is no reason for a new graph: passes must return the same instance when
+    // nothing was removed.
     if (values.size() == g.values().size() && nodes.size() == g.nodes().size()) {
       return g;
     }

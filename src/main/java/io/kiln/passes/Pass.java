@@ -18,7 +18,11 @@ public interface Pass {
 
       @Override
       public Graph run(Graph g, PassLog log) {
-        return f.apply(g);
+        Graph out = f.apply(g);
+        if (out != g) {
+          log.applied(name, name, "graph " + g.name());
+        }
+        return out;
       }
     };
   }
