@@ -20,7 +20,8 @@ final class Identities {
 
   static final Rule RESHAPE_IDENTITY = new Rule("reshape-identity",
       op("r", Op.Reshape.class).in(Op.Reshape.INPUT, any("x")),
-      (m, e) -> forward(m.value("r"), m.value("x"), e));
+      (m, e) -> m.value("r").shape().equals(m.value("x").shape())
+          ? forward(m.value("r"), m.value("x"), e) : Rule.skip());
 
   static final Rule RESHAPE_CHAIN = new Rule("reshape-chain",
       op("outer", Op.Reshape.class).in(Op.Reshape.INPUT,
@@ -38,9 +39,7 @@ final class Identities {
   static final Rule TRANSPOSE_IDENTITY = new Rule("transpose-identity",
       op("t", Op.Transpose.class).in(Op.Transpose.INPUT, any("x")),
       (m, e) -> isIdentity(m.op("t", Op.Transpose.class).perm())
-          ? forward(m.value("t"), m.value("x"), e)
-          : Rule.reject("permutation " + m.op("t", Op.Transpose.class).perm()
-              + " is not the identity"));
+          ? forward(m.value("t"), m.value("x"), e) : Rule.skip());
 
   /** Transpose(p2, Transpose(p1, x)) is Transpose(p1∘p2, x), or x when that is the identity. */
   static final Rule TRANSPOSE_PAIR = new Rule("transpose-pair",

@@ -116,8 +116,8 @@ public sealed interface Pattern {
       case OpPattern o -> {
         Node n = idx.producer(id);
         if (n == null) {
-          why.add(what + " is " + (idx.graph().value(id).isConstant() ? "a constant" : "a graph input")
-              + ", not the output of " + o.expected());
+          String kind = idx.graph().value(id).isConstant() ? "a constant" : "a graph input";
+          why.add(what + " is " + kind + ", not the output of " + o.expected());
           return false;
         }
         if (!o.accepts(n.op())) {

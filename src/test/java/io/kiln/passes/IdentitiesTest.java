@@ -76,6 +76,6 @@ class IdentitiesTest {
         Quantization.perTensor(0.05, 0)));
     PassLog log = PassTesting.negative("identities.negative", PASS, b.build());
     assertThat(log.rejected()).extracting(PassLog.Entry::rule)
-        .contains("reshape-identity", "transpose-identity", "transpose-as-reshape");
+        .contains("reshape-identity", "transpose-as-reshape", "quantize-identity");
   }
 }
