@@ -57,6 +57,27 @@ public final class Macs {
       case Op.StridedSlice s -> 0L;
       case Op.Concatenation c -> 0L;
       case Op.Transpose t -> 0L;
+      // Every output element is a dot product over the shared inner dimension.
+      case Op.MatMul mm -> {
+        io.kiln.ir.Shape a = g.input(n, Op.MatMul.LHS).shape();
+        yield (long) out.elements() * a.dim(-1);
+      }
+      case Op.Div d -> 0L;
+      case Op.Maximum m -> 0L;
+      case Op.Minimum m -> 0L;
+      case Op.Pow pw -> 0L;
+      case Op.PRelu pr -> 0L;
+      case Op.Clip c -> 0L;
+      case Op.HardSigmoid h -> 0L;
+      case Op.HardSwish h -> 0L;
+      case Op.Elu e -> 0L;
+      case Op.Abs a -> 0L;
+      case Op.Neg ng -> 0L;
+      case Op.Exp e -> 0L;
+      case Op.Log l -> 0L;
+      case Op.Sqrt s -> 0L;
+      case Op.Identity i -> 0L;
+      case Op.BatchNorm b -> 0L;
     };
   }
 }

@@ -10,7 +10,8 @@ final class Kernels {
 
   static Kernel prepare(Graph g, Node n) {
     return switch (n.op()) {
-      case Op.Conv2D op -> ConvKernels.conv2d(g, n, op);
+      case Op.Conv2D op -> g.output(n).dtype() == io.kiln.ir.DType.INT32
+          ? AccumulatorKernels.conv2d(g, n, op) : ConvKernels.conv2d(g, n, op);
       case Op.DepthwiseConv2D op -> ConvKernels.depthwise(g, n, op);
       case Op.TransposeConv op -> ConvKernels.transposeConv(g, n, op);
       case Op.FullyConnected op -> FullyConnectedKernel.prepare(g, n, op);
@@ -20,8 +21,11 @@ final class Kernels {
       case Op.Add op -> ElementwiseKernels.add(g, n, op);
       case Op.Sub op -> ElementwiseKernels.sub(g, n, op);
       case Op.Mul op -> ElementwiseKernels.mul(g, n, op);
-      case Op.Quantize op -> QuantizeKernels.quantize(g, n, op);
-      case Op.Dequantize op -> QuantizeKernels.dequantize(g, n, op);
+      case Op.Quantize op -> op.scheme() == Op.RequantScheme.FLOAT_HALF_EVEN
+          ? HalfEvenQuantizeKernel.prepare(g, n, op) : QuantizeKernels.quantize(g, n, op);
+      case Op.Dequantize op -> g.input(n, 0).quant() instanceof io.kiln.ir.Quantization.PerAxis
+          || g.input(n, 0).dtype() == io.kiln.ir.DType.INT32
+          ? HalfEvenQuantizeKernel.dequantize(g, n, op) : QuantizeKernels.dequantize(g, n, op);
       case Op.Softmax op -> SoftmaxKernel.prepare(g, n, op);
       case Op.Logistic op -> ActivationKernels.logistic(g, n, op);
       case Op.Tanh op -> ActivationKernels.tanh(g, n, op);
@@ -33,6 +37,23 @@ final class Kernels {
       case Op.StridedSlice op -> ShapeKernels.stridedSlice(g, n, op);
       case Op.Concatenation op -> ShapeKernels.concatenation(g, n, op);
       case Op.Transpose op -> ShapeKernels.transpose(g, n, op);
+      case Op.Div op -> MathKernels.div(g, n, op);
+      case Op.Maximum op -> MathKernels.maximum(g, n, op);
+      case Op.Minimum op -> MathKernels.minimum(g, n, op);
+      case Op.Pow op -> MathKernels.pow(g, n, op);
+      case Op.PRelu op -> MathKernels.prelu(g, n, op);
+      case Op.Clip op -> MathKernels.clip(g, n, op);
+      case Op.HardSigmoid op -> MathKernels.hardSigmoid(g, n, op);
+      case Op.HardSwish op -> MathKernels.hardSwish(g, n, op);
+      case Op.Elu op -> MathKernels.elu(g, n, op);
+      case Op.Abs op -> MathKernels.abs(g, n, op);
+      case Op.Neg op -> MathKernels.neg(g, n, op);
+      case Op.Exp op -> MathKernels.exp(g, n, op);
+      case Op.Log op -> MathKernels.log(g, n, op);
+      case Op.Sqrt op -> MathKernels.sqrt(g, n, op);
+      case Op.Identity op -> MathKernels.identity(g, n, op);
+      case Op.BatchNorm op -> BatchNormKernel.prepare(g, n, op);
+      case Op.MatMul op -> AccumulatorKernels.matmul(g, n, op);
     };
   }
 

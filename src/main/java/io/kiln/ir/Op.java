@@ -32,7 +32,11 @@ public sealed interface Op {
     return getClass().getSimpleName();
   }
 
-  /** 2-D convolution over NHWC input with OHWI filters. */
+  /**
+   * 2-D convolution over NHWC input with OHWI filters. With integer inputs and an int32 output it
+   * produces raw accumulators (sum of (x - x_zp) * (w - w_zp) plus bias, no requantization); a
+   * separate {@link Quantize} then rounds them with its explicit scheme.
+   */
   record Conv2D(int strideH, int strideW, int dilationH, int dilationW, Pads pads, Activation act)
       implements Op {
     public static final int INPUT = 0;
@@ -102,9 +106,35 @@ public sealed interface Op {
     public static final int INPUT = 0;
   }
 
-  /** float → integer, or integer → integer with a new scale (requantize). */
-  record Quantize() implements Op {
+  /**
+   * How a value is rounded onto an integer output scale. The scheme is an explicit property of
+   * the requantize step so dispatch rules can check it and the interpreter can execute it exactly.
+   */
+  enum RequantScheme {
+    /**
+     * TFLite: integer → integer by a Q31 multiplier and shift ({@code io.kiln.quant.FixedPoint});
+     * float → integer by {@code round(x / scale)} with ties away from zero.
+     */
+    FIXED_POINT,
+    /**
+     * ONNX (QuantizeLinear, QLinearConv, QLinearMatMul): multiply by the float32 ratio of scales
+     * (or divide a float by the scale) and round half to even, then add the zero point and
+     * saturate.
+     */
+    FLOAT_HALF_EVEN
+  }
+
+  /**
+   * float → integer, or integer → integer with a new scale (requantize). An int32 input is an
+   * accumulator whose quantization (per tensor or per output channel) gives its real scale.
+   */
+  record Quantize(RequantScheme scheme) implements Op {
     public static final int INPUT = 0;
+
+    /** The TFLite scheme, which every TFLite model uses. */
+    public Quantize() {
+      this(RequantScheme.FIXED_POINT);
+    }
   }
 
   /** integer → float. */
@@ -174,5 +204,102 @@ public sealed interface Op {
     public Transpose {
       perm = List.copyOf(perm);
     }
+  }
+
+  /** Element-wise division with numpy broadcasting; integer division truncates toward zero. */
+  record Div(Activation act) implements Op {
+    public static final int LHS = 0;
+    public static final int RHS = 1;
+  }
+
+  /** Element-wise maximum with numpy broadcasting. */
+  record Maximum() implements Op {
+    public static final int LHS = 0;
+    public static final int RHS = 1;
+  }
+
+  /** Element-wise minimum with numpy broadcasting. */
+  record Minimum() implements Op {
+    public static final int LHS = 0;
+    public static final int RHS = 1;
+  }
+
+  /** x where x >= 0, else slope * x; the slope broadcasts against x. */
+  record PRelu() implements Op {
+    public static final int INPUT = 0;
+    public static final int SLOPE = 1;
+  }
+
+  /** Clamps to [min, max] (real values; infinities mean unbounded). */
+  record Clip(float min, float max) implements Op {
+    public static final int INPUT = 0;
+  }
+
+  /** max(0, min(1, alpha * x + beta)). */
+  record HardSigmoid(float alpha, float beta) implements Op {
+    public static final int INPUT = 0;
+  }
+
+  /** x * max(0, min(1, x / 6 + 1 / 2)). */
+  record HardSwish() implements Op {
+    public static final int INPUT = 0;
+  }
+
+  /** x if x > 0, else alpha * (exp(x) - 1). */
+  record Elu(float alpha) implements Op {
+    public static final int INPUT = 0;
+  }
+
+  /**
+   * Inference batch normalization over the last (channel) axis, the NHWC channel:
+   * {@code scale * (x - mean) / sqrt(variance + epsilon) + bias}; the four parameters are [C].
+   */
+  record BatchNorm(float epsilon) implements Op {
+    public static final int INPUT = 0;
+    public static final int SCALE = 1;
+    public static final int BIAS = 2;
+    public static final int MEAN = 3;
+    public static final int VARIANCE = 4;
+  }
+
+  /**
+   * Numpy matmul: rank-1 operands are promoted (and the added dimension dropped), leading batch
+   * dimensions broadcast. Integer operands produce raw int32 accumulators of
+   * (a - a_zp) * (b - b_zp), the zero points coming from the operands' quantization.
+   */
+  record MatMul() implements Op {
+    public static final int LHS = 0;
+    public static final int RHS = 1;
+  }
+
+  record Abs() implements Op {
+    public static final int INPUT = 0;
+  }
+
+  record Neg() implements Op {
+    public static final int INPUT = 0;
+  }
+
+  record Exp() implements Op {
+    public static final int INPUT = 0;
+  }
+
+  record Log() implements Op {
+    public static final int INPUT = 0;
+  }
+
+  record Sqrt() implements Op {
+    public static final int INPUT = 0;
+  }
+
+  /** Element-wise power with numpy broadcasting (float). */
+  record Pow() implements Op {
+    public static final int LHS = 0;
+    public static final int RHS = 1;
+  }
+
+  /** Passes its input through unchanged; importers keep it so names survive, passes drop it. */
+  record Identity() implements Op {
+    public static final int INPUT = 0;
   }
 }

@@ -22,6 +22,16 @@ final class OpTypeRules {
           p.add(where + " must map a quantized tensor to float32");
         }
       }
+      case Op.MatMul m -> {
+        TensorType a = ins.get(0);
+        TensorType b = ins.get(1);
+        if (a.dtype() == DType.FLOAT32) {
+          sameDType(a, out, where, p);
+          sameDType(b, out, where, p);
+        } else {
+          accumulator(a, b, out, where, p);
+        }
+      }
       case Op.Reshape r -> sameDType(ins.get(0), out, where, p);
       case Op.Transpose t -> sameDType(ins.get(0), out, where, p);
       case Op.StridedSlice s -> sameDType(ins.get(0), out, where, p);
@@ -57,6 +67,13 @@ final class OpTypeRules {
     TensorType w = ins.get(1);
     TensorType bias = ins.size() > 2 ? ins.get(2) : null;
     DType a = in.dtype();
+    if (out.dtype() == DType.INT32 && (a == DType.INT8 || a == DType.UINT8)) {
+      accumulator(in, w, out, where, p);
+      if (bias != null && bias.dtype() != DType.INT32) {
+        p.add(where + " accumulator bias is " + bias.dtype().shortName() + ", expected i32");
+      }
+      return;
+    }
     DType expectedW = a == DType.FLOAT32 ? DType.FLOAT32 : DType.INT8;
     DType expectedB = switch (a) {
       case FLOAT32 -> DType.FLOAT32;
@@ -89,6 +106,30 @@ final class OpTypeRules {
       if (!w.quant().isQuantized()) {
         p.add(where + " integer weights are not quantized");
       }
+    }
+  }
+
+  /**
+   * Integer operands producing raw int32 accumulators (ONNX ConvInteger/MatMulInteger, and the
+   * first half of QLinearConv/QLinearMatMul): 8-bit operands whose quantization carries the zero
+   * points that are subtracted before multiplying.
+   */
+  private static void accumulator(TensorType a, TensorType b, TensorType out, String where,
+      List<String> p) {
+    for (TensorType t : List.of(a, b)) {
+      if (t.dtype() != DType.INT8 && t.dtype() != DType.UINT8) {
+        p.add(where + " integer operand is " + t.dtype().shortName() + ", expected i8 or u8");
+      } else if (!t.quant().isQuantized()) {
+        p.add(where + " integer operand " + t.dtype().shortName() + t.shape()
+            + " needs a quantization (its zero point)");
+      }
+    }
+    if (!(a.quant() instanceof Quantization.PerTensor)) {
+      p.add(where + " first operand needs per-tensor quantization");
+    }
+    if (out.dtype() != DType.INT32) {
+      p.add(where + " integer operands must produce i32 accumulators, not "
+          + out.dtype().shortName());
     }
   }
 

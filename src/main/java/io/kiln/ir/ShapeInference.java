@@ -146,6 +146,42 @@ public final class ShapeInference {
         }
         yield Shape.of(java.util.Arrays.copyOf(out, kept));
       }
+      case Op.Div d -> broadcast(op, shape(op, inputs, 0), shape(op, inputs, 1));
+      case Op.Maximum m -> broadcast(op, shape(op, inputs, 0), shape(op, inputs, 1));
+      case Op.Minimum m -> broadcast(op, shape(op, inputs, 0), shape(op, inputs, 1));
+      case Op.Pow pw -> broadcast(op, shape(op, inputs, 0), shape(op, inputs, 1));
+      case Op.PRelu pr -> {
+        Shape in = shape(op, inputs, 0);
+        if (!broadcast(op, in, shape(op, inputs, 1)).equals(in)) {
+          throw bad(op, "slope " + shape(op, inputs, 1) + " does not broadcast to input " + in);
+        }
+        yield in;
+      }
+      case Op.Clip c -> shape(op, inputs, 0);
+      case Op.HardSigmoid h -> shape(op, inputs, 0);
+      case Op.HardSwish h -> shape(op, inputs, 0);
+      case Op.Elu e -> shape(op, inputs, 0);
+      case Op.Abs a -> shape(op, inputs, 0);
+      case Op.Neg ng -> shape(op, inputs, 0);
+      case Op.Exp e -> shape(op, inputs, 0);
+      case Op.Log l -> shape(op, inputs, 0);
+      case Op.Sqrt s -> shape(op, inputs, 0);
+      case Op.Identity i -> shape(op, inputs, 0);
+      case Op.BatchNorm b -> {
+        Shape in = shape(op, inputs, 0);
+        if (in.rank() == 0) {
+          throw bad(op, "input is a scalar");
+        }
+        for (int slot = Op.BatchNorm.SCALE; slot <= Op.BatchNorm.VARIANCE; slot++) {
+          Shape p = shape(op, inputs, slot);
+          if (p.rank() != 1 || p.dim(0) != in.dim(-1)) {
+            throw bad(op, "parameter " + slot + " has shape " + p + ", expected [" + in.dim(-1)
+                + "]");
+          }
+        }
+        yield in;
+      }
+      case Op.MatMul m -> matmul(op, shape(op, inputs, 0), shape(op, inputs, 1));
       case Op.Transpose t -> {
         Shape in = shape(op, inputs, 0);
         if (t.perm().size() != in.rank()) {
@@ -194,6 +230,33 @@ public final class ShapeInference {
       out[i] = da == 1 ? db : da;
     }
     return Shape.of(out);
+  }
+
+  /** Numpy matmul shape: promote rank-1 operands, broadcast the batch dimensions. */
+  public static Shape matmul(Op op, Shape a, Shape b) {
+    if (a.rank() == 0 || b.rank() == 0) {
+      throw bad(op, "operands " + a + " and " + b + " must not be scalars");
+    }
+    Shape a2 = a.rank() == 1 ? Shape.of(1, a.dim(0)) : a;
+    Shape b2 = b.rank() == 1 ? Shape.of(b.dim(0), 1) : b;
+    if (a2.dim(-1) != b2.dim(-2)) {
+      throw bad(op, "inner dimensions of " + a + " and " + b + " differ");
+    }
+    Shape batch = broadcast(op, Shape.of(java.util.Arrays.copyOf(a2.dims(), a2.rank() - 2)),
+        Shape.of(java.util.Arrays.copyOf(b2.dims(), b2.rank() - 2)));
+    int[] out = java.util.Arrays.copyOf(batch.dims(), batch.rank() + 2);
+    out[batch.rank()] = a2.dim(-2);
+    out[batch.rank() + 1] = b2.dim(-1);
+    int[] kept = new int[out.length];
+    int k = 0;
+    for (int i = 0; i < out.length; i++) {
+      boolean droppedRow = a.rank() == 1 && i == out.length - 2;
+      boolean droppedCol = b.rank() == 1 && i == out.length - 1;
+      if (!droppedRow && !droppedCol) {
+        kept[k++] = out[i];
+      }
+    }
+    return Shape.of(java.util.Arrays.copyOf(kept, k));
   }
 
   private static Shape pool(Op op, List<TensorType> inputs, int fh, int fw, int sh, int sw,

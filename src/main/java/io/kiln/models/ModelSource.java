@@ -1,6 +1,7 @@
 package io.kiln.models;
 
 import io.kiln.KilnException;
+import io.kiln.frontend.onnx.OnnxImporter;
 import io.kiln.frontend.tflite.TfliteImporter;
 import io.kiln.ir.Graph;
 import java.nio.file.Files;
@@ -36,10 +37,6 @@ public final class ModelSource {
     if (!Files.isRegularFile(file)) {
       throw new KilnException("model path is not a regular file: " + spec);
     }
-    if (onnx) {
-      throw new KilnException("ONNX import is not supported yet (" + spec
-          + "); convert the model to .tflite");
-    }
-    return TfliteImporter.load(file);
+    return onnx ? OnnxImporter.load(file) : TfliteImporter.load(file);
   }
 }

@@ -44,11 +44,11 @@ class ModelSourceTest {
   }
 
   @Test
-  void onnxIsNotSupportedYet() throws IOException {
+  void onnxGoesToTheOnnxImporter() throws IOException {
     Path f = Files.writeString(tmp.resolve("Model.ONNX"), "x");
     assertThatThrownBy(() -> ModelSource.load(f.toString()))
         .isInstanceOf(KilnException.class)
-        .hasMessageStartingWith("ONNX import is not supported yet");
+        .hasMessageStartingWith("Model is not a valid ONNX model (malformed protobuf");
   }
 
   @Test

@@ -1,0 +1,373 @@
+package io.kiln.codegen;
+
+import io.kiln.KilnException;
+import io.kiln.ir.DType;
+import io.kiln.ir.Graph;
+import io.kiln.ir.Node;
+import io.kiln.ir.Op;
+import io.kiln.ir.Value;
+import io.kiln.ir.Verifier;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Ahead-of-time C code generation for the CPU: turns an integer {@link Graph} into a small C
+ * library (one run function calling a kernel specialized to each layer, a static arena, const
+ * weights) plus a host driver and build files.
+ */
+public final class CpuCodegen {
+  private CpuCodegen() {}
+
+  /** Files that are the same for every model, copied from this package's resources. */
+  private static final List<String> STATIC_FILES =
+      List.of("kiln_runtime.h", "main_host.c", "Makefile", "CMakeLists.txt");
+
+  /** The generated files (name to content, in a fixed order) and what the compile report needs. */
+  public record Sources(Map<String, String> files, long arenaBytes, long weightBytes,
+      List<CompileResult.Layer> layers) {}
+
+  /**
+   * Generates the library into {@code outDir}. Everything is generated in memory first, so an
+   * unsupported operator leaves nothing behind; if writing fails, the files written are removed.
+   */
+  public static CompileResult generate(Graph graph, Path outDir, CodegenOptions options) {
+    Sources s = emit(graph, options);
+    List<Path> written = new ArrayList<>();
+    boolean created = false;
+    try {
+      if (!Files.isDirectory(outDir)) {
+        Files.createDirectories(outDir);
+        created = true;
+      }
+      for (Map.Entry<String, String> f : s.files().entrySet()) {
+        Path p = outDir.resolve(f.getKey());
+        Files.writeString(p, f.getValue(), StandardCharsets.UTF_8);
+        written.add(p);
+      }
+    } catch (IOException | SecurityException e) {
+      for (Path p : written) {
+        try {
+          Files.deleteIfExists(p);
+        } catch (IOException ignored) {
+          // Best effort: the original error is what the user needs to see.
+        }
+      }
+      if (created) {
+        try {
+          Files.deleteIfExists(outDir);
+        } catch (IOException ignored) {
+          // As above.
+        }
+      }
+      throw new KilnException("cannot write the generated C to " + outDir + ": " + e.getMessage(),
+          e);
+    }
+    return new CompileResult(outDir, List.copyOf(s.files().keySet()), s.arenaBytes(),
+        s.weightBytes(), s.layers());
+  }
+
+  /** Generates every file in memory. */
+  public static Sources emit(Graph graph, CodegenOptions options) {
+    Verifier.verify(graph);
+    return new Generator(graph, options).run();
+  }
+
+  /** One generation: storage decisions, per-layer code, then the files around it. */
+  private static final class Generator {
+    private final Graph graph;
+    private final CodegenOptions options;
+    private final Weights weights = new Weights();
+    private final CSource layers = new CSource();
+    private final List<String> calls = new ArrayList<>();
+    private final List<CompileResult.Layer> report = new ArrayList<>();
+    /** Pointer expression of each non-constant value. */
+    private final Map<Integer, String> where = new HashMap<>();
+    /** Pointer expressions the run function uses (to silence unused graph inputs). */
+    private final java.util.Set<String> used = new java.util.HashSet<>();
+    private ArenaLayout layout;
+
+    Generator(Graph graph, CodegenOptions options) {
+      this.graph = graph;
+      this.options = options;
+    }
+
+    Sources run() {
+      planStorage();
+      List<Node> nodes = graph.nodes();
+      for (int k = 0; k < nodes.size(); k++) {
+        emitLayer(k, nodes.get(k));
+      }
+      Map<String, String> files = new LinkedHashMap<>();
+      files.put("kiln_model.h", header());
+      files.put("kiln_model.c", model());
+      files.put("kiln_weights.h", weights.header());
+      files.put("kiln_weights.c", weights.source());
+      for (String name : STATIC_FILES) {
+        files.put(name, resource(name));
+      }
+      return new Sources(files, layout.arenaBytes(), weights.bytes(), report);
+    }
+
+    /**
+     * Graph inputs are read from the caller's buffers and each output is written straight into
+     * the caller's output buffer when a kernel produces it; every other activation gets an
+     * arena region from the planner.
+     */
+    private void planStorage() {
+      List<Integer> ins = graph.inputs();
+      for (int i = 0; i < ins.size(); i++) {
+        where.putIfAbsent(ins.get(i), "in" + i);
+      }
+      Map<Integer, Node> producer = new HashMap<>();
+      for (Node n : graph.nodes()) {
+        for (int o : n.outputs()) {
+          producer.put(o, n);
+        }
+      }
+      List<Integer> outs = graph.outputs();
+      for (int j = 0; j < outs.size(); j++) {
+        int id = outs.get(j);
+        Node p = producer.get(id);
+        if (p != null && !(p.op() instanceof Op.Reshape) && !where.containsKey(id)) {
+          where.put(id, "out" + j);
+        }
+      }
+      List<Integer> arena = new ArrayList<>();
+      for (Node n : graph.nodes()) {
+        if (n.outputs().size() != 1) {
+          throw new KilnException("the CPU target does not support " + n.op().opName()
+              + " with " + n.outputs().size() + " outputs");
+        }
+        if (!where.containsKey(n.output())) {
+          arena.add(n.output());
+        }
+      }
+      layout = options.planner().plan(graph, List.copyOf(arena));
+      for (int id : arena) {
+        where.put(id, "(" + CSource.ctype(graph.type(id).dtype()) + " *)(kiln_arena.bytes + "
+            + layout.offset(id) + ")");
+      }
+    }
+
+    private String pointer(int valueId) {
+      Value v = graph.value(valueId);
+      String p = v.isConstant() ? weights.use(v) : where.get(valueId);
+      used.add(p);
+      return p;
+    }
+
+    private void emitLayer(int k, Node n) {
+      Value out = graph.output(n);
+      String shapes = describe(n);
+      if (n.op() instanceof Op.Reshape) {
+        String src = pointer(n.input(Op.Reshape.INPUT));
+        String dst = pointer(out.id());
+        calls.add("/* " + k + ": Reshape " + shapes + " */");
+        if (!src.equals(dst)) {
+          calls.add("memcpy(" + dst + ", " + src + ", " + out.type().bytes() + ");");
+        }
+        report.add(new CompileResult.Layer(k, "Reshape", out.shape().toString(), 0,
+            arenaOffset(out.id()), out.type().bytes()));
+        return;
+      }
+      layers.line("/* Layer %d: %s %s */", k, n.op().opName(), shapes);
+      LayerContext ctx = new LayerContext(graph, n, k, layers, weights);
+      long macs = switch (n.op()) {
+        case Op.Conv2D op -> ConvEmitter.conv2d(ctx, op);
+        case Op.DepthwiseConv2D op -> ConvEmitter.depthwise(ctx, op);
+        case Op.FullyConnected op -> FullyConnectedEmitter.emit(ctx, op);
+        case Op.AveragePool2D op -> PoolEmitter.average(ctx, op);
+        case Op.MaxPool2D op -> PoolEmitter.max(ctx, op);
+        case Op.Add op -> AddEmitter.emit(ctx, op);
+        case Op.Softmax op -> SoftmaxEmitter.emit(ctx, op);
+        case Op.Quantize op -> QuantizeEmitter.quantize(ctx, op);
+        case Op.Dequantize op -> QuantizeEmitter.dequantize(ctx, op);
+        case Op.Reshape op -> throw new AssertionError("handled above");
+        case Op.TransposeConv op -> throw unsupported(n, k);
+        case Op.Mean op -> throw unsupported(n, k);
+        case Op.Sub op -> throw unsupported(n, k);
+        case Op.Mul op -> throw unsupported(n, k);
+        case Op.Pad op -> throw unsupported(n, k);
+        case Op.LeakyRelu op -> throw unsupported(n, k);
+        case Op.StridedSlice op -> throw unsupported(n, k);
+        case Op.Concatenation op -> throw unsupported(n, k);
+        case Op.Relu op -> throw unsupported(n, k);
+        case Op.Relu6 op -> throw unsupported(n, k);
+        case Op.Logistic op -> throw unsupported(n, k);
+        case Op.Tanh op -> throw unsupported(n, k);
+        case Op.Transpose op -> throw unsupported(n, k);
+      };
+      StringBuilder call = new StringBuilder(ctx.function()).append('(');
+      for (int id : ctx.paramValues()) {
+        call.append(pointer(id)).append(", ");
+      }
+      calls.add(call.append(pointer(out.id())).append(");").toString());
+      report.add(new CompileResult.Layer(k, n.op().opName(), out.shape().toString(), macs,
+          arenaOffset(out.id()), out.type().bytes()));
+    }
+
+    private long arenaOffset(int id) {
+      return where.get(id).startsWith("(") ? layout.offset(id) : -1;
+    }
+
+    private static KilnException unsupported(Node n, int k) {
+      return new KilnException("the CPU target does not support operator " + k + " ("
+          + n.op().opName() + ")");
+    }
+
+    private String describe(Node n) {
+      StringBuilder sb = new StringBuilder();
+      sb.append(graph.output(n).shape()).append(" <- ");
+      boolean first = true;
+      for (int id : n.inputs()) {
+        if (id == Node.ABSENT) {
+          continue;
+        }
+        sb.append(first ? "" : ", ").append(graph.value(id).dtype().shortName())
+            .append(graph.value(id).shape());
+        first = false;
+      }
+      return sb.toString();
+    }
+
+    private boolean usesFloatMath() {
+      for (Node n : graph.nodes()) {
+        if (n.op() instanceof Op.Quantize && graph.input(n, 0).dtype() == DType.FLOAT32) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    private String header() {
+      CSource h = new CSource();
+      h.line("/* Generated by Kiln from model \"%s\". The API of the generated library. */",
+          CSource.commentSafe(graph.name()));
+      h.line("#ifndef KILN_MODEL_H").line("#define KILN_MODEL_H").blank();
+      h.line("#ifdef __cplusplus").line("extern \"C\" {").line("#endif").blank();
+      h.line("#define KILN_NUM_INPUTS %d", graph.inputs().size());
+      h.line("#define KILN_NUM_OUTPUTS %d", graph.outputs().size());
+      StringBuilder inList = new StringBuilder();
+      for (int i = 0; i < graph.inputs().size(); i++) {
+        Value v = graph.value(graph.inputs().get(i));
+        h.line("/* input %d \"%s\": %s%s%s */", i, CSource.commentSafe(v.name()),
+            v.dtype().shortName(), v.shape(), quant(v));
+        h.line("#define KILN_INPUT%d_BYTES %d", i, v.type().bytes());
+        inList.append(i > 0 ? ", " : "").append("KILN_INPUT").append(i).append("_BYTES");
+      }
+      StringBuilder outList = new StringBuilder();
+      for (int j = 0; j < graph.outputs().size(); j++) {
+        Value v = graph.value(graph.outputs().get(j));
+        h.line("/* output %d \"%s\": %s%s%s */", j, CSource.commentSafe(v.name()),
+            v.dtype().shortName(), v.shape(), quant(v));
+        h.line("#define KILN_OUTPUT%d_BYTES %d", j, v.type().bytes());
+        outList.append(j > 0 ? ", " : "").append("KILN_OUTPUT").append(j).append("_BYTES");
+      }
+      h.line("#define KILN_INPUT_BYTES_LIST { %s }", inList);
+      h.line("#define KILN_OUTPUT_BYTES_LIST { %s }", outList);
+      h.line("/* Bytes of the static activation arena (inputs and outputs live in the caller's");
+      h.line("   buffers), and of the constant weights. */");
+      h.line("#define KILN_ARENA_BYTES %d", layout.arenaBytes());
+      h.line("#define KILN_WEIGHT_BYTES %d", weights.bytes());
+      h.blank();
+      h.line("/* Runs one inference. inputs[i] and outputs[j] point to buffers of");
+      h.line("   KILN_INPUTi_BYTES / KILN_OUTPUTj_BYTES bytes, suitably aligned for their element");
+      h.line("   type and not overlapping. Not reentrant: the arena is static. Returns 0. */");
+      h.line("int kiln_run(const void *const inputs[], void *const outputs[]);");
+      if (graph.inputs().size() == 1 && graph.outputs().size() == 1) {
+        h.blank().line("/* kiln_run for this single-input, single-output model. */");
+        h.line("int kiln_run_single(const void *input, void *output);");
+      }
+      h.blank().line("#ifdef __cplusplus").line("}").line("#endif").blank();
+      return h.line("#endif /* KILN_MODEL_H */").toString();
+    }
+
+    private static String quant(Value v) {
+      return switch (v.quant()) {
+        case io.kiln.ir.Quantization.None n -> "";
+        case io.kiln.ir.Quantization.PerTensor p -> " scale " + p.scale() + ", zero point "
+            + p.zeroPoint();
+        case io.kiln.ir.Quantization.PerAxis p -> " per-axis " + p.axis();
+      };
+    }
+
+    private String model() {
+      CSource c = new CSource();
+      c.line("/* Generated by Kiln from model \"%s\": one kernel per layer, specialized to it,",
+          CSource.commentSafe(graph.name()));
+      c.line("   and kiln_run calling them in order. */");
+      c.line("#include <stdint.h>").line("#include <string.h>");
+      if (usesFloatMath()) {
+        c.line("#include <math.h>");
+      }
+      c.blank();
+      c.line("#include \"kiln_model.h\"").line("#include \"kiln_runtime.h\"")
+          .line("#include \"kiln_weights.h\"").blank();
+      if (layout.arenaBytes() > 0) {
+        c.line("/* The static arena; the union aligns it for every element type. */");
+        c.line("static union {").line("  int64_t align;");
+        c.line("  uint8_t bytes[KILN_ARENA_BYTES];").line("} kiln_arena;").blank();
+      }
+      c.raw(layers.toString());
+      // Outputs that no kernel wrote in place (reshapes, inputs, constants) are copied.
+      List<String> copies = new ArrayList<>();
+      for (int j = 0; j < graph.outputs().size(); j++) {
+        int id = graph.outputs().get(j);
+        String src = pointer(id);
+        if (!src.equals("out" + j)) {
+          copies.add("memcpy(out" + j + ", " + src + ", " + graph.type(id).bytes() + ");");
+        }
+      }
+      c.open("int kiln_run(const void *const inputs[], void *const outputs[])");
+      for (int i = 0; i < graph.inputs().size(); i++) {
+        String t = CSource.ctype(graph.value(graph.inputs().get(i)).dtype());
+        c.line("const %s *in%d = (const %s *)inputs[%d];", t, i, t, i);
+        if (!used.contains("in" + i)) {
+          c.line("(void)in%d;", i);
+        }
+      }
+      for (int j = 0; j < graph.outputs().size(); j++) {
+        String t = CSource.ctype(graph.value(graph.outputs().get(j)).dtype());
+        c.line("%s *out%d = (%s *)outputs[%d];", t, j, t, j);
+      }
+      for (String call : calls) {
+        c.line(call);
+      }
+      for (String copy : copies) {
+        c.line(copy);
+      }
+      c.line("return 0;");
+      c.close();
+      if (graph.inputs().size() == 1 && graph.outputs().size() == 1) {
+        c.blank();
+        c.open("int kiln_run_single(const void *input, void *output)");
+        c.line("const void *const inputs[1] = {input};");
+        c.line("void *const outputs[1] = {output};");
+        c.line("return kiln_run(inputs, outputs);");
+        c.close();
+      }
+      return c.toString();
+    }
+  }
+
+  /** A resource of this package as text. */
+  static String resource(String name) {
+    try (InputStream in = CpuCodegen.class.getResourceAsStream(name)) {
+      if (in == null) {
+        throw new IllegalStateException("missing resource " + name);
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
