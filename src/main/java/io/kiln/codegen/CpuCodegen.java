@@ -205,6 +205,23 @@ public final class CpuCodegen {
         case Op.Logistic op -> throw unsupported(n, k);
         case Op.Tanh op -> throw unsupported(n, k);
         case Op.Transpose op -> throw unsupported(n, k);
+        case Op.Div op -> throw unsupported(n, k);
+        case Op.Maximum op -> throw unsupported(n, k);
+        case Op.Minimum op -> throw unsupported(n, k);
+        case Op.PRelu op -> throw unsupported(n, k);
+        case Op.Clip op -> throw unsupported(n, k);
+        case Op.HardSigmoid op -> throw unsupported(n, k);
+        case Op.HardSwish op -> throw unsupported(n, k);
+        case Op.Elu op -> throw unsupported(n, k);
+        case Op.BatchNorm op -> throw unsupported(n, k);
+        case Op.MatMul op -> throw unsupported(n, k);
+        case Op.Abs op -> throw unsupported(n, k);
+        case Op.Neg op -> throw unsupported(n, k);
+        case Op.Exp op -> throw unsupported(n, k);
+        case Op.Log op -> throw unsupported(n, k);
+        case Op.Sqrt op -> throw unsupported(n, k);
+        case Op.Pow op -> throw unsupported(n, k);
+        case Op.Identity op -> throw unsupported(n, k);
       };
       StringBuilder call = new StringBuilder(ctx.function()).append('(');
       for (int id : ctx.paramValues()) {
