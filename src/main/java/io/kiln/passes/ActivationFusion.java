@@ -9,7 +9,7 @@ import io.kiln.ir.Op.Activation;
 import io.kiln.ir.Value;
 
 /**
- * Fuses a Relu or Relu6 into the fused activation of the convolution, fully connected layer or
+ * Fuses a Relu, Relu6 or float Clip to one of their ranges into the fused activation of the convolution, fully connected layer or
  * element-wise Add/Sub/Mul that produces its input.
  *
  * <p>Float graphs: the fused clamp is the same comparison. Quantized graphs: exact when the
@@ -27,7 +27,7 @@ final class ActivationFusion {
 
   private static Rule rule(String name, boolean requantize) {
     return new Rule(name,
-        op("act", Op.Relu.class, Op.Relu6.class).in(0,
+        op("act", Op.Relu.class, Op.Relu6.class, Op.Clip.class).in(0,
             op("producer", Op.Conv2D.class, Op.DepthwiseConv2D.class, Op.FullyConnected.class,
                 Op.Add.class, Op.Sub.class, Op.Mul.class).oneUse()),
         (m, e) -> fuse(m, e, requantize));
@@ -37,8 +37,18 @@ final class ActivationFusion {
     Node producer = m.node("producer");
     Value mid = m.value("producer");
     Value out = m.value("act");
-    Activation wanted = m.node("act").op() instanceof Op.Relu ? Activation.RELU
-        : Activation.RELU6;
+    Activation wanted = switch (m.node("act").op()) {
+      case Op.Relu r -> Activation.RELU;
+      case Op.Relu6 r -> Activation.RELU6;
+      case Op.Clip c -> clipActivation(c);
+      default -> throw new IllegalStateException("pattern admits only activations");
+    };
+    if (wanted == null) {
+      return Rule.reject(m.node("act").op() + " is not a fused activation's range");
+    }
+    if (m.node("act").op() instanceof Op.Clip && mid.dtype().isInteger()) {
+      return Rule.reject("an integer Clip clamps raw values, not real ones");
+    }
     if (current(producer.op()) != Activation.NONE) {
       return Rule.reject(producer.op().opName() + " already has fused " + current(producer.op()));
     }
@@ -76,6 +86,20 @@ final class ActivationFusion {
     if (midLo > 0 || midHi < outHi) {
       return "the producer saturates at [" + (float) midLo + ", " + (float) midHi
           + "] but the activation's output reaches " + (float) outHi;
+    }
+    return null;
+  }
+
+  /** The fused activation clamping to the Clip's range, or null if there is none. */
+  private static Activation clipActivation(Op.Clip c) {
+    if (c.min() == 0f && c.max() == Float.POSITIVE_INFINITY) {
+      return Activation.RELU;
+    }
+    if (c.min() == 0f && c.max() == 6f) {
+      return Activation.RELU6;
+    }
+    if (c.min() == -1f && c.max() == 1f) {
+      return Activation.RELU_N1_TO_1;
     }
     return null;
   }

@@ -88,6 +88,10 @@ final class Identities {
       (m, e) -> m.value("x").dtype().isFloat() ? Rule.skip()
           : forward(m.value("q"), m.value("x"), e));
 
+  static final Rule IDENTITY_OP = new Rule("identity-op",
+      op("i", Op.Identity.class).in(Op.Identity.INPUT, any("x")),
+      (m, e) -> forward(m.value("i"), m.value("x"), e));
+
   /** Readers of {@code out} read {@code in} instead, if both have the same type. */
   static Rule.Outcome forward(Value out, Value in, GraphEdit e) {
     if (!out.type().equals(in.type())) {

@@ -20,11 +20,12 @@ public record Pipeline(List<Pass> stages, boolean verifyEach) {
   public static final Pipeline DEFAULT = new Pipeline(List.of(
       new RulePass("fold-constants", Rules.FOLD_CONSTANTS),
       new RulePass("remove-identities", Rules.IDENTITIES),
-      new RulePass("eliminate-qdq", Rules.QDQ),
-      new RulePass("fold-dequantized-constants", Rules.FOLD_DEQUANTIZE),
       new RulePass("fold-batchnorm", Rules.FOLD_BATCHNORM),
       new RulePass("fold-pad", Rules.FOLD_PAD),
       new RulePass("fuse-activation", Rules.FUSE_ACTIVATION),
+      new RulePass("eliminate-qdq", Rules.QDQ),
+      new RulePass("fold-dequantized-constants", Rules.FOLD_DEQUANTIZE),
+      new RulePass("fuse-after-qdq", Rules.FUSE_AFTER_QDQ),
       new RulePass("normalize-layout", Rules.LAYOUT),
       new RulePass("remove-identities-late", Rules.IDENTITIES),
       Pass.of("dead-code", DeadCode::prune)), false);

@@ -73,6 +73,30 @@ class ActivationFusionTest {
   }
 
   @Test
+  void fusesAFloatClipToReluSixRangeAndKeepsOtherClips() {
+    GraphBuilder b = new GraphBuilder("clip");
+    int x = b.input("x", f32(1, 8));
+    int w = b.constant("w", f32(4, 8), floats(1, 32));
+    int fc = b.apply(new Op.FullyConnected(Activation.NONE, false), List.of(x, w), "fc",
+        DType.FLOAT32, Quantization.NONE);
+    b.output(b.apply(new Op.Clip(0f, 6f), List.of(fc), "clip", DType.FLOAT32,
+        Quantization.NONE));
+    Graph after = PassTesting.positive("fuse-activation.clip", PASS, b.build(),
+        Agreement.FLOAT_TOLERANCE);
+    assertThat(after.nodes()).singleElement().extracting(n -> n.op())
+        .isEqualTo(new Op.FullyConnected(Activation.RELU6, false));
+
+    GraphBuilder k = new GraphBuilder("clip_keep");
+    int kx = k.input("x", f32(1, 8));
+    int kw = k.constant("w", f32(4, 8), floats(1, 32));
+    int kfc = k.apply(new Op.FullyConnected(Activation.NONE, false), List.of(kx, kw), "fc",
+        DType.FLOAT32, Quantization.NONE);
+    k.output(k.apply(new Op.Clip(-2f, 2f), List.of(kfc), "clip", DType.FLOAT32,
+        Quantization.NONE));
+    PassTesting.negative("fuse-activation.clip-negative", PASS, k.build());
+  }
+
+  @Test
   void refusesToFuseAcrossARequantizationByDefault() {
     Graph g = quantizedConvThen(new Op.Relu(), Quantization.perTensor(0.1, -10),
         Quantization.perTensor(0.07, -128));

@@ -66,6 +66,15 @@ class IdentitiesTest {
   }
 
   @Test
+  void removesIdentityOperators() {
+    GraphBuilder b = new GraphBuilder("identity_op");
+    int x = b.input("x", f32(1, 4));
+    int i = b.apply(new Op.Identity(), List.of(x), "same", DType.FLOAT32, Quantization.NONE);
+    b.output(b.apply(new Op.Tanh(), List.of(i), "y", DType.FLOAT32, Quantization.NONE));
+    PassTesting.positive("identities.identity-op", PASS, b.build(), Agreement.EXACT);
+  }
+
+  @Test
   void keepsRealTransposesAndRequantizingReshapes() {
     GraphBuilder b = new GraphBuilder("keep");
     int x = b.input("x", i8(0.1, 2, 1, 2, 3, 4));
