@@ -70,6 +70,10 @@ final class RunCommand implements Callable<Integer> {
       description = "Samples per input file (default: ${DEFAULT-VALUE}).")
   int batch;
 
+  @Option(names = "--no-opt",
+      description = "Run the model as imported, without the graph optimization passes.")
+  boolean noOpt;
+
   @Override
   public Integer call() throws IOException {
     if (batch < 1) {
@@ -83,6 +87,9 @@ final class RunCommand implements Callable<Integer> {
       throw new KilnException("--output-dir " + outputDir + " exists and is not a directory");
     }
     Graph g = ModelSource.load(model);
+    if (!noOpt) {
+      g = io.kiln.passes.Pipeline.DEFAULT.apply(g);
+    }
     List<Value> ins = g.inputValues();
     byte[][] data = randomSeed != null ? randomInputs(ins, randomSeed) : readInputs(ins);
 
