@@ -2,6 +2,7 @@ package io.kiln.cli;
 
 import io.kiln.KilnException;
 import io.kiln.codegen.Board;
+import io.kiln.passes.Pipeline;
 import io.kiln.codegen.CodegenOptions;
 import io.kiln.codegen.CompileResult;
 import io.kiln.codegen.CpuCodegen;
@@ -63,6 +64,10 @@ final class CompileCommand implements Callable<Integer> {
       description = "Do not compile the generated C to measure its .text/.rodata/.data/.bss.")
   boolean noObjectSizes;
 
+  @Option(names = "--no-opt",
+      description = "Compile the model as imported, without the default optimization passes.")
+  boolean noOpt;
+
   @Option(names = "--board", paramLabel = "BOARD",
       description = "Also emit start-up code, linker script and a semihosting driver for a "
           + "bare-metal board: mps2-an385 (Arm Cortex-M3, runs under qemu-system-arm).")
@@ -104,6 +109,9 @@ final class CompileCommand implements Callable<Integer> {
       }
     }
     Graph g = ModelSource.load(model);
+    if (!noOpt) {
+      g = Pipeline.DEFAULT.apply(g);
+    }
     CodegenOptions options = codegenOptions();
     boolean outExisted = Files.exists(outDir);
     // On failure CpuCodegen writes nothing (unsupported operator) or removes what it wrote.
