@@ -46,7 +46,7 @@ public final class PostTrainingQuantizer {
   }
 
   /** Fails with a one-line error unless the graph is a float graph this pass can quantize. */
-  static void requireFloat(Graph g) {
+  public static void requireFloat(Graph g) {
     for (Value v : g.values()) {
       if (v.quant().isQuantized()) {
         throw new KilnException("model " + g.name() + " is already quantized (value '" + v.name()
