@@ -1,0 +1,103 @@
+package io.kiln.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.kiln.testing.SharedModels;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class QuantizeCommandTest {
+  @TempDir
+  Path dir;
+
+  private static String adModel() {
+    return SharedModels.file("mlperf-tiny/ad01_fp32.tflite").toString();
+  }
+
+  /** {@code n} seeded samples of the AD model's [1, 640] float input. */
+  private Path calibration(String name, int n) throws IOException {
+    SplittableRandom rng = new SplittableRandom(11);
+    ByteBuffer b = ByteBuffer.allocate(n * 640 * 4).order(ByteOrder.LITTLE_ENDIAN);
+    for (int i = 0; i < n * 640; i++) {
+      b.putFloat((float) rng.nextDouble(-60, 0));
+    }
+    return Files.write(dir.resolve(name), b.array());
+  }
+
+  @Test
+  void quantizesWritesTextFormAndReports() throws IOException {
+    Path cal = calibration("cal.bin", 8);
+    Path out = dir.resolve("ad.kiln");
+    CliRunner.Result r = CliRunner.kiln("quantize", adModel(), "--calibration", cal.toString(),
+        "-o", out.toString(), "--per-channel", "--observer", "MSE", "--io", "float");
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).contains("quantized ad01_fp32 with 8 calibration samples (per-channel"
+        + " int8 weights, mse observer, any scales, float I/O)")
+        .contains("FullyConnected").contains("SQNR dB").contains("mean |error|");
+    String text = Files.readString(out);
+    assertThat(text).startsWith("graph ad01_fp32_int8").contains("Quantize(").contains(
+        "Dequantize(");
+  }
+
+  @Test
+  void tfliteOutputIsPendingAndKeepsTheTextForm() throws IOException {
+    Path cal = calibration("cal.bin", 2);
+    Path out = dir.resolve("ad.tflite");
+    CliRunner.Result r = CliRunner.kiln("quantize", adModel(), "--calibration", cal.toString(),
+        "-o", out.toString(), "--scales", "pow2", "--weights", "ternary");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.errLine()).startsWith("kiln: binary .tflite export is pending").doesNotContain(
+        "\n");
+    assertThat(out).doesNotExist();
+    assertThat(dir.resolve("ad.tflite.txt")).exists();
+  }
+
+  @Test
+  void wrongSizedCalibrationIsOneLineExit2() throws IOException {
+    Path cal = Files.write(dir.resolve("short.bin"), new byte[1000]);
+    CliRunner.Result r = CliRunner.kiln("quantize", adModel(), "--calibration", cal.toString(),
+        "-o", dir.resolve("x").toString());
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.errLine()).isEqualTo("kiln: calibration file " + cal + " has 1000 bytes, not a"
+        + " positive multiple of one sample (2560 bytes: 'input_1' [1,640] as little-endian"
+        + " float32)");
+    assertThat(dir.resolve("x")).doesNotExist();
+  }
+
+  @Test
+  void missingCalibrationIsOneLineExit2() {
+    CliRunner.Result r = CliRunner.kiln("quantize", adModel(), "--calibration",
+        dir.resolve("none.bin").toString(), "-o", dir.resolve("x").toString());
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.errLine()).startsWith("kiln: calibration file or directory not found")
+        .doesNotContain("\n");
+  }
+
+  @Test
+  void quantizedModelIsOneLineExit2() throws IOException {
+    Path cal = Files.write(dir.resolve("c.bin"), new byte[4]);
+    CliRunner.Result r = CliRunner.kiln("quantize", "builtin:ds_cnn", "--calibration",
+        cal.toString(), "-o", dir.resolve("x").toString());
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.errLine()).startsWith("kiln: model ").contains("is already quantized")
+        .doesNotContain("\n");
+  }
+
+  @Test
+  void badOptionValuesExit2() {
+    CliRunner.Result r = CliRunner.kiln("quantize", "builtin:ds_cnn", "--calibration", "c",
+        "-o", "x", "--scales", "pow3");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.errLine()).contains("'pow3' is not one of any, pow2").doesNotContain("\n");
+    CliRunner.Result p = CliRunner.kiln("quantize", "builtin:ds_cnn", "--calibration", "c",
+        "-o", "x", "--percentile", "20");
+    assertThat(p.code()).isEqualTo(2);
+    assertThat(p.errLine()).isEqualTo("kiln: --percentile must be in (50, 100], got 20.0");
+  }
+}
