@@ -39,7 +39,7 @@ mkdir -p "$CLASSES"
 CP="$JAR:$CLASSES"
 
 # Whole-process compiles go through `kiln compile` when the CLI has it.
-if "$ROOT/kiln" compile --help >/dev/null 2>&1; then
+if "$JAVA" -jar "$JAR" --help 2>/dev/null | grep -Eq '^ +compile '; then
   COMPILE_HOW="./kiln compile MODEL --target cpu -o OUT (java -jar target/kiln.jar)"
   compile_once() { "$JAVA" -jar "$JAR" compile "$1" --target cpu -o "$2" >/dev/null; }
 else
@@ -117,18 +117,18 @@ for entry in "${MODELS[@]}"; do
   ROWS2+=("| $key | $F_arena | $F_lower_bound | $(( F_arena - F_lower_bound )) | $(( F_arena + io )) | $F_lower_bound_io | ${tflm_arena:-n/a} |")
   tflm="${TFLM_INSTR[$key]:-}"
   if [[ -n "$tflm" ]]; then
-    r_n=$(awk -v t="$tflm" -v k="${INS[native]}" 'BEGIN {printf "%.1f", t / k}')
-    r_b=$(awk -v t="$tflm" -v k="${INS[base]}" 'BEGIN {printf "%.1f", t / k}')
-    met_n=$(awk -v r="$r_n" 'BEGIN {print (r >= 20) ? "yes" : "**no**"}')
-    met_b=$(awk -v r="$r_b" 'BEGIN {print (r >= 20) ? "yes" : "**no**"}')
+    r_n=$(awk -v t="$tflm" -v k="${INS[native]}" 'BEGIN {printf "%.1f×", t / k}')
+    r_b=$(awk -v t="$tflm" -v k="${INS[base]}" 'BEGIN {printf "%.1f×", t / k}')
+    met_n=$(awk -v t="$tflm" -v k="${INS[native]}" 'BEGIN {print (t >= 20 * k) ? "yes" : "**no**"}')
+    met_b=$(awk -v t="$tflm" -v k="${INS[base]}" 'BEGIN {print (t >= 20 * k) ? "yes" : "**no**"}')
     tflm_m=$(awk -v t="$tflm" 'BEGIN {printf "%.2f M", t / 1e6}')
   else
-    r_n="n/a"; r_b="n/a"; met_n="n/a"; met_b="n/a"; tflm_m="n/a"
+    r_n="n/a"; r_b="n/a"; met_n=""; met_b=""; tflm_m="n/a"
   fi
   fmt_m() { awk -v k="$1" 'BEGIN {printf "%.3f M", k / 1e6}'; }
   fmt_us() { awk -v n="$1" 'BEGIN {printf "%.1f", n / 1e3}'; }
   per_mac() { awk -v k="$1" -v m="$F_macs" 'BEGIN {printf "%.2f", (m > 0) ? k / m : 0}'; }
-  ROWS3+=("| $key | $(fmt_us "${LAT[native]}") | $(fmt_us "${LAT[base]}") | $(fmt_m "${INS[native]}") ($(per_mac "${INS[native]}")/MAC) | $(fmt_m "${INS[base]}") ($(per_mac "${INS[base]}")/MAC) | $tflm_m | ${r_n}× ($met_n) | ${r_b}× ($met_b) |")
+  ROWS3+=("| $key | $(fmt_us "${LAT[native]}") | $(fmt_us "${LAT[base]}") | $(fmt_m "${INS[native]}") ($(per_mac "${INS[native]}")/MAC) | $(fmt_m "${INS[base]}") ($(per_mac "${INS[base]}")/MAC) | $tflm_m | $r_n${met_n:+ ($met_n)} | $r_b${met_b:+ ($met_b)} |")
   unset LAT INS TEXT
 done
 
