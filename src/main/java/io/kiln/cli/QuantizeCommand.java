@@ -1,6 +1,7 @@
 package io.kiln.cli;
 
 import io.kiln.KilnException;
+import io.kiln.frontend.tflite.TfliteWriter;
 import io.kiln.interp.Tensor;
 import io.kiln.ir.Graph;
 import io.kiln.ir.GraphPrinter;
@@ -48,7 +49,8 @@ final class QuantizeCommand implements Callable<Integer> {
   Path calibration;
 
   @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT",
-      description = "Where to write the int8 model (Kiln's canonical text form).")
+      description = "Where to write the int8 model: a .tflite flatbuffer when OUT ends in"
+          + " .tflite, else Kiln's canonical text form.")
   Path output;
 
   @Option(names = "--per-channel",
@@ -114,17 +116,11 @@ final class QuantizeCommand implements Callable<Integer> {
     out.printf("report on %d %s sample%s:%n", evalSamples.size(),
         eval == null ? "calibration" : "evaluation", evalSamples.size() == 1 ? "" : "s");
     out.print(report.format());
-    byte[] text = GraphPrinter.print(quantized).getBytes(StandardCharsets.UTF_8);
-    if (lower.endsWith(".tflite")) {
-      // Until the TFLite exporter lands, the model is kept in the one form Kiln can write.
-      Path txt = output.resolveSibling(output.getFileName() + ".txt");
-      RunCommand.writeAtomically(txt, text);
-      out.flush();
-      throw new KilnException("binary .tflite export is pending (kiln export is not available"
-          + " yet); wrote the canonical text form to " + txt + " instead");
-    }
-    RunCommand.writeAtomically(output, text);
-    out.printf("wrote %s (canonical text form)%n", output);
+    boolean tflite = lower.endsWith(".tflite");
+    byte[] bytes = tflite ? TfliteWriter.write(quantized)
+        : GraphPrinter.print(quantized).getBytes(StandardCharsets.UTF_8);
+    RunCommand.writeAtomically(output, bytes);
+    out.printf("wrote %s (%s)%n", output, tflite ? "TFLite flatbuffer" : "canonical text form");
     out.flush();
     return 0;
   }

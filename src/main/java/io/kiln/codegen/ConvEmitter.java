@@ -9,7 +9,10 @@ import io.kiln.ir.TensorType;
 /**
  * Emits int8 Conv2D and DepthwiseConv2D layers as loops specialized to the layer (every bound
  * a constant), with bias, requantization and the activation clamp fused into the output store.
- * Taps that fall into the padding are skipped, exactly as TFLM's reference kernels skip them.
+ * A Conv2D gathers each output pixel's taps into an int16 patch (padding as zeros, which adds
+ * what TFLM's skipped taps add: nothing) and runs vectorizable dot products over it; a depthwise
+ * layer keeps the channel loop innermost. Requantization runs as a separate loop over channels
+ * so that it vectorizes too.
  */
 final class ConvEmitter {
   private ConvEmitter() {}
@@ -43,42 +46,29 @@ final class ConvEmitter {
     String bias = ctx.has(Op.Conv2D.BIAS) ? ctx.constant(Op.Conv2D.BIAS) : null;
     int inOffset = (int) -ctx.in(Op.Conv2D.INPUT).quant().zeroPoint();
 
+    int k = g.kh() * g.kw() * g.ic();
     CSource c = ctx.src();
     ctx.beginFunction("conv2d", new int[] {Op.Conv2D.INPUT}, new String[] {"in"});
+    c.line("/* The input patch of one output pixel, offset by the input zero point: each element");
+    c.line("   is in [-255, 255], so int16 holds it, and taps in the padding are 0, which adds");
+    c.line("   exactly what TFLM's skipped taps add. Stack: %d bytes with the accumulators. */",
+        2 * k + 4 * g.oc());
+    c.line("int16_t patch[%d];", k);
+    c.line("int32_t acc[%d];", g.oc());
     openBatch(c, g);
     c.open("for (int oy = 0; oy < %d; ++oy)", g.oh());
-    rowBounds(c, "y", g.ih(), g.kh(), g.sh(), g.dh(), g.pads().top(), g.clips());
+    c.line("const int iy0 = %s%s;", CSource.times("oy", g.sh()), CSource.plus(-g.pads().top()));
     c.open("for (int ox = 0; ox < %d; ++ox)", g.ow());
-    rowBounds(c, "x", g.iw(), g.kw(), g.sw(), g.dw(), g.pads().left(), g.clips());
+    c.line("const int ix0 = %s%s;", CSource.times("ox", g.sw()), CSource.plus(-g.pads().left()));
+    fillPatch(c, g, inOffset);
+    c.line("/* |w * x| <= 128 * 255, so the %d terms sum to at most %d in magnitude. */", k,
+        32640L * k);
+    DotProducts.emit(c, "patch", k, g.oc(), filter, bias, "acc");
     c.line("int8_t *o = out + (oy * %d + ox) * %d;", g.ow(), g.oc());
     c.open("for (int oc = 0; oc < %d; ++oc)", g.oc());
-    c.line("/* Bias first: int32 addition is exact here, so the order does not change the sum. */");
-    c.line("int32_t acc = %s;", bias == null ? "0" : bias + "[oc]");
-    c.open("for (int ky = ky_lo; ky < ky_hi; ++ky)");
-    if (g.dw() == 1) {
-      // With unit dilation the taps of one filter row are contiguous in both input and filter.
-      c.line("const int8_t *x = in + ((iy0 + ky%s) * %d + ix0 + kx_lo) * %d;", times(g.dh()),
-          g.iw(), g.ic());
-      c.line("const int8_t *w = %s + ((oc * %d + ky) * %d + kx_lo) * %d;", filter, g.kh(), g.kw(),
-          g.ic());
-      c.line("const int n = (kx_hi - kx_lo) * %d;", g.ic());
-      c.open("for (int i = 0; i < n; ++i)");
-      c.line("acc += w[i] * (x[i]%s);", CSource.plus(inOffset));
-      c.close();
-    } else {
-      c.open("for (int kx = kx_lo; kx < kx_hi; ++kx)");
-      c.line("const int8_t *x = in + ((iy0 + ky%s) * %d + ix0 + kx%s) * %d;", times(g.dh()),
-          g.iw(), times(g.dw()), g.ic());
-      c.line("const int8_t *w = %s + ((oc * %d + ky) * %d + kx) * %d;", filter, g.kh(), g.kw(),
-          g.ic());
-      c.open("for (int ic = 0; ic < %d; ++ic)", g.ic());
-      c.line("acc += w[ic] * (x[ic]%s);", CSource.plus(inOffset));
-      c.close();
-      c.close();
-    }
+    c.line("o[oc] = %s;", rq.store("acc[oc]", "oc"));
     c.close();
-    c.line("o[oc] = %s;", rq.store("acc", "oc"));
-    c.close().close().close();
+    c.close().close();
     closeBatch(c, g);
     ctx.endFunction();
     return (long) g.batch() * g.oh() * g.ow() * g.oc() * g.kh() * g.kw() * g.ic();
@@ -140,6 +130,57 @@ final class ConvEmitter {
     closeBatch(c, g);
     ctx.endFunction();
     return (long) g.batch() * g.oh() * g.ow() * g.oc() * g.kh() * g.kw();
+  }
+
+  /** Copies the taps of one output pixel into {@code patch} as int16 with the input offset. */
+  private static void fillPatch(CSource c, Geometry g, int inOffset) {
+    int row = g.kw() * g.ic();
+    c.open("for (int ky = 0; ky < %d; ++ky)", g.kh());
+    c.line("const int iy = iy0%s;", g.dh() == 1 ? " + ky" : " + ky * " + g.dh());
+    c.line("int16_t *p = patch + ky * %d;", row);
+    if (g.clips()) {
+      c.open("if (iy < 0 || iy >= %d)", g.ih());
+      zeros(c, row);
+      c.line("continue;");
+      c.close();
+    }
+    if (g.dw() == 1 && !g.clips()) {
+      c.line("const int8_t *x = in + (iy * %d + ix0) * %d;", g.iw(), g.ic());
+      copy(c, row, inOffset);
+    } else {
+      c.open("for (int kx = 0; kx < %d; ++kx%s)", g.kw(), g.ic() == 1 ? ", ++p" : ", p += " + g.ic());
+      c.line("const int ix = ix0%s;", g.dw() == 1 ? " + kx" : " + kx * " + g.dw());
+      if (g.clips()) {
+        c.open("if (ix < 0 || ix >= %d)", g.iw());
+        zeros(c, g.ic());
+        c.line("continue;");
+        c.close();
+      }
+      c.line("const int8_t *x = in + %s;", CSource.times("(iy * " + g.iw() + " + ix)", g.ic()));
+      copy(c, g.ic(), inOffset);
+      c.close();
+    }
+    c.close();
+  }
+
+  private static void zeros(CSource c, int n) {
+    if (n == 1) {
+      c.line("p[0] = 0;");
+    } else {
+      c.open("for (int i = 0; i < %d; ++i)", n);
+      c.line("p[i] = 0;");
+      c.close();
+    }
+  }
+
+  private static void copy(CSource c, int n, int inOffset) {
+    if (n == 1) {
+      c.line("p[0] = (int16_t)(x[0]%s);", CSource.plus(inOffset));
+    } else {
+      c.open("for (int i = 0; i < %d; ++i)", n);
+      c.line("p[i] = (int16_t)(x[i]%s);", CSource.plus(inOffset));
+      c.close();
+    }
   }
 
   private static void checkTypes(LayerContext ctx, int filterSlot, int biasSlot) {

@@ -4,8 +4,8 @@ import io.kiln.ir.DType;
 import io.kiln.ir.Op;
 
 /**
- * Emits an int8 FullyConnected layer: one dot product per output unit over contiguous weight
- * and input rows, with bias, requantization and clamp fused into the store.
+ * Emits an int8 FullyConnected layer: the input row widened once to int16 with its offset, dot
+ * products over contiguous weight rows several units at a time, then a requantization loop.
  */
 final class FullyConnectedEmitter {
   private FullyConnectedEmitter() {}
@@ -38,17 +38,37 @@ final class FullyConnectedEmitter {
     CSource c = ctx.src();
     ctx.beginFunction("fully_connected", new int[] {Op.FullyConnected.INPUT},
         new String[] {"in"});
+    if (weightOffset != 0) {
+      // Asymmetric weights are rare (TFLM's per-tensor path only): plain loops suffice.
+      c.open("for (int b = 0; b < %d; ++b)", batches);
+      c.line("const int8_t *x = in + b * %d;", depth);
+      c.open("for (int u = 0; u < %d; ++u)", units);
+      c.line("const int8_t *w = %s + u * %d;", weights, depth);
+      c.line("int32_t acc = %s;", bias == null ? "0" : bias + "[u]");
+      c.open("for (int i = 0; i < %d; ++i)", depth);
+      c.line("acc += (w[i]%s) * (x[i]%s);", CSource.plus(weightOffset), CSource.plus(inOffset));
+      c.close();
+      c.line("out[b * %d + u] = %s;", units, rq.store("acc", "u"));
+      c.close().close();
+      ctx.endFunction();
+      return (long) batches * units * depth;
+    }
+    c.line("/* The input row offset by its zero point: each element is in [-255, 255], so int16");
+    c.line("   holds it. Stack: %d bytes with the accumulators. */", 2 * depth + 4 * units);
+    c.line("int16_t xs[%d];", depth);
+    c.line("int32_t acc[%d];", units);
     c.open("for (int b = 0; b < %d; ++b)", batches);
     c.line("const int8_t *x = in + b * %d;", depth);
-    c.open("for (int u = 0; u < %d; ++u)", units);
-    c.line("const int8_t *w = %s + u * %d;", weights, depth);
-    c.line("int32_t acc = %s;", bias == null ? "0" : bias + "[u]");
     c.open("for (int i = 0; i < %d; ++i)", depth);
-    c.line(weightOffset == 0 ? "acc += w[i] * (x[i]%2$s);" : "acc += (w[i]%s) * (x[i]%s);",
-        CSource.plus(weightOffset), CSource.plus(inOffset));
+    c.line("xs[i] = (int16_t)(x[i]%s);", CSource.plus(inOffset));
     c.close();
-    c.line("out[b * %d + u] = %s;", units, rq.store("acc", "u"));
-    c.close().close();
+    c.line("/* |w * x| <= 128 * 255, so the %d terms sum to at most %d in magnitude. */", depth,
+        32640L * depth);
+    DotProducts.emit(c, "xs", depth, units, weights, bias, "acc");
+    c.open("for (int u = 0; u < %d; ++u)", units);
+    c.line("out[b * %d + u] = %s;", units, rq.store("acc[u]", "u"));
+    c.close();
+    c.close();
     ctx.endFunction();
     return (long) batches * units * depth;
   }

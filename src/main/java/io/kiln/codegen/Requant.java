@@ -26,6 +26,12 @@ final class Requant {
   static Requant declare(LayerContext ctx, QuantParams.Requant q, Activation act) {
     QuantParams.Range range = QuantParams.activationRange(act, ctx.out());
     int zp = (int) ctx.out().quant().zeroPoint();
+    for (int m : q.multipliers()) {
+      // kiln_requant's branch-free rounding has no saturating case: it needs this.
+      if (m == Integer.MIN_VALUE) {
+        throw new IllegalStateException("quantized multiplier INT32_MIN");
+      }
+    }
     if (!q.perChannel()) {
       return new Requant(CSource.intLiteral(q.multipliers()[0]), Integer.toString(q.shifts()[0]),
           false, zp, range);

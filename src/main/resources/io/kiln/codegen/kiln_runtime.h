@@ -33,10 +33,27 @@ static inline int32_t kiln_mbqm(int32_t x, int32_t mult, int shift) {
   return kiln_rdbp(kiln_srdhm(x * (1 << left), mult), right);
 }
 
-/* Requantize an int32 accumulator to the output zero point and clamp to [lo, hi]. */
+/* Requantize an int32 accumulator to the output zero point and clamp to [lo, hi]: the same
+ * value as kiln_mbqm(acc, mult, shift) + zp, clamped, written without branches so that a loop
+ * over channels vectorizes. It relies on mult != INT32_MIN (a quantized multiplier is 0 or in
+ * [2^30, 2^31)), which rules out kiln_srdhm's one saturating case. */
 static inline int32_t kiln_requant(int32_t acc, int32_t mult, int shift, int32_t zp,
                                    int32_t lo, int32_t hi) {
-  int32_t v = kiln_mbqm(acc, mult, shift) + zp;
+  const int32_t left = shift > 0 ? shift : 0;
+  const int32_t right = shift > 0 ? 0 : -shift;
+  /* TFLM multiplies by 2^left in int32; the unsigned shift is the same wherever that is defined. */
+  const int32_t x = (int32_t)((uint32_t)acc << left);
+  const int64_t ab = (int64_t)x * (int64_t)mult;
+  const int64_t nudged = ab + (ab >= 0 ? (INT64_C(1) << 30) : (INT64_C(1) - (INT64_C(1) << 30)));
+  /* Division by 2^31 truncating toward zero: bias negatives by 2^31 - 1, then shift. Bits 31..62
+   * are the quotient, so a logical shift keeps them and needs no 64-bit arithmetic shift. */
+  const int64_t biased = nudged + (nudged < 0 ? INT64_C(0x7fffffff) : 0);
+  const int32_t high = (int32_t)(uint32_t)((uint64_t)biased >> 31);
+  /* kiln_rdbp(high, right), inlined with the same rounding. */
+  const int32_t mask = (int32_t)((UINT32_C(1) << right) - 1u);
+  const int32_t remainder = high & mask;
+  const int32_t threshold = (mask >> 1) + (high < 0 ? 1 : 0);
+  int32_t v = (high >> right) + (remainder > threshold ? 1 : 0) + zp;
   v = v < lo ? lo : v;
   return v > hi ? hi : v;
 }

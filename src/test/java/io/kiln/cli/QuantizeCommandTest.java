@@ -46,16 +46,41 @@ class QuantizeCommandTest {
   }
 
   @Test
-  void tfliteOutputIsPendingAndKeepsTheTextForm() throws IOException {
-    Path cal = calibration("cal.bin", 2);
+  void tfliteOutputReimportsAsTheSameGraph() throws IOException {
+    Path cal = calibration("cal.bin", 4);
     Path out = dir.resolve("ad.tflite");
-    CliRunner.Result r = CliRunner.kiln("quantize", adModel(), "--calibration", cal.toString(),
-        "-o", out.toString(), "--scales", "pow2", "--weights", "ternary");
-    assertThat(r.code()).isEqualTo(2);
-    assertThat(r.errLine()).startsWith("kiln: binary .tflite export is pending").doesNotContain(
-        "\n");
-    assertThat(out).doesNotExist();
-    assertThat(dir.resolve("ad.tflite.txt")).exists();
+    Path text = dir.resolve("ad.kiln");
+    String[] common = {"quantize", adModel(), "--calibration", cal.toString(), "--per-channel",
+        "--scales", "pow2"};
+    CliRunner.Result r = CliRunner.kiln(concat(common, "-o", out.toString()));
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).contains("(TFLite flatbuffer)");
+    assertThat(CliRunner.kiln(concat(common, "-o", text.toString())).code()).isZero();
+    // The exported model, imported again, runs the same integer graph.
+    io.kiln.ir.Graph reimported = io.kiln.frontend.tflite.TfliteImporter.load(out);
+    String printed = io.kiln.ir.GraphPrinter.print(reimported);
+    assertThat(printed.lines().filter(l -> l.contains("FullyConnected(")).count()).isEqualTo(10);
+    assertThat(printed).contains("i8[1,640]");
+    io.kiln.ir.Graph floatGraph = io.kiln.models.ModelSource.load(adModel());
+    io.kiln.ir.Graph inProcess = io.kiln.quantize.PostTrainingQuantizer.quantize(floatGraph,
+        io.kiln.quantize.CalibrationData.read(floatGraph, cal),
+        io.kiln.quantize.QuantizeOptions.DEFAULTS.withPerChannel(true)
+            .withScales(io.kiln.quantize.QuantizeOptions.ScaleMode.POW2));
+    SplittableRandom rng = new SplittableRandom(5);
+    int[] x = new int[640];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = rng.nextInt(256) - 128;
+    }
+    java.util.List<io.kiln.interp.Tensor> in = java.util.List.of(io.kiln.interp.Tensor.ofInts(
+        io.kiln.ir.DType.INT8, io.kiln.ir.Shape.of(1, 640), x));
+    assertThat(new io.kiln.interp.Interpreter(reimported).run(in).get(0).ints)
+        .containsExactly(new io.kiln.interp.Interpreter(inProcess).run(in).get(0).ints);
+  }
+
+  private static String[] concat(String[] a, String... b) {
+    String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
   }
 
   @Test

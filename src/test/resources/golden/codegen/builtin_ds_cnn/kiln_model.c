@@ -28,27 +28,52 @@ static const int8_t kiln_l0_shift[64] = {
 };
 
 static void kiln_l0_conv2d(const int8_t *restrict in, int8_t *restrict out) {
+  /* The input patch of one output pixel, offset by the input zero point: each element
+     is in [-255, 255], so int16 holds it, and taps in the padding are 0, which adds
+     exactly what TFLM's skipped taps add. Stack: 336 bytes with the accumulators. */
+  int16_t patch[40];
+  int32_t acc[64];
   for (int oy = 0; oy < 25; ++oy) {
     const int iy0 = oy * 2 - 4;
-    const int ky_lo = iy0 < 0 ? -iy0 : 0;
-    const int ky_hi = 49 - iy0 < 10 ? 49 - iy0 : 10;
     for (int ox = 0; ox < 5; ++ox) {
       const int ix0 = ox * 2 - 1;
-      const int kx_lo = ix0 < 0 ? -ix0 : 0;
-      const int kx_hi = 10 - ix0 < 4 ? 10 - ix0 : 4;
+      for (int ky = 0; ky < 10; ++ky) {
+        const int iy = iy0 + ky;
+        int16_t *p = patch + ky * 4;
+        if (iy < 0 || iy >= 49) {
+          for (int i = 0; i < 4; ++i) {
+            p[i] = 0;
+          }
+          continue;
+        }
+        for (int kx = 0; kx < 4; ++kx, ++p) {
+          const int ix = ix0 + kx;
+          if (ix < 0 || ix >= 10) {
+            p[0] = 0;
+            continue;
+          }
+          const int8_t *x = in + (iy * 10 + ix);
+          p[0] = (int16_t)(x[0] + 1);
+        }
+      }
+      /* |w * x| <= 128 * 255, so the 40 terms sum to at most 1305600 in magnitude. */
+      for (int r = 0; r < 64; r += 4) {
+        const int8_t *w = kiln_const1 + r * 40;
+        int32_t a0 = kiln_const2[r], a1 = kiln_const2[r + 1], a2 = kiln_const2[r + 2], a3 = kiln_const2[r + 3];
+        for (int i = 0; i < 40; ++i) {
+          a0 += w[i] * patch[i];
+          a1 += w[40 + i] * patch[i];
+          a2 += w[80 + i] * patch[i];
+          a3 += w[120 + i] * patch[i];
+        }
+        acc[r] = a0;
+        acc[r + 1] = a1;
+        acc[r + 2] = a2;
+        acc[r + 3] = a3;
+      }
       int8_t *o = out + (oy * 5 + ox) * 64;
       for (int oc = 0; oc < 64; ++oc) {
-        /* Bias first: int32 addition is exact here, so the order does not change the sum. */
-        int32_t acc = kiln_const2[oc];
-        for (int ky = ky_lo; ky < ky_hi; ++ky) {
-          const int8_t *x = in + ((iy0 + ky) * 10 + ix0 + kx_lo) * 1;
-          const int8_t *w = kiln_const1 + ((oc * 10 + ky) * 4 + kx_lo) * 1;
-          const int n = (kx_hi - kx_lo) * 1;
-          for (int i = 0; i < n; ++i) {
-            acc += w[i] * (x[i] + 1);
-          }
-        }
-        o[oc] = (int8_t)kiln_requant(acc, kiln_l0_mult[oc], kiln_l0_shift[oc], -128, -128, 127);
+        o[oc] = (int8_t)kiln_requant(acc[oc], kiln_l0_mult[oc], kiln_l0_shift[oc], -128, -128, 127);
       }
     }
   }
@@ -114,25 +139,41 @@ static const int8_t kiln_l2_shift[64] = {
 };
 
 static void kiln_l2_conv2d(const int8_t *restrict in, int8_t *restrict out) {
+  /* The input patch of one output pixel, offset by the input zero point: each element
+     is in [-255, 255], so int16 holds it, and taps in the padding are 0, which adds
+     exactly what TFLM's skipped taps add. Stack: 384 bytes with the accumulators. */
+  int16_t patch[64];
+  int32_t acc[64];
   for (int oy = 0; oy < 25; ++oy) {
     const int iy0 = oy;
-    const int ky_lo = 0, ky_hi = 1;
     for (int ox = 0; ox < 5; ++ox) {
       const int ix0 = ox;
-      const int kx_lo = 0, kx_hi = 1;
+      for (int ky = 0; ky < 1; ++ky) {
+        const int iy = iy0 + ky;
+        int16_t *p = patch + ky * 64;
+        const int8_t *x = in + (iy * 5 + ix0) * 64;
+        for (int i = 0; i < 64; ++i) {
+          p[i] = (int16_t)(x[i] + 128);
+        }
+      }
+      /* |w * x| <= 128 * 255, so the 64 terms sum to at most 2088960 in magnitude. */
+      for (int r = 0; r < 64; r += 4) {
+        const int8_t *w = kiln_const7 + r * 64;
+        int32_t a0 = kiln_const8[r], a1 = kiln_const8[r + 1], a2 = kiln_const8[r + 2], a3 = kiln_const8[r + 3];
+        for (int i = 0; i < 64; ++i) {
+          a0 += w[i] * patch[i];
+          a1 += w[64 + i] * patch[i];
+          a2 += w[128 + i] * patch[i];
+          a3 += w[192 + i] * patch[i];
+        }
+        acc[r] = a0;
+        acc[r + 1] = a1;
+        acc[r + 2] = a2;
+        acc[r + 3] = a3;
+      }
       int8_t *o = out + (oy * 5 + ox) * 64;
       for (int oc = 0; oc < 64; ++oc) {
-        /* Bias first: int32 addition is exact here, so the order does not change the sum. */
-        int32_t acc = kiln_const8[oc];
-        for (int ky = ky_lo; ky < ky_hi; ++ky) {
-          const int8_t *x = in + ((iy0 + ky) * 5 + ix0 + kx_lo) * 64;
-          const int8_t *w = kiln_const7 + ((oc * 1 + ky) * 1 + kx_lo) * 64;
-          const int n = (kx_hi - kx_lo) * 64;
-          for (int i = 0; i < n; ++i) {
-            acc += w[i] * (x[i] + 128);
-          }
-        }
-        o[oc] = (int8_t)kiln_requant(acc, kiln_l2_mult[oc], kiln_l2_shift[oc], -128, -128, 127);
+        o[oc] = (int8_t)kiln_requant(acc[oc], kiln_l2_mult[oc], kiln_l2_shift[oc], -128, -128, 127);
       }
     }
   }
@@ -198,25 +239,41 @@ static const int8_t kiln_l4_shift[64] = {
 };
 
 static void kiln_l4_conv2d(const int8_t *restrict in, int8_t *restrict out) {
+  /* The input patch of one output pixel, offset by the input zero point: each element
+     is in [-255, 255], so int16 holds it, and taps in the padding are 0, which adds
+     exactly what TFLM's skipped taps add. Stack: 384 bytes with the accumulators. */
+  int16_t patch[64];
+  int32_t acc[64];
   for (int oy = 0; oy < 25; ++oy) {
     const int iy0 = oy;
-    const int ky_lo = 0, ky_hi = 1;
     for (int ox = 0; ox < 5; ++ox) {
       const int ix0 = ox;
-      const int kx_lo = 0, kx_hi = 1;
+      for (int ky = 0; ky < 1; ++ky) {
+        const int iy = iy0 + ky;
+        int16_t *p = patch + ky * 64;
+        const int8_t *x = in + (iy * 5 + ix0) * 64;
+        for (int i = 0; i < 64; ++i) {
+          p[i] = (int16_t)(x[i] + 128);
+        }
+      }
+      /* |w * x| <= 128 * 255, so the 64 terms sum to at most 2088960 in magnitude. */
+      for (int r = 0; r < 64; r += 4) {
+        const int8_t *w = kiln_const13 + r * 64;
+        int32_t a0 = kiln_const14[r], a1 = kiln_const14[r + 1], a2 = kiln_const14[r + 2], a3 = kiln_const14[r + 3];
+        for (int i = 0; i < 64; ++i) {
+          a0 += w[i] * patch[i];
+          a1 += w[64 + i] * patch[i];
+          a2 += w[128 + i] * patch[i];
+          a3 += w[192 + i] * patch[i];
+        }
+        acc[r] = a0;
+        acc[r + 1] = a1;
+        acc[r + 2] = a2;
+        acc[r + 3] = a3;
+      }
       int8_t *o = out + (oy * 5 + ox) * 64;
       for (int oc = 0; oc < 64; ++oc) {
-        /* Bias first: int32 addition is exact here, so the order does not change the sum. */
-        int32_t acc = kiln_const14[oc];
-        for (int ky = ky_lo; ky < ky_hi; ++ky) {
-          const int8_t *x = in + ((iy0 + ky) * 5 + ix0 + kx_lo) * 64;
-          const int8_t *w = kiln_const13 + ((oc * 1 + ky) * 1 + kx_lo) * 64;
-          const int n = (kx_hi - kx_lo) * 64;
-          for (int i = 0; i < n; ++i) {
-            acc += w[i] * (x[i] + 128);
-          }
-        }
-        o[oc] = (int8_t)kiln_requant(acc, kiln_l4_mult[oc], kiln_l4_shift[oc], -128, -128, 127);
+        o[oc] = (int8_t)kiln_requant(acc[oc], kiln_l4_mult[oc], kiln_l4_shift[oc], -128, -128, 127);
       }
     }
   }
@@ -282,25 +339,41 @@ static const int8_t kiln_l6_shift[64] = {
 };
 
 static void kiln_l6_conv2d(const int8_t *restrict in, int8_t *restrict out) {
+  /* The input patch of one output pixel, offset by the input zero point: each element
+     is in [-255, 255], so int16 holds it, and taps in the padding are 0, which adds
+     exactly what TFLM's skipped taps add. Stack: 384 bytes with the accumulators. */
+  int16_t patch[64];
+  int32_t acc[64];
   for (int oy = 0; oy < 25; ++oy) {
     const int iy0 = oy;
-    const int ky_lo = 0, ky_hi = 1;
     for (int ox = 0; ox < 5; ++ox) {
       const int ix0 = ox;
-      const int kx_lo = 0, kx_hi = 1;
+      for (int ky = 0; ky < 1; ++ky) {
+        const int iy = iy0 + ky;
+        int16_t *p = patch + ky * 64;
+        const int8_t *x = in + (iy * 5 + ix0) * 64;
+        for (int i = 0; i < 64; ++i) {
+          p[i] = (int16_t)(x[i] + 128);
+        }
+      }
+      /* |w * x| <= 128 * 255, so the 64 terms sum to at most 2088960 in magnitude. */
+      for (int r = 0; r < 64; r += 4) {
+        const int8_t *w = kiln_const19 + r * 64;
+        int32_t a0 = kiln_const20[r], a1 = kiln_const20[r + 1], a2 = kiln_const20[r + 2], a3 = kiln_const20[r + 3];
+        for (int i = 0; i < 64; ++i) {
+          a0 += w[i] * patch[i];
+          a1 += w[64 + i] * patch[i];
+          a2 += w[128 + i] * patch[i];
+          a3 += w[192 + i] * patch[i];
+        }
+        acc[r] = a0;
+        acc[r + 1] = a1;
+        acc[r + 2] = a2;
+        acc[r + 3] = a3;
+      }
       int8_t *o = out + (oy * 5 + ox) * 64;
       for (int oc = 0; oc < 64; ++oc) {
-        /* Bias first: int32 addition is exact here, so the order does not change the sum. */
-        int32_t acc = kiln_const20[oc];
-        for (int ky = ky_lo; ky < ky_hi; ++ky) {
-          const int8_t *x = in + ((iy0 + ky) * 5 + ix0 + kx_lo) * 64;
-          const int8_t *w = kiln_const19 + ((oc * 1 + ky) * 1 + kx_lo) * 64;
-          const int n = (kx_hi - kx_lo) * 64;
-          for (int i = 0; i < n; ++i) {
-            acc += w[i] * (x[i] + 128);
-          }
-        }
-        o[oc] = (int8_t)kiln_requant(acc, kiln_l6_mult[oc], kiln_l6_shift[oc], -128, -128, 127);
+        o[oc] = (int8_t)kiln_requant(acc[oc], kiln_l6_mult[oc], kiln_l6_shift[oc], -128, -128, 127);
       }
     }
   }
@@ -366,25 +439,41 @@ static const int8_t kiln_l8_shift[64] = {
 };
 
 static void kiln_l8_conv2d(const int8_t *restrict in, int8_t *restrict out) {
+  /* The input patch of one output pixel, offset by the input zero point: each element
+     is in [-255, 255], so int16 holds it, and taps in the padding are 0, which adds
+     exactly what TFLM's skipped taps add. Stack: 384 bytes with the accumulators. */
+  int16_t patch[64];
+  int32_t acc[64];
   for (int oy = 0; oy < 25; ++oy) {
     const int iy0 = oy;
-    const int ky_lo = 0, ky_hi = 1;
     for (int ox = 0; ox < 5; ++ox) {
       const int ix0 = ox;
-      const int kx_lo = 0, kx_hi = 1;
+      for (int ky = 0; ky < 1; ++ky) {
+        const int iy = iy0 + ky;
+        int16_t *p = patch + ky * 64;
+        const int8_t *x = in + (iy * 5 + ix0) * 64;
+        for (int i = 0; i < 64; ++i) {
+          p[i] = (int16_t)(x[i] + 128);
+        }
+      }
+      /* |w * x| <= 128 * 255, so the 64 terms sum to at most 2088960 in magnitude. */
+      for (int r = 0; r < 64; r += 4) {
+        const int8_t *w = kiln_const25 + r * 64;
+        int32_t a0 = kiln_const26[r], a1 = kiln_const26[r + 1], a2 = kiln_const26[r + 2], a3 = kiln_const26[r + 3];
+        for (int i = 0; i < 64; ++i) {
+          a0 += w[i] * patch[i];
+          a1 += w[64 + i] * patch[i];
+          a2 += w[128 + i] * patch[i];
+          a3 += w[192 + i] * patch[i];
+        }
+        acc[r] = a0;
+        acc[r + 1] = a1;
+        acc[r + 2] = a2;
+        acc[r + 3] = a3;
+      }
       int8_t *o = out + (oy * 5 + ox) * 64;
       for (int oc = 0; oc < 64; ++oc) {
-        /* Bias first: int32 addition is exact here, so the order does not change the sum. */
-        int32_t acc = kiln_const26[oc];
-        for (int ky = ky_lo; ky < ky_hi; ++ky) {
-          const int8_t *x = in + ((iy0 + ky) * 5 + ix0 + kx_lo) * 64;
-          const int8_t *w = kiln_const25 + ((oc * 1 + ky) * 1 + kx_lo) * 64;
-          const int n = (kx_hi - kx_lo) * 64;
-          for (int i = 0; i < n; ++i) {
-            acc += w[i] * (x[i] + 128);
-          }
-        }
-        o[oc] = (int8_t)kiln_requant(acc, kiln_l8_mult[oc], kiln_l8_shift[oc], -128, -128, 127);
+        o[oc] = (int8_t)kiln_requant(acc[oc], kiln_l8_mult[oc], kiln_l8_shift[oc], -128, -128, 127);
       }
     }
   }
@@ -434,15 +523,32 @@ static const int8_t kiln_l11_shift[12] = {
 };
 
 static void kiln_l11_fully_connected(const int8_t *restrict in, int8_t *restrict out) {
+  /* The input row offset by its zero point: each element is in [-255, 255], so int16
+     holds it. Stack: 176 bytes with the accumulators. */
+  int16_t xs[64];
+  int32_t acc[12];
   for (int b = 0; b < 1; ++b) {
     const int8_t *x = in + b * 64;
-    for (int u = 0; u < 12; ++u) {
-      const int8_t *w = kiln_const30 + u * 64;
-      int32_t acc = kiln_const31[u];
+    for (int i = 0; i < 64; ++i) {
+      xs[i] = (int16_t)(x[i] + 128);
+    }
+    /* |w * x| <= 128 * 255, so the 64 terms sum to at most 2088960 in magnitude. */
+    for (int r = 0; r < 12; r += 4) {
+      const int8_t *w = kiln_const30 + r * 64;
+      int32_t a0 = kiln_const31[r], a1 = kiln_const31[r + 1], a2 = kiln_const31[r + 2], a3 = kiln_const31[r + 3];
       for (int i = 0; i < 64; ++i) {
-        acc += w[i] * (x[i] + 128);
+        a0 += w[i] * xs[i];
+        a1 += w[64 + i] * xs[i];
+        a2 += w[128 + i] * xs[i];
+        a3 += w[192 + i] * xs[i];
       }
-      out[b * 12 + u] = (int8_t)kiln_requant(acc, kiln_l11_mult[u], kiln_l11_shift[u], -64, -128, 127);
+      acc[r] = a0;
+      acc[r + 1] = a1;
+      acc[r + 2] = a2;
+      acc[r + 3] = a3;
+    }
+    for (int u = 0; u < 12; ++u) {
+      out[b * 12 + u] = (int8_t)kiln_requant(acc[u], kiln_l11_mult[u], kiln_l11_shift[u], -64, -128, 127);
     }
   }
 }

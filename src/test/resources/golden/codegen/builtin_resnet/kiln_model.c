@@ -22,27 +22,56 @@ static const int8_t kiln_l0_shift[16] = {
 };
 
 static void kiln_l0_conv2d(const int8_t *restrict in, int8_t *restrict out) {
+  /* The input patch of one output pixel, offset by the input zero point: each element
+     is in [-255, 255], so int16 holds it, and taps in the padding are 0, which adds
+     exactly what TFLM's skipped taps add. Stack: 118 bytes with the accumulators. */
+  int16_t patch[27];
+  int32_t acc[16];
   for (int oy = 0; oy < 32; ++oy) {
     const int iy0 = oy - 1;
-    const int ky_lo = iy0 < 0 ? -iy0 : 0;
-    const int ky_hi = 32 - iy0 < 3 ? 32 - iy0 : 3;
     for (int ox = 0; ox < 32; ++ox) {
       const int ix0 = ox - 1;
-      const int kx_lo = ix0 < 0 ? -ix0 : 0;
-      const int kx_hi = 32 - ix0 < 3 ? 32 - ix0 : 3;
-      int8_t *o = out + (oy * 32 + ox) * 16;
-      for (int oc = 0; oc < 16; ++oc) {
-        /* Bias first: int32 addition is exact here, so the order does not change the sum. */
-        int32_t acc = kiln_const2[oc];
-        for (int ky = ky_lo; ky < ky_hi; ++ky) {
-          const int8_t *x = in + ((iy0 + ky) * 32 + ix0 + kx_lo) * 3;
-          const int8_t *w = kiln_const1 + ((oc * 3 + ky) * 3 + kx_lo) * 3;
-          const int n = (kx_hi - kx_lo) * 3;
-          for (int i = 0; i < n; ++i) {
-            acc += w[i] * (x[i] + 128);
+      for (int ky = 0; ky < 3; ++ky) {
+        const int iy = iy0 + ky;
+        int16_t *p = patch + ky * 9;
+        if (iy < 0 || iy >= 32) {
+          for (int i = 0; i < 9; ++i) {
+            p[i] = 0;
+          }
+          continue;
+        }
+        for (int kx = 0; kx < 3; ++kx, p += 3) {
+          const int ix = ix0 + kx;
+          if (ix < 0 || ix >= 32) {
+            for (int i = 0; i < 3; ++i) {
+              p[i] = 0;
+            }
+            continue;
+          }
+          const int8_t *x = in + (iy * 32 + ix) * 3;
+          for (int i = 0; i < 3; ++i) {
+            p[i] = (int16_t)(x[i] + 128);
           }
         }
-        o[oc] = (int8_t)kiln_requant(acc, kiln_l0_mult[oc], kiln_l0_shift[oc], -128, -128, 127);
+      }
+      /* |w * x| <= 128 * 255, so the 27 terms sum to at most 881280 in magnitude. */
+      for (int r = 0; r < 16; r += 4) {
+        const int8_t *w = kiln_const1 + r * 27;
+        int32_t a0 = kiln_const2[r], a1 = kiln_const2[r + 1], a2 = kiln_const2[r + 2], a3 = kiln_const2[r + 3];
+        for (int i = 0; i < 27; ++i) {
+          a0 += w[i] * patch[i];
+          a1 += w[27 + i] * patch[i];
+          a2 += w[54 + i] * patch[i];
+          a3 += w[81 + i] * patch[i];
+        }
+        acc[r] = a0;
+        acc[r + 1] = a1;
+        acc[r + 2] = a2;
+        acc[r + 3] = a3;
+      }
+      int8_t *o = out + (oy * 32 + ox) * 16;
+      for (int oc = 0; oc < 16; ++oc) {
+        o[oc] = (int8_t)kiln_requant(acc[oc], kiln_l0_mult[oc], kiln_l0_shift[oc], -128, -128, 127);
       }
     }
   }
@@ -57,27 +86,56 @@ static const int8_t kiln_l1_shift[16] = {
 };
 
 static void kiln_l1_conv2d(const int8_t *restrict in, int8_t *restrict out) {
+  /* The input patch of one output pixel, offset by the input zero point: each element
+     is in [-255, 255], so int16 holds it, and taps in the padding are 0, which adds
+     exactly what TFLM's skipped taps add. Stack: 352 bytes with the accumulators. */
+  int16_t patch[144];
+  int32_t acc[16];
   for (int oy = 0; oy < 32; ++oy) {
     const int iy0 = oy - 1;
-    const int ky_lo = iy0 < 0 ? -iy0 : 0;
-    const int ky_hi = 32 - iy0 < 3 ? 32 - iy0 : 3;
     for (int ox = 0; ox < 32; ++ox) {
       const int ix0 = ox - 1;
-      const int kx_lo = ix0 < 0 ? -ix0 : 0;
-      const int kx_hi = 32 - ix0 < 3 ? 32 - ix0 : 3;
-      int8_t *o = out + (oy * 32 + ox) * 16;
-      for (int oc = 0; oc < 16; ++oc) {
-        /* Bias first: int32 addition is exact here, so the order does not change the sum. */
-        int32_t acc = kiln_const5[oc];
-        for (int ky = ky_lo; ky < ky_hi; ++ky) {
-          const int8_t *x = in + ((iy0 + ky) * 32 + ix0 + kx_lo) * 16;
-          const int8_t *w = kiln_const4 + ((oc * 3 + ky) * 3 + kx_lo) * 16;
-          const int n = (kx_hi - kx_lo) * 16;
-          for (int i = 0; i < n; ++i) {
-            acc += w[i] * (x[i] + 128);
+      for (int ky = 0; ky < 3; ++ky) {
+        const int iy = iy0 + ky;
+        int16_t *p = patch + ky * 48;
+        if (iy < 0 || iy >= 32) {
+          for (int i = 0; i < 48; ++i) {
+            p[i] = 0;
+          }
+          continue;
+        }
+        for (int kx = 0; kx < 3; ++kx, p += 16) {
+          const int ix = ix0 + kx;
+          if (ix < 0 || ix >= 32) {
+            for (int i = 0; i < 16; ++i) {
+              p[i] = 0;
+            }
+            continue;
+          }
+          const int8_t *x = in + (iy * 32 + ix) * 16;
+          for (int i = 0; i < 16; ++i) {
+            p[i] = (int16_t)(x[i] + 128);
           }
         }
-        o[oc] = (int8_t)kiln_requant(acc, kiln_l1_mult[oc], kiln_l1_shift[oc], -128, -128, 127);
+      }
+      /* |w * x| <= 128 * 255, so the 144 terms sum to at most 4700160 in magnitude. */
+      for (int r = 0; r < 16; r += 4) {
+        const int8_t *w = kiln_const4 + r * 144;
+        int32_t a0 = kiln_const5[r], a1 = kiln_const5[r + 1], a2 = kiln_const5[r + 2], a3 = kiln_const5[r + 3];
+        for (int i = 0; i < 144; ++i) {
+          a0 += w[i] * patch[i];
+          a1 += w[144 + i] * patch[i];
+          a2 += w[288 + i] * patch[i];
+          a3 += w[432 + i] * patch[i];
+        }
+        acc[r] = a0;
+        acc[r + 1] = a1;
+        acc[r + 2] = a2;
+        acc[r + 3] = a3;
+      }
+      int8_t *o = out + (oy * 32 + ox) * 16;
+      for (int oc = 0; oc < 16; ++oc) {
+        o[oc] = (int8_t)kiln_requant(acc[oc], kiln_l1_mult[oc], kiln_l1_shift[oc], -128, -128, 127);
       }
     }
   }
@@ -92,27 +150,56 @@ static const int8_t kiln_l2_shift[16] = {
 };
 
 static void kiln_l2_conv2d(const int8_t *restrict in, int8_t *restrict out) {
+  /* The input patch of one output pixel, offset by the input zero point: each element
+     is in [-255, 255], so int16 holds it, and taps in the padding are 0, which adds
+     exactly what TFLM's skipped taps add. Stack: 352 bytes with the accumulators. */
+  int16_t patch[144];
+  int32_t acc[16];
   for (int oy = 0; oy < 32; ++oy) {
     const int iy0 = oy - 1;
-    const int ky_lo = iy0 < 0 ? -iy0 : 0;
-    const int ky_hi = 32 - iy0 < 3 ? 32 - iy0 : 3;
     for (int ox = 0; ox < 32; ++ox) {
       const int ix0 = ox - 1;
-      const int kx_lo = ix0 < 0 ? -ix0 : 0;
-      const int kx_hi = 32 - ix0 < 3 ? 32 - ix0 : 3;
-      int8_t *o = out + (oy * 32 + ox) * 16;
-      for (int oc = 0; oc < 16; ++oc) {
-        /* Bias first: int32 addition is exact here, so the order does not change the sum. */
-        int32_t acc = kiln_const8[oc];
-        for (int ky = ky_lo; ky < ky_hi; ++ky) {
-          const int8_t *x = in + ((iy0 + ky) * 32 + ix0 + kx_lo) * 16;
-          const int8_t *w = kiln_const7 + ((oc * 3 + ky) * 3 + kx_lo) * 16;
-          const int n = (kx_hi - kx_lo) * 16;
-          for (int i = 0; i < n; ++i) {
-            acc += w[i] * (x[i] + 128);
+      for (int ky = 0; ky < 3; ++ky) {
+        const int iy = iy0 + ky;
+        int16_t *p = patch + ky * 48;
+        if (iy < 0 || iy >= 32) {
+          for (int i = 0; i < 48; ++i) {
+            p[i] = 0;
+          }
+          continue;
+        }
+        for (int kx = 0; kx < 3; ++kx, p += 16) {
+          const int ix = ix0 + kx;
+          if (ix < 0 || ix >= 32) {
+            for (int i = 0; i < 16; ++i) {
+              p[i] = 0;
+            }
+            continue;
+          }
+          const int8_t *x = in + (iy * 32 + ix) * 16;
+          for (int i = 0; i < 16; ++i) {
+            p[i] = (int16_t)(x[i] + 128);
           }
         }
-        o[oc] = (int8_t)kiln_requant(acc, kiln_l2_mult[oc], kiln_l2_shift[oc], -14, -128, 127);
+      }
+      /* |w * x| <= 128 * 255, so the 144 terms sum to at most 4700160 in magnitude. */
+      for (int r = 0; r < 16; r += 4) {
+        const int8_t *w = kiln_const7 + r * 144;
+        int32_t a0 = kiln_const8[r], a1 = kiln_const8[r + 1], a2 = kiln_const8[r + 2], a3 = kiln_const8[r + 3];
+        for (int i = 0; i < 144; ++i) {
+          a0 += w[i] * patch[i];
+          a1 += w[144 + i] * patch[i];
+          a2 += w[288 + i] * patch[i];
+          a3 += w[432 + i] * patch[i];
+        }
+        acc[r] = a0;
+        acc[r + 1] = a1;
+        acc[r + 2] = a2;
+        acc[r + 3] = a3;
+      }
+      int8_t *o = out + (oy * 32 + ox) * 16;
+      for (int oc = 0; oc < 16; ++oc) {
+        o[oc] = (int8_t)kiln_requant(acc[oc], kiln_l2_mult[oc], kiln_l2_shift[oc], -14, -128, 127);
       }
     }
   }
@@ -141,27 +228,56 @@ static const int8_t kiln_l4_shift[32] = {
 };
 
 static void kiln_l4_conv2d(const int8_t *restrict in, int8_t *restrict out) {
+  /* The input patch of one output pixel, offset by the input zero point: each element
+     is in [-255, 255], so int16 holds it, and taps in the padding are 0, which adds
+     exactly what TFLM's skipped taps add. Stack: 416 bytes with the accumulators. */
+  int16_t patch[144];
+  int32_t acc[32];
   for (int oy = 0; oy < 16; ++oy) {
     const int iy0 = oy * 2;
-    const int ky_lo = iy0 < 0 ? -iy0 : 0;
-    const int ky_hi = 32 - iy0 < 3 ? 32 - iy0 : 3;
     for (int ox = 0; ox < 16; ++ox) {
       const int ix0 = ox * 2;
-      const int kx_lo = ix0 < 0 ? -ix0 : 0;
-      const int kx_hi = 32 - ix0 < 3 ? 32 - ix0 : 3;
-      int8_t *o = out + (oy * 16 + ox) * 32;
-      for (int oc = 0; oc < 32; ++oc) {
-        /* Bias first: int32 addition is exact here, so the order does not change the sum. */
-        int32_t acc = kiln_const12[oc];
-        for (int ky = ky_lo; ky < ky_hi; ++ky) {
-          const int8_t *x = in + ((iy0 + ky) * 32 + ix0 + kx_lo) * 16;
-          const int8_t *w = kiln_const11 + ((oc * 3 + ky) * 3 + kx_lo) * 16;
-          const int n = (kx_hi - kx_lo) * 16;
-          for (int i = 0; i < n; ++i) {
-            acc += w[i] * (x[i] + 128);
+      for (int ky = 0; ky < 3; ++ky) {
+        const int iy = iy0 + ky;
+        int16_t *p = patch + ky * 48;
+        if (iy < 0 || iy >= 32) {
+          for (int i = 0; i < 48; ++i) {
+            p[i] = 0;
+          }
+          continue;
+        }
+        for (int kx = 0; kx < 3; ++kx, p += 16) {
+          const int ix = ix0 + kx;
+          if (ix < 0 || ix >= 32) {
+            for (int i = 0; i < 16; ++i) {
+              p[i] = 0;
+            }
+            continue;
+          }
+          const int8_t *x = in + (iy * 32 + ix) * 16;
+          for (int i = 0; i < 16; ++i) {
+            p[i] = (int16_t)(x[i] + 128);
           }
         }
-        o[oc] = (int8_t)kiln_requant(acc, kiln_l4_mult[oc], kiln_l4_shift[oc], -128, -128, 127);
+      }
+      /* |w * x| <= 128 * 255, so the 144 terms sum to at most 4700160 in magnitude. */
+      for (int r = 0; r < 32; r += 4) {
+        const int8_t *w = kiln_const11 + r * 144;
+        int32_t a0 = kiln_const12[r], a1 = kiln_const12[r + 1], a2 = kiln_const12[r + 2], a3 = kiln_const12[r + 3];
+        for (int i = 0; i < 144; ++i) {
+          a0 += w[i] * patch[i];
+          a1 += w[144 + i] * patch[i];
+          a2 += w[288 + i] * patch[i];
+          a3 += w[432 + i] * patch[i];
+        }
+        acc[r] = a0;
+        acc[r + 1] = a1;
+        acc[r + 2] = a2;
+        acc[r + 3] = a3;
+      }
+      int8_t *o = out + (oy * 16 + ox) * 32;
+      for (int oc = 0; oc < 32; ++oc) {
+        o[oc] = (int8_t)kiln_requant(acc[oc], kiln_l4_mult[oc], kiln_l4_shift[oc], -128, -128, 127);
       }
     }
   }
@@ -178,27 +294,56 @@ static const int8_t kiln_l5_shift[32] = {
 };
 
 static void kiln_l5_conv2d(const int8_t *restrict in, int8_t *restrict out) {
+  /* The input patch of one output pixel, offset by the input zero point: each element
+     is in [-255, 255], so int16 holds it, and taps in the padding are 0, which adds
+     exactly what TFLM's skipped taps add. Stack: 704 bytes with the accumulators. */
+  int16_t patch[288];
+  int32_t acc[32];
   for (int oy = 0; oy < 16; ++oy) {
     const int iy0 = oy - 1;
-    const int ky_lo = iy0 < 0 ? -iy0 : 0;
-    const int ky_hi = 16 - iy0 < 3 ? 16 - iy0 : 3;
     for (int ox = 0; ox < 16; ++ox) {
       const int ix0 = ox - 1;
-      const int kx_lo = ix0 < 0 ? -ix0 : 0;
-      const int kx_hi = 16 - ix0 < 3 ? 16 - ix0 : 3;
-      int8_t *o = out + (oy * 16 + ox) * 32;
-      for (int oc = 0; oc < 32; ++oc) {
-        /* Bias first: int32 addition is exact here, so the order does not change the sum. */
-        int32_t acc = kiln_const15[oc];
-        for (int ky = ky_lo; ky < ky_hi; ++ky) {
-          const int8_t *x = in + ((iy0 + ky) * 16 + ix0 + kx_lo) * 32;
-          const int8_t *w = kiln_const14 + ((oc * 3 + ky) * 3 + kx_lo) * 32;
-          const int n = (kx_hi - kx_lo) * 32;
-          for (int i = 0; i < n; ++i) {
-            acc += w[i] * (x[i] + 128);
+      for (int ky = 0; ky < 3; ++ky) {
+        const int iy = iy0 + ky;
+        int16_t *p = patch + ky * 96;
+        if (iy < 0 || iy >= 16) {
+          for (int i = 0; i < 96; ++i) {
+            p[i] = 0;
+          }
+          continue;
+        }
+        for (int kx = 0; kx < 3; ++kx, p += 32) {
+          const int ix = ix0 + kx;
+          if (ix < 0 || ix >= 16) {
+            for (int i = 0; i < 32; ++i) {
+              p[i] = 0;
+            }
+            continue;
+          }
+          const int8_t *x = in + (iy * 16 + ix) * 32;
+          for (int i = 0; i < 32; ++i) {
+            p[i] = (int16_t)(x[i] + 128);
           }
         }
-        o[oc] = (int8_t)kiln_requant(acc, kiln_l5_mult[oc], kiln_l5_shift[oc], 5, -128, 127);
+      }
+      /* |w * x| <= 128 * 255, so the 288 terms sum to at most 9400320 in magnitude. */
+      for (int r = 0; r < 32; r += 4) {
+        const int8_t *w = kiln_const14 + r * 288;
+        int32_t a0 = kiln_const15[r], a1 = kiln_const15[r + 1], a2 = kiln_const15[r + 2], a3 = kiln_const15[r + 3];
+        for (int i = 0; i < 288; ++i) {
+          a0 += w[i] * patch[i];
+          a1 += w[288 + i] * patch[i];
+          a2 += w[576 + i] * patch[i];
+          a3 += w[864 + i] * patch[i];
+        }
+        acc[r] = a0;
+        acc[r + 1] = a1;
+        acc[r + 2] = a2;
+        acc[r + 3] = a3;
+      }
+      int8_t *o = out + (oy * 16 + ox) * 32;
+      for (int oc = 0; oc < 32; ++oc) {
+        o[oc] = (int8_t)kiln_requant(acc[oc], kiln_l5_mult[oc], kiln_l5_shift[oc], 5, -128, 127);
       }
     }
   }
@@ -215,25 +360,41 @@ static const int8_t kiln_l6_shift[32] = {
 };
 
 static void kiln_l6_conv2d(const int8_t *restrict in, int8_t *restrict out) {
+  /* The input patch of one output pixel, offset by the input zero point: each element
+     is in [-255, 255], so int16 holds it, and taps in the padding are 0, which adds
+     exactly what TFLM's skipped taps add. Stack: 160 bytes with the accumulators. */
+  int16_t patch[16];
+  int32_t acc[32];
   for (int oy = 0; oy < 16; ++oy) {
     const int iy0 = oy * 2;
-    const int ky_lo = 0, ky_hi = 1;
     for (int ox = 0; ox < 16; ++ox) {
       const int ix0 = ox * 2;
-      const int kx_lo = 0, kx_hi = 1;
+      for (int ky = 0; ky < 1; ++ky) {
+        const int iy = iy0 + ky;
+        int16_t *p = patch + ky * 16;
+        const int8_t *x = in + (iy * 32 + ix0) * 16;
+        for (int i = 0; i < 16; ++i) {
+          p[i] = (int16_t)(x[i] + 128);
+        }
+      }
+      /* |w * x| <= 128 * 255, so the 16 terms sum to at most 522240 in magnitude. */
+      for (int r = 0; r < 32; r += 4) {
+        const int8_t *w = kiln_const17 + r * 16;
+        int32_t a0 = kiln_const18[r], a1 = kiln_const18[r + 1], a2 = kiln_const18[r + 2], a3 = kiln_const18[r + 3];
+        for (int i = 0; i < 16; ++i) {
+          a0 += w[i] * patch[i];
+          a1 += w[16 + i] * patch[i];
+          a2 += w[32 + i] * patch[i];
+          a3 += w[48 + i] * patch[i];
+        }
+        acc[r] = a0;
+        acc[r + 1] = a1;
+        acc[r + 2] = a2;
+        acc[r + 3] = a3;
+      }
       int8_t *o = out + (oy * 16 + ox) * 32;
       for (int oc = 0; oc < 32; ++oc) {
-        /* Bias first: int32 addition is exact here, so the order does not change the sum. */
-        int32_t acc = kiln_const18[oc];
-        for (int ky = ky_lo; ky < ky_hi; ++ky) {
-          const int8_t *x = in + ((iy0 + ky) * 32 + ix0 + kx_lo) * 16;
-          const int8_t *w = kiln_const17 + ((oc * 1 + ky) * 1 + kx_lo) * 16;
-          const int n = (kx_hi - kx_lo) * 16;
-          for (int i = 0; i < n; ++i) {
-            acc += w[i] * (x[i] + 128);
-          }
-        }
-        o[oc] = (int8_t)kiln_requant(acc, kiln_l6_mult[oc], kiln_l6_shift[oc], 4, -128, 127);
+        o[oc] = (int8_t)kiln_requant(acc[oc], kiln_l6_mult[oc], kiln_l6_shift[oc], 4, -128, 127);
       }
     }
   }
@@ -266,27 +427,56 @@ static const int8_t kiln_l8_shift[64] = {
 };
 
 static void kiln_l8_conv2d(const int8_t *restrict in, int8_t *restrict out) {
+  /* The input patch of one output pixel, offset by the input zero point: each element
+     is in [-255, 255], so int16 holds it, and taps in the padding are 0, which adds
+     exactly what TFLM's skipped taps add. Stack: 832 bytes with the accumulators. */
+  int16_t patch[288];
+  int32_t acc[64];
   for (int oy = 0; oy < 8; ++oy) {
     const int iy0 = oy * 2;
-    const int ky_lo = iy0 < 0 ? -iy0 : 0;
-    const int ky_hi = 16 - iy0 < 3 ? 16 - iy0 : 3;
     for (int ox = 0; ox < 8; ++ox) {
       const int ix0 = ox * 2;
-      const int kx_lo = ix0 < 0 ? -ix0 : 0;
-      const int kx_hi = 16 - ix0 < 3 ? 16 - ix0 : 3;
-      int8_t *o = out + (oy * 8 + ox) * 64;
-      for (int oc = 0; oc < 64; ++oc) {
-        /* Bias first: int32 addition is exact here, so the order does not change the sum. */
-        int32_t acc = kiln_const22[oc];
-        for (int ky = ky_lo; ky < ky_hi; ++ky) {
-          const int8_t *x = in + ((iy0 + ky) * 16 + ix0 + kx_lo) * 32;
-          const int8_t *w = kiln_const21 + ((oc * 3 + ky) * 3 + kx_lo) * 32;
-          const int n = (kx_hi - kx_lo) * 32;
-          for (int i = 0; i < n; ++i) {
-            acc += w[i] * (x[i] + 128);
+      for (int ky = 0; ky < 3; ++ky) {
+        const int iy = iy0 + ky;
+        int16_t *p = patch + ky * 96;
+        if (iy < 0 || iy >= 16) {
+          for (int i = 0; i < 96; ++i) {
+            p[i] = 0;
+          }
+          continue;
+        }
+        for (int kx = 0; kx < 3; ++kx, p += 32) {
+          const int ix = ix0 + kx;
+          if (ix < 0 || ix >= 16) {
+            for (int i = 0; i < 32; ++i) {
+              p[i] = 0;
+            }
+            continue;
+          }
+          const int8_t *x = in + (iy * 16 + ix) * 32;
+          for (int i = 0; i < 32; ++i) {
+            p[i] = (int16_t)(x[i] + 128);
           }
         }
-        o[oc] = (int8_t)kiln_requant(acc, kiln_l8_mult[oc], kiln_l8_shift[oc], -128, -128, 127);
+      }
+      /* |w * x| <= 128 * 255, so the 288 terms sum to at most 9400320 in magnitude. */
+      for (int r = 0; r < 64; r += 4) {
+        const int8_t *w = kiln_const21 + r * 288;
+        int32_t a0 = kiln_const22[r], a1 = kiln_const22[r + 1], a2 = kiln_const22[r + 2], a3 = kiln_const22[r + 3];
+        for (int i = 0; i < 288; ++i) {
+          a0 += w[i] * patch[i];
+          a1 += w[288 + i] * patch[i];
+          a2 += w[576 + i] * patch[i];
+          a3 += w[864 + i] * patch[i];
+        }
+        acc[r] = a0;
+        acc[r + 1] = a1;
+        acc[r + 2] = a2;
+        acc[r + 3] = a3;
+      }
+      int8_t *o = out + (oy * 8 + ox) * 64;
+      for (int oc = 0; oc < 64; ++oc) {
+        o[oc] = (int8_t)kiln_requant(acc[oc], kiln_l8_mult[oc], kiln_l8_shift[oc], -128, -128, 127);
       }
     }
   }
@@ -307,27 +497,56 @@ static const int8_t kiln_l9_shift[64] = {
 };
 
 static void kiln_l9_conv2d(const int8_t *restrict in, int8_t *restrict out) {
+  /* The input patch of one output pixel, offset by the input zero point: each element
+     is in [-255, 255], so int16 holds it, and taps in the padding are 0, which adds
+     exactly what TFLM's skipped taps add. Stack: 1408 bytes with the accumulators. */
+  int16_t patch[576];
+  int32_t acc[64];
   for (int oy = 0; oy < 8; ++oy) {
     const int iy0 = oy - 1;
-    const int ky_lo = iy0 < 0 ? -iy0 : 0;
-    const int ky_hi = 8 - iy0 < 3 ? 8 - iy0 : 3;
     for (int ox = 0; ox < 8; ++ox) {
       const int ix0 = ox - 1;
-      const int kx_lo = ix0 < 0 ? -ix0 : 0;
-      const int kx_hi = 8 - ix0 < 3 ? 8 - ix0 : 3;
-      int8_t *o = out + (oy * 8 + ox) * 64;
-      for (int oc = 0; oc < 64; ++oc) {
-        /* Bias first: int32 addition is exact here, so the order does not change the sum. */
-        int32_t acc = kiln_const25[oc];
-        for (int ky = ky_lo; ky < ky_hi; ++ky) {
-          const int8_t *x = in + ((iy0 + ky) * 8 + ix0 + kx_lo) * 64;
-          const int8_t *w = kiln_const24 + ((oc * 3 + ky) * 3 + kx_lo) * 64;
-          const int n = (kx_hi - kx_lo) * 64;
-          for (int i = 0; i < n; ++i) {
-            acc += w[i] * (x[i] + 128);
+      for (int ky = 0; ky < 3; ++ky) {
+        const int iy = iy0 + ky;
+        int16_t *p = patch + ky * 192;
+        if (iy < 0 || iy >= 8) {
+          for (int i = 0; i < 192; ++i) {
+            p[i] = 0;
+          }
+          continue;
+        }
+        for (int kx = 0; kx < 3; ++kx, p += 64) {
+          const int ix = ix0 + kx;
+          if (ix < 0 || ix >= 8) {
+            for (int i = 0; i < 64; ++i) {
+              p[i] = 0;
+            }
+            continue;
+          }
+          const int8_t *x = in + (iy * 8 + ix) * 64;
+          for (int i = 0; i < 64; ++i) {
+            p[i] = (int16_t)(x[i] + 128);
           }
         }
-        o[oc] = (int8_t)kiln_requant(acc, kiln_l9_mult[oc], kiln_l9_shift[oc], -17, -128, 127);
+      }
+      /* |w * x| <= 128 * 255, so the 576 terms sum to at most 18800640 in magnitude. */
+      for (int r = 0; r < 64; r += 4) {
+        const int8_t *w = kiln_const24 + r * 576;
+        int32_t a0 = kiln_const25[r], a1 = kiln_const25[r + 1], a2 = kiln_const25[r + 2], a3 = kiln_const25[r + 3];
+        for (int i = 0; i < 576; ++i) {
+          a0 += w[i] * patch[i];
+          a1 += w[576 + i] * patch[i];
+          a2 += w[1152 + i] * patch[i];
+          a3 += w[1728 + i] * patch[i];
+        }
+        acc[r] = a0;
+        acc[r + 1] = a1;
+        acc[r + 2] = a2;
+        acc[r + 3] = a3;
+      }
+      int8_t *o = out + (oy * 8 + ox) * 64;
+      for (int oc = 0; oc < 64; ++oc) {
+        o[oc] = (int8_t)kiln_requant(acc[oc], kiln_l9_mult[oc], kiln_l9_shift[oc], -17, -128, 127);
       }
     }
   }
@@ -348,25 +567,41 @@ static const int8_t kiln_l10_shift[64] = {
 };
 
 static void kiln_l10_conv2d(const int8_t *restrict in, int8_t *restrict out) {
+  /* The input patch of one output pixel, offset by the input zero point: each element
+     is in [-255, 255], so int16 holds it, and taps in the padding are 0, which adds
+     exactly what TFLM's skipped taps add. Stack: 320 bytes with the accumulators. */
+  int16_t patch[32];
+  int32_t acc[64];
   for (int oy = 0; oy < 8; ++oy) {
     const int iy0 = oy * 2;
-    const int ky_lo = 0, ky_hi = 1;
     for (int ox = 0; ox < 8; ++ox) {
       const int ix0 = ox * 2;
-      const int kx_lo = 0, kx_hi = 1;
+      for (int ky = 0; ky < 1; ++ky) {
+        const int iy = iy0 + ky;
+        int16_t *p = patch + ky * 32;
+        const int8_t *x = in + (iy * 16 + ix0) * 32;
+        for (int i = 0; i < 32; ++i) {
+          p[i] = (int16_t)(x[i] + 128);
+        }
+      }
+      /* |w * x| <= 128 * 255, so the 32 terms sum to at most 1044480 in magnitude. */
+      for (int r = 0; r < 64; r += 4) {
+        const int8_t *w = kiln_const27 + r * 32;
+        int32_t a0 = kiln_const28[r], a1 = kiln_const28[r + 1], a2 = kiln_const28[r + 2], a3 = kiln_const28[r + 3];
+        for (int i = 0; i < 32; ++i) {
+          a0 += w[i] * patch[i];
+          a1 += w[32 + i] * patch[i];
+          a2 += w[64 + i] * patch[i];
+          a3 += w[96 + i] * patch[i];
+        }
+        acc[r] = a0;
+        acc[r + 1] = a1;
+        acc[r + 2] = a2;
+        acc[r + 3] = a3;
+      }
       int8_t *o = out + (oy * 8 + ox) * 64;
       for (int oc = 0; oc < 64; ++oc) {
-        /* Bias first: int32 addition is exact here, so the order does not change the sum. */
-        int32_t acc = kiln_const28[oc];
-        for (int ky = ky_lo; ky < ky_hi; ++ky) {
-          const int8_t *x = in + ((iy0 + ky) * 16 + ix0 + kx_lo) * 32;
-          const int8_t *w = kiln_const27 + ((oc * 1 + ky) * 1 + kx_lo) * 32;
-          const int n = (kx_hi - kx_lo) * 32;
-          for (int i = 0; i < n; ++i) {
-            acc += w[i] * (x[i] + 128);
-          }
-        }
-        o[oc] = (int8_t)kiln_requant(acc, kiln_l10_mult[oc], kiln_l10_shift[oc], 15, -128, 127);
+        o[oc] = (int8_t)kiln_requant(acc[oc], kiln_l10_mult[oc], kiln_l10_shift[oc], 15, -128, 127);
       }
     }
   }
@@ -428,15 +663,40 @@ static const int8_t kiln_l14_shift[10] = {
 };
 
 static void kiln_l14_fully_connected(const int8_t *restrict in, int8_t *restrict out) {
+  /* The input row offset by its zero point: each element is in [-255, 255], so int16
+     holds it. Stack: 168 bytes with the accumulators. */
+  int16_t xs[64];
+  int32_t acc[10];
   for (int b = 0; b < 1; ++b) {
     const int8_t *x = in + b * 64;
-    for (int u = 0; u < 10; ++u) {
-      const int8_t *w = kiln_const33 + u * 64;
-      int32_t acc = kiln_const34[u];
+    for (int i = 0; i < 64; ++i) {
+      xs[i] = (int16_t)(x[i] + 128);
+    }
+    /* |w * x| <= 128 * 255, so the 64 terms sum to at most 2088960 in magnitude. */
+    for (int r = 0; r < 8; r += 4) {
+      const int8_t *w = kiln_const33 + r * 64;
+      int32_t a0 = kiln_const34[r], a1 = kiln_const34[r + 1], a2 = kiln_const34[r + 2], a3 = kiln_const34[r + 3];
       for (int i = 0; i < 64; ++i) {
-        acc += w[i] * (x[i] + 128);
+        a0 += w[i] * xs[i];
+        a1 += w[64 + i] * xs[i];
+        a2 += w[128 + i] * xs[i];
+        a3 += w[192 + i] * xs[i];
       }
-      out[b * 10 + u] = (int8_t)kiln_requant(acc, kiln_l14_mult[u], kiln_l14_shift[u], 33, -128, 127);
+      acc[r] = a0;
+      acc[r + 1] = a1;
+      acc[r + 2] = a2;
+      acc[r + 3] = a3;
+    }
+    for (int r = 8; r < 10; ++r) {
+      const int8_t *w = kiln_const33 + r * 64;
+      int32_t a = kiln_const34[r];
+      for (int i = 0; i < 64; ++i) {
+        a += w[i] * xs[i];
+      }
+      acc[r] = a;
+    }
+    for (int u = 0; u < 10; ++u) {
+      out[b * 10 + u] = (int8_t)kiln_requant(acc[u], kiln_l14_mult[u], kiln_l14_shift[u], 33, -128, 127);
     }
   }
 }

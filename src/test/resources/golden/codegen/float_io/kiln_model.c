@@ -26,15 +26,26 @@ static void kiln_l0_quantize(const float *restrict in, int8_t *restrict out) {
 
 /* Layer 1: FullyConnected [1,3] <- i8[1,6], i8[3,6], i32[3] */
 static void kiln_l1_fully_connected(const int8_t *restrict in, int8_t *restrict out) {
+  /* The input row offset by its zero point: each element is in [-255, 255], so int16
+     holds it. Stack: 24 bytes with the accumulators. */
+  int16_t xs[6];
+  int32_t acc[3];
   for (int b = 0; b < 1; ++b) {
     const int8_t *x = in + b * 6;
-    for (int u = 0; u < 3; ++u) {
-      const int8_t *w = kiln_const2 + u * 6;
-      int32_t acc = kiln_const3[u];
+    for (int i = 0; i < 6; ++i) {
+      xs[i] = (int16_t)(x[i] - 3);
+    }
+    /* |w * x| <= 128 * 255, so the 6 terms sum to at most 195840 in magnitude. */
+    for (int r = 0; r < 3; ++r) {
+      const int8_t *w = kiln_const2 + r * 6;
+      int32_t a = kiln_const3[r];
       for (int i = 0; i < 6; ++i) {
-        acc += w[i] * (x[i] - 3);
+        a += w[i] * xs[i];
       }
-      out[b * 3 + u] = (int8_t)kiln_requant(acc, 1145086095, -7, 7, 7, 127);
+      acc[r] = a;
+    }
+    for (int u = 0; u < 3; ++u) {
+      out[b * 3 + u] = (int8_t)kiln_requant(acc[u], 1145086095, -7, 7, 7, 127);
     }
   }
 }

@@ -22,27 +22,56 @@ static const int8_t kiln_l0_shift[4] = {
 };
 
 static void kiln_l0_conv2d(const int8_t *restrict in, int8_t *restrict out) {
+  /* The input patch of one output pixel, offset by the input zero point: each element
+     is in [-255, 255], so int16 holds it, and taps in the padding are 0, which adds
+     exactly what TFLM's skipped taps add. Stack: 88 bytes with the accumulators. */
+  int16_t patch[36];
+  int32_t acc[4];
   for (int oy = 0; oy < 6; ++oy) {
     const int iy0 = oy - 1;
-    const int ky_lo = iy0 < 0 ? -iy0 : 0;
-    const int ky_hi = 6 - iy0 < 3 ? 6 - iy0 : 3;
     for (int ox = 0; ox < 6; ++ox) {
       const int ix0 = ox - 1;
-      const int kx_lo = ix0 < 0 ? -ix0 : 0;
-      const int kx_hi = 6 - ix0 < 3 ? 6 - ix0 : 3;
-      int8_t *o = out + (oy * 6 + ox) * 4;
-      for (int oc = 0; oc < 4; ++oc) {
-        /* Bias first: int32 addition is exact here, so the order does not change the sum. */
-        int32_t acc = kiln_const2[oc];
-        for (int ky = ky_lo; ky < ky_hi; ++ky) {
-          const int8_t *x = in + ((iy0 + ky) * 6 + ix0 + kx_lo) * 4;
-          const int8_t *w = kiln_const1 + ((oc * 3 + ky) * 3 + kx_lo) * 4;
-          const int n = (kx_hi - kx_lo) * 4;
-          for (int i = 0; i < n; ++i) {
-            acc += w[i] * (x[i] - 7);
+      for (int ky = 0; ky < 3; ++ky) {
+        const int iy = iy0 + ky;
+        int16_t *p = patch + ky * 12;
+        if (iy < 0 || iy >= 6) {
+          for (int i = 0; i < 12; ++i) {
+            p[i] = 0;
+          }
+          continue;
+        }
+        for (int kx = 0; kx < 3; ++kx, p += 4) {
+          const int ix = ix0 + kx;
+          if (ix < 0 || ix >= 6) {
+            for (int i = 0; i < 4; ++i) {
+              p[i] = 0;
+            }
+            continue;
+          }
+          const int8_t *x = in + (iy * 6 + ix) * 4;
+          for (int i = 0; i < 4; ++i) {
+            p[i] = (int16_t)(x[i] - 7);
           }
         }
-        o[oc] = (int8_t)kiln_requant(acc, kiln_l0_mult[oc], kiln_l0_shift[oc], -2, -2, 127);
+      }
+      /* |w * x| <= 128 * 255, so the 36 terms sum to at most 1175040 in magnitude. */
+      for (int r = 0; r < 4; r += 4) {
+        const int8_t *w = kiln_const1 + r * 36;
+        int32_t a0 = kiln_const2[r], a1 = kiln_const2[r + 1], a2 = kiln_const2[r + 2], a3 = kiln_const2[r + 3];
+        for (int i = 0; i < 36; ++i) {
+          a0 += w[i] * patch[i];
+          a1 += w[36 + i] * patch[i];
+          a2 += w[72 + i] * patch[i];
+          a3 += w[108 + i] * patch[i];
+        }
+        acc[r] = a0;
+        acc[r + 1] = a1;
+        acc[r + 2] = a2;
+        acc[r + 3] = a3;
+      }
+      int8_t *o = out + (oy * 6 + ox) * 4;
+      for (int oc = 0; oc < 4; ++oc) {
+        o[oc] = (int8_t)kiln_requant(acc[oc], kiln_l0_mult[oc], kiln_l0_shift[oc], -2, -2, 127);
       }
     }
   }

@@ -22,27 +22,52 @@ static const int8_t kiln_l0_shift[8] = {
 };
 
 static void kiln_l0_conv2d(const int8_t *restrict in, int8_t *restrict out) {
+  /* The input patch of one output pixel, offset by the input zero point: each element
+     is in [-255, 255], so int16 holds it, and taps in the padding are 0, which adds
+     exactly what TFLM's skipped taps add. Stack: 50 bytes with the accumulators. */
+  int16_t patch[9];
+  int32_t acc[8];
   for (int oy = 0; oy < 4; ++oy) {
     const int iy0 = oy * 2 - 1;
-    const int ky_lo = iy0 < 0 ? -iy0 : 0;
-    const int ky_hi = 8 - iy0 < 3 ? 8 - iy0 : 3;
     for (int ox = 0; ox < 3; ++ox) {
       const int ix0 = ox * 2 - 1;
-      const int kx_lo = ix0 < 0 ? -ix0 : 0;
-      const int kx_hi = 6 - ix0 < 3 ? 6 - ix0 : 3;
+      for (int ky = 0; ky < 3; ++ky) {
+        const int iy = iy0 + ky;
+        int16_t *p = patch + ky * 3;
+        if (iy < 0 || iy >= 8) {
+          for (int i = 0; i < 3; ++i) {
+            p[i] = 0;
+          }
+          continue;
+        }
+        for (int kx = 0; kx < 3; ++kx, ++p) {
+          const int ix = ix0 + kx;
+          if (ix < 0 || ix >= 6) {
+            p[0] = 0;
+            continue;
+          }
+          const int8_t *x = in + (iy * 6 + ix);
+          p[0] = (int16_t)(x[0] - 4);
+        }
+      }
+      /* |w * x| <= 128 * 255, so the 9 terms sum to at most 293760 in magnitude. */
+      for (int r = 0; r < 8; r += 4) {
+        const int8_t *w = kiln_const1 + r * 9;
+        int32_t a0 = kiln_const2[r], a1 = kiln_const2[r + 1], a2 = kiln_const2[r + 2], a3 = kiln_const2[r + 3];
+        for (int i = 0; i < 9; ++i) {
+          a0 += w[i] * patch[i];
+          a1 += w[9 + i] * patch[i];
+          a2 += w[18 + i] * patch[i];
+          a3 += w[27 + i] * patch[i];
+        }
+        acc[r] = a0;
+        acc[r + 1] = a1;
+        acc[r + 2] = a2;
+        acc[r + 3] = a3;
+      }
       int8_t *o = out + (oy * 3 + ox) * 8;
       for (int oc = 0; oc < 8; ++oc) {
-        /* Bias first: int32 addition is exact here, so the order does not change the sum. */
-        int32_t acc = kiln_const2[oc];
-        for (int ky = ky_lo; ky < ky_hi; ++ky) {
-          const int8_t *x = in + ((iy0 + ky) * 6 + ix0 + kx_lo) * 1;
-          const int8_t *w = kiln_const1 + ((oc * 3 + ky) * 3 + kx_lo) * 1;
-          const int n = (kx_hi - kx_lo) * 1;
-          for (int i = 0; i < n; ++i) {
-            acc += w[i] * (x[i] - 4);
-          }
-        }
-        o[oc] = (int8_t)kiln_requant(acc, kiln_l0_mult[oc], kiln_l0_shift[oc], -2, -2, 127);
+        o[oc] = (int8_t)kiln_requant(acc[oc], kiln_l0_mult[oc], kiln_l0_shift[oc], -2, -2, 127);
       }
     }
   }
@@ -124,15 +149,32 @@ static void kiln_l2_average_pool(const int8_t *restrict in, int8_t *restrict out
 
 /* Layer 4: FullyConnected [1,4] <- i8[1,8], i8[4,8], i32[4] */
 static void kiln_l4_fully_connected(const int8_t *restrict in, int8_t *restrict out) {
+  /* The input row offset by its zero point: each element is in [-255, 255], so int16
+     holds it. Stack: 32 bytes with the accumulators. */
+  int16_t xs[8];
+  int32_t acc[4];
   for (int b = 0; b < 1; ++b) {
     const int8_t *x = in + b * 8;
-    for (int u = 0; u < 4; ++u) {
-      const int8_t *w = kiln_const9 + u * 8;
-      int32_t acc = kiln_const10[u];
+    for (int i = 0; i < 8; ++i) {
+      xs[i] = (int16_t)(x[i] + 27);
+    }
+    /* |w * x| <= 128 * 255, so the 8 terms sum to at most 261120 in magnitude. */
+    for (int r = 0; r < 4; r += 4) {
+      const int8_t *w = kiln_const9 + r * 8;
+      int32_t a0 = kiln_const10[r], a1 = kiln_const10[r + 1], a2 = kiln_const10[r + 2], a3 = kiln_const10[r + 3];
       for (int i = 0; i < 8; ++i) {
-        acc += w[i] * (x[i] + 27);
+        a0 += w[i] * xs[i];
+        a1 += w[8 + i] * xs[i];
+        a2 += w[16 + i] * xs[i];
+        a3 += w[24 + i] * xs[i];
       }
-      out[b * 4 + u] = (int8_t)kiln_requant(acc, 1983347270, -8, 9, -128, 127);
+      acc[r] = a0;
+      acc[r + 1] = a1;
+      acc[r + 2] = a2;
+      acc[r + 3] = a3;
+    }
+    for (int u = 0; u < 4; ++u) {
+      out[b * 4 + u] = (int8_t)kiln_requant(acc[u], 1983347270, -8, 9, -128, 127);
     }
   }
 }

@@ -209,6 +209,18 @@ class TfliteImporterTest {
   }
 
   @Test
+  void dimensionsWhoseProductOverflowAreAClearError() {
+    TinyTflite m = new TinyTflite();
+    int x = m.tensor("x", FLOAT32, 65536, 65536, 2);
+    int y = m.tensor("y", FLOAT32, 65536, 65536, 2);
+    m.op(BuiltinOperator.RELU, new int[] {x}, new int[] {y}).io(new int[] {x}, new int[] {y});
+    assertThatThrownBy(() -> TfliteImporter.load(m.build(), "huge"))
+        .isInstanceOf(KilnException.class)
+        .hasMessageContaining("2^31-1")
+        .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
+  }
+
+  @Test
   void maxPoolSamePaddingIsResolved() {
     TinyTflite m = new TinyTflite();
     int x = m.tensor("x", INT8, new int[] {1, 5, 6, 2}, 0.5f, 0);

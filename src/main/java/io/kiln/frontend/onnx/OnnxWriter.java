@@ -1,0 +1,719 @@
+package io.kiln.frontend.onnx;
+
+import ai.onnx.proto.OnnxMl.AttributeProto;
+import ai.onnx.proto.OnnxMl.GraphProto;
+import ai.onnx.proto.OnnxMl.ModelProto;
+import ai.onnx.proto.OnnxMl.NodeProto;
+import ai.onnx.proto.OnnxMl.OperatorSetIdProto;
+import ai.onnx.proto.OnnxMl.TensorProto;
+import ai.onnx.proto.OnnxMl.TensorShapeProto;
+import ai.onnx.proto.OnnxMl.TypeProto;
+import ai.onnx.proto.OnnxMl.ValueInfoProto;
+import com.google.protobuf.ByteString;
+import io.kiln.KilnException;
+import io.kiln.ir.DType;
+import io.kiln.ir.Graph;
+import io.kiln.ir.Node;
+import io.kiln.ir.Op;
+import io.kiln.ir.Quantization;
+import io.kiln.ir.Shape;
+import io.kiln.ir.StridedSliceGeometry;
+import io.kiln.ir.TensorType;
+import io.kiln.ir.Value;
+import io.kiln.ir.Verifier;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Writes a Kiln graph as an ONNX model (opset 13) that ONNX Runtime runs.
+ *
+ * <p>Layout: every rank-4 activation (Kiln's NHWC) is an NCHW tensor in the ONNX graph, graph
+ * inputs and outputs included, so convolutions and pools map onto ONNX's NCHW operators directly
+ * with weights converted to OIHW at export time. Operators whose meaning depends on the axis order
+ * (reshape, softmax over the last axis, transpose, slice, pad, mean, fully connected) get a
+ * Transpose back to NHWC before and to NCHW after; ONNX Runtime's transpose optimizer cancels
+ * adjacent pairs.
+ *
+ * <p>Quantization: integer tensors stay integer between operators and every arithmetic operator
+ * is written in QDQ form, DequantizeLinear on its inputs (per-axis weights with axis 0, int32 bias
+ * with scale input·weight) and QuantizeLinear on its output, which ONNX Runtime fuses into its
+ * integer kernels. ONNX requantizes with a float multiplier rounding half to even where TFLite
+ * uses a Q31 fixed-point multiplier, so results can differ from Kiln's interpreter by one step
+ * per layer. Pure data movement between equally quantized tensors (reshape, transpose, pad, slice,
+ * concatenation, max pooling) stays on the integers.
+ */
+public final class OnnxWriter {
+  public static final int OPSET = 13;
+  /** The IR version that opset 13 belongs to. */
+  private static final long IR_VERSION = 7;
+  private static final int[] TO_NCHW = {0, 3, 1, 2};
+  private static final int[] TO_NHWC = {0, 2, 3, 1};
+
+  private final Graph graph;
+  private final GraphProto.Builder g = GraphProto.newBuilder();
+  /** ONNX tensor of each IR value in its ONNX layout (NCHW for rank-4 activations). */
+  private final Map<Integer, String> names = new HashMap<>();
+  private final Set<String> taken = new HashSet<>();
+  private final Map<String, String> cache = new HashMap<>();
+  private String where = "";
+
+  private OnnxWriter(Graph graph) {
+    this.graph = graph;
+  }
+
+  /** The serialized ModelProto of {@code graph}; what ONNX cannot express is a KilnException. */
+  public static byte[] write(Graph graph) {
+    return toModel(graph).toByteArray();
+  }
+
+  public static ModelProto toModel(Graph graph) {
+    return new OnnxWriter(Verifier.verify(graph)).build();
+  }
+
+  private ModelProto build() {
+    g.setName(graph.name());
+    for (Value v : graph.inputValues()) {
+      String n = unique(v.name());
+      names.put(v.id(), n);
+      g.addInput(valueInfo(n, v.dtype(), onnxDims(v)));
+    }
+    List<Node> nodes = graph.nodes();
+    for (int k = 0; k < nodes.size(); k++) {
+      where = "node " + k + " (" + nodes.get(k).op().opName() + ")";
+      convert(nodes.get(k));
+    }
+    for (int id : graph.outputs()) {
+      Value v = graph.value(id);
+      String n = names.get(id);
+      if (n == null) {
+        throw new KilnException("cannot export to onnx: graph output '" + v.name()
+            + "' is not computed by any operator");
+      }
+      g.addOutput(valueInfo(n, v.dtype(), onnxDims(v)));
+    }
+    return ModelProto.newBuilder()
+        .setIrVersion(IR_VERSION)
+        .setProducerName("kiln")
+        .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET))
+        .setGraph(g)
+        .build();
+  }
+
+  // ---- operators ----
+
+  private void convert(Node n) {
+    int out = n.output();
+    switch (n.op()) {
+      case Op.Conv2D c -> conv(n, c.strideH(), c.strideW(), c.dilationH(), c.dilationW(),
+          c.pads(), 1, c.act(), new int[] {0, 3, 1, 2});
+      case Op.DepthwiseConv2D c -> conv(n, c.strideH(), c.strideW(), c.dilationH(),
+          c.dilationW(), c.pads(), graph.type(n.input(0)).shape().dim(3), c.act(),
+          new int[] {3, 0, 1, 2});
+      case Op.FullyConnected f -> fullyConnected(n, f);
+      case Op.AveragePool2D p -> finish(out, activation(node("AveragePool",
+          List.of(real(n.input(0))), ints("kernel_shape", p.filterH(), p.filterW()),
+          ints("strides", p.strideH(), p.strideW()), pads(p.pads()),
+          integer("count_include_pad", 0)), p.act()), true);
+      case Op.MaxPool2D p -> {
+        AttributeProto[] attrs = {ints("kernel_shape", p.filterH(), p.filterW()),
+            ints("strides", p.strideH(), p.strideW()), pads(p.pads())};
+        if (sameQuant(n.input(0), out) && p.act() == Op.Activation.NONE) {
+          names.put(out, named(out, "MaxPool", List.of(onnx(n.input(0))), attrs));
+        } else {
+          finish(out, activation(node("MaxPool", List.of(real(n.input(0))), attrs), p.act()),
+              true);
+        }
+      }
+      case Op.Add a -> binary(n, "Add", a.act());
+      case Op.Sub s -> binary(n, "Sub", s.act());
+      case Op.Mul m -> binary(n, "Mul", m.act());
+      case Op.Div d -> binary(n, "Div", d.act());
+      case Op.Maximum m -> binary(n, "Max", Op.Activation.NONE);
+      case Op.Minimum m -> binary(n, "Min", Op.Activation.NONE);
+      case Op.Pow p -> binary(n, "Pow", Op.Activation.NONE);
+      case Op.PRelu p -> binary(n, "PRelu", Op.Activation.NONE);
+      case Op.Relu r -> unary(n, "Relu");
+      case Op.Relu6 r -> finish(out, clip(real(n.input(0)), 0f, 6f), isNchw(out));
+      case Op.Clip c -> finish(out, clip(real(n.input(0)), c.min(), c.max()), isNchw(out));
+      case Op.Logistic l -> unary(n, "Sigmoid");
+      case Op.Tanh t -> unary(n, "Tanh");
+      case Op.Abs a -> unary(n, "Abs");
+      case Op.Neg ng -> unary(n, "Neg");
+      case Op.Exp e -> unary(n, "Exp");
+      case Op.Log l -> unary(n, "Log");
+      case Op.Sqrt s -> unary(n, "Sqrt");
+      case Op.HardSwish h -> unary(n, "HardSwish");
+      case Op.LeakyRelu l -> finish(out, node("LeakyRelu", List.of(real(n.input(0))),
+          floatAttr("alpha", l.alpha())), isNchw(out));
+      case Op.Elu e -> finish(out, node("Elu", List.of(real(n.input(0))),
+          floatAttr("alpha", e.alpha())), isNchw(out));
+      case Op.HardSigmoid h -> finish(out, node("HardSigmoid", List.of(real(n.input(0))),
+          floatAttr("alpha", h.alpha()), floatAttr("beta", h.beta())), isNchw(out));
+      case Op.Identity i -> move(n, x -> node("Identity", List.of(x)), false);
+      case Op.Reshape r -> move(n, x -> node("Reshape", List.of(x,
+          longs("shape", r.newShape().dims()))), true);
+      case Op.Transpose t -> move(n, x -> node("Transpose", List.of(x),
+          ints("perm", t.perm().stream().mapToInt(Integer::intValue).toArray())), true);
+      case Op.Pad p -> pad(n, p);
+      case Op.StridedSlice s -> stridedSlice(n, s);
+      case Op.Concatenation c -> concat(n, c);
+      case Op.Softmax s -> {
+        String x = real(irLayout(n.input(0)), n.input(0));
+        if (s.beta() != 1.0f) {
+          x = node("Mul", List.of(x, scalar(s.beta())));
+        }
+        finish(out, node("Softmax", List.of(x), integer("axis", -1)), false);
+      }
+      case Op.Mean m -> {
+        String x = real(irLayout(n.input(0)), n.input(0));
+        finish(out, node("ReduceMean", List.of(x),
+            ints("axes", m.axes().stream().mapToInt(Integer::intValue).toArray()),
+            integer("keepdims", m.keepDims() ? 1 : 0)), false);
+      }
+      case Op.Quantize q -> finish(out, real(n.input(0)), isNchw(out));
+      case Op.Dequantize d -> names.put(out, named(out, "DequantizeLinear",
+          dqInputs(onnx(n.input(0)), graph.type(n.input(0)), isNchw(n.input(0))),
+          axisAttr(graph.type(n.input(0)), isNchw(n.input(0)))));
+      case Op.BatchNorm b -> {
+        if (!isNchw(out)) {
+          throw unsupported("normalizes a rank-" + graph.type(out).shape().rank()
+              + " tensor; only rank-4 activations map onto ONNX BatchNormalization");
+        }
+        finish(out, node("BatchNormalization", List.of(real(n.input(0)),
+            real(n.input(Op.BatchNorm.SCALE)), real(n.input(Op.BatchNorm.BIAS)),
+            real(n.input(Op.BatchNorm.MEAN)), real(n.input(Op.BatchNorm.VARIANCE))),
+            floatAttr("epsilon", b.epsilon())), true);
+      }
+      case Op.MatMul m -> {
+        if (graph.type(out).dtype() != DType.FLOAT32) {
+          throw unsupported("produces raw int32 accumulators, which QDQ ONNX cannot express");
+        }
+        finish(out, node("MatMul", List.of(irLayout(n.input(0)), irLayout(n.input(1)))), false);
+      }
+      case Op.TransposeConv t -> throw unsupported("has no ONNX mapping in Kiln's writer yet");
+    }
+  }
+
+  private void conv(Node n, int strideH, int strideW, int dilationH, int dilationW, Op.Pads p,
+      int group, Op.Activation act, int[] filterToOnnx) {
+    int out = n.output();
+    if (graph.type(n.input(0)).dtype().isInteger() && graph.type(out).dtype() == DType.INT32) {
+      throw unsupported("produces raw int32 accumulators, which QDQ ONNX cannot express (run"
+          + " the optimization passes first to fuse the Quantize)");
+    }
+    Shape filter = graph.type(n.input(1)).shape();
+    List<String> in = new ArrayList<>();
+    in.add(real(n.input(0)));
+    in.add(permutedReal(n.input(1), filterToOnnx));
+    if (n.hasInput(2)) {
+      in.add(real(n.input(2)));
+    }
+    String y = node("Conv", in, ints("kernel_shape", filter.dim(1), filter.dim(2)),
+        ints("strides", strideH, strideW), ints("dilations", dilationH, dilationW), pads(p),
+        integer("group", group));
+    finish(out, activation(y, act), true);
+  }
+
+  private void fullyConnected(Node n, Op.FullyConnected f) {
+    int out = n.output();
+    if (graph.type(n.input(0)).dtype().isInteger() && graph.type(out).dtype() == DType.INT32) {
+      throw unsupported("produces raw int32 accumulators, which QDQ ONNX cannot express");
+    }
+    Shape w = graph.type(n.input(Op.FullyConnected.WEIGHTS)).shape();
+    int depth = w.dim(1);
+    int batch = graph.type(n.input(0)).elements() / depth;
+    String x = real(irLayout(n.input(0)), n.input(0));
+    x = node("Reshape", List.of(x, longs("shape", batch, depth)));
+    List<String> in = new ArrayList<>(List.of(x, real(n.input(Op.FullyConnected.WEIGHTS))));
+    if (n.hasInput(Op.FullyConnected.BIAS)) {
+      in.add(real(n.input(Op.FullyConnected.BIAS)));
+    }
+    String y = activation(node("Gemm", in, integer("transB", 1)), f.act());
+    Shape outShape = graph.type(out).shape();
+    if (!outShape.equals(Shape.of(batch, w.dim(0)))) {
+      y = node("Reshape", List.of(y, longs("shape", outShape.dims())));
+    }
+    finish(out, y, false);
+  }
+
+  private void unary(Node n, String op) {
+    finish(n.output(), node(op, List.of(real(n.input(0)))), isNchw(n.output()));
+  }
+
+  /** Element-wise with numpy broadcasting; in NCHW, lower-rank operands are broadcast to 4-D. */
+  private void binary(Node n, String op, Op.Activation act) {
+    int out = n.output();
+    boolean nchw = isNchw(out);
+    List<String> in = new ArrayList<>();
+    for (int id : n.inputs()) {
+      in.add(nchw ? real(asNchw4(id), id, true) : real(irLayout(id), id));
+    }
+    finish(out, activation(node(op, in), act), nchw);
+  }
+
+  private interface Move {
+    String apply(String x);
+  }
+
+  /**
+   * Data movement: on the integers when input and output are quantized alike, else on real
+   * values; {@code layoutSensitive} ops run in Kiln's layout.
+   */
+  private void move(Node n, Move op, boolean layoutSensitive) {
+    int in = n.input(0);
+    int out = n.output();
+    String x = layoutSensitive ? irLayout(in) : onnx(in);
+    boolean resultNchw = !layoutSensitive && isNchw(out);
+    if (sameQuant(in, out)) {
+      String y = op.apply(x);
+      names.put(out, resultNchw == isNchw(out) ? rename(y, out) : transposed(y, TO_NCHW, out));
+    } else {
+      finish(out, op.apply(real(x, in, !layoutSensitive && isNchw(in))), resultNchw);
+    }
+  }
+
+  private void pad(Node n, Op.Pad p) {
+    int in = n.input(0);
+    int out = n.output();
+    long[] pads = new long[2 * p.before().size()];
+    for (int i = 0; i < p.before().size(); i++) {
+      pads[i] = p.before().get(i);
+      pads[i + p.before().size()] = p.after().get(i);
+    }
+    String padsName = longs("pads", pads);
+    TensorType t = graph.type(out);
+    if (sameQuant(in, out)) {
+      // The IR pads quantized tensors with the output zero point: real zero.
+      long zp = t.quant().isQuantized() ? t.quant().zeroPoint() : 0;
+      String value = constant("pad_value", t.dtype(), new int[0], encode(t.dtype(), zp));
+      names.put(out, transposed(node("Pad", List.of(irLayout(in), padsName, value)), TO_NCHW,
+          out));
+    } else {
+      finish(out, node("Pad", List.of(real(irLayout(in), in), padsName, scalar(0f))), false);
+    }
+  }
+
+  private void stridedSlice(Node n, Op.StridedSlice s) {
+    int in = n.input(0);
+    Shape inShape = graph.type(in).shape();
+    StridedSliceGeometry geo = StridedSliceGeometry.of(s, inShape);
+    int rank = inShape.rank();
+    long[] starts = new long[rank];
+    long[] ends = new long[rank];
+    long[] axes = new long[rank];
+    long[] steps = new long[rank];
+    for (int a = 0; a < rank; a++) {
+      starts[a] = geo.start()[a];
+      // A stop of -1 with a negative stride means "past the first element", which ONNX
+      // would read as "the last element".
+      ends[a] = geo.stop()[a] < 0 ? Integer.MIN_VALUE : geo.stop()[a];
+      axes[a] = a;
+      steps[a] = geo.stride()[a];
+    }
+    Shape outShape = graph.type(n.output()).shape();
+    move(n, x -> node("Reshape", List.of(node("Slice", List.of(x, longs("starts", starts),
+        longs("ends", ends), longs("axes", axes), longs("steps", steps))),
+        longs("shape", outShape.dims()))), true);
+  }
+
+  private void concat(Node n, Op.Concatenation c) {
+    int out = n.output();
+    boolean nchw = isNchw(out);
+    int axis = nchw ? inverse(TO_NCHW)[c.axis()] : c.axis();
+    boolean raw = c.act() == Op.Activation.NONE;
+    for (int id : n.inputs()) {
+      raw &= sameQuant(id, out);
+    }
+    List<String> in = new ArrayList<>();
+    for (int id : n.inputs()) {
+      String x = nchw ? onnx(id) : irLayout(id);
+      in.add(raw ? x : real(x, id, nchw));
+    }
+    String y = node("Concat", in, integer("axis", axis));
+    if (raw) {
+      names.put(out, rename(y, out));
+    } else {
+      finish(out, activation(y, c.act()), nchw);
+    }
+  }
+
+  // ---- layouts and quantization ----
+
+  /** Rank-4 activations are NCHW in the ONNX graph; everything else keeps Kiln's layout. */
+  private boolean isNchw(int id) {
+    Value v = graph.value(id);
+    return v.shape().rank() == 4 && !v.isConstant();
+  }
+
+  private int[] onnxDims(Value v) {
+    return isNchw(v.id()) ? permute(v.shape().dims(), TO_NCHW) : v.shape().dims();
+  }
+
+  /** The ONNX tensor of a value in its ONNX layout (constants as initializers). */
+  private String onnx(int id) {
+    Value v = graph.value(id);
+    if (v.isConstant()) {
+      return cached("const:" + id, k -> constant(v.name(), v.dtype(),
+          v.shape().dims(), v.data().bytes()));
+    }
+    String n = names.get(id);
+    if (n == null) {
+      throw new IllegalStateException("value %" + id + " used before it is computed");
+    }
+    return n;
+  }
+
+  /** The value in Kiln's layout (NHWC for rank-4 activations). */
+  private String irLayout(int id) {
+    return isNchw(id) ? cached("nhwc:" + id, k -> node("Transpose",
+        List.of(onnx(id)), ints("perm", TO_NHWC))) : onnx(id);
+  }
+
+  /** A value broadcast to rank 4 in NCHW order, for element-wise operators on NCHW tensors. */
+  private String asNchw4(int id) {
+    if (isNchw(id)) {
+      return onnx(id);
+    }
+    Value v = graph.value(id);
+    int[] dims = v.shape().dims();
+    int[] four = new int[4];
+    Arrays.fill(four, 1);
+    System.arraycopy(dims, 0, four, 4 - dims.length, dims.length);
+    if (v.isConstant()) {
+      return cached("nchw4:" + id, k -> constant(v.name() + "/nchw", v.dtype(),
+          permute(four, TO_NCHW), permuteData(v.data().bytes(), v.dtype().bytes(), four,
+              TO_NCHW)));
+    }
+    String r = node("Reshape", List.of(onnx(id), longs("shape", four)));
+    return node("Transpose", List.of(r), ints("perm", TO_NCHW));
+  }
+
+  /** The value's real (float) view in its ONNX layout. */
+  private String real(int id) {
+    return real(onnx(id), id, isNchw(id));
+  }
+
+  private String real(String tensor, int id) {
+    return real(tensor, id, false);
+  }
+
+  /**
+   * Dequantizes {@code tensor} (which holds value {@code id}, NCHW-permuted when {@code nchw})
+   * when the value is quantized; float values pass through.
+   */
+  private String real(String tensor, int id, boolean nchw) {
+    TensorType t = graph.type(id);
+    if (!t.quant().isQuantized()) {
+      if (t.dtype() != DType.FLOAT32) {
+        throw unsupported("reads " + t.dtype().shortName() + " value '" + graph.value(id).name()
+            + "' without quantization as real numbers");
+      }
+      return tensor;
+    }
+    if (t.quant() instanceof Quantization.PerAxis && nchw && graph.value(id).isConstant()) {
+      throw unsupported("broadcasts a per-axis quantized constant");
+    }
+    return cached("dq:" + tensor, k -> node("DequantizeLinear",
+        dqInputs(tensor, t, nchw), axisAttr(t, nchw)));
+  }
+
+  /** A constant weight permuted into ONNX's order (OIHW), as real values. */
+  private String permutedReal(int id, int[] perm) {
+    Value v = graph.value(id);
+    if (!v.isConstant()) {
+      return node("Transpose", List.of(real(irLayout(id), id)), ints("perm", perm));
+    }
+    String data = cached("perm:" + id + Arrays.toString(perm),
+        k -> constant(v.name(), v.dtype(), permute(v.shape().dims(), perm),
+            permuteData(v.data().bytes(), v.dtype().bytes(), v.shape().dims(), perm)));
+    TensorType t = v.type();
+    if (!t.quant().isQuantized()) {
+      return data;
+    }
+    Quantization q = t.quant();
+    if (q instanceof Quantization.PerAxis pa) {
+      q = new Quantization.PerAxis(inverse(perm)[pa.axis()], pa.scales(), pa.zeroPoints());
+    }
+    TensorType permuted = new TensorType(t.dtype(), Shape.of(permute(t.shape().dims(), perm)), q);
+    return node("DequantizeLinear", dqInputs(data, permuted, false), axisAttr(permuted, false));
+  }
+
+  private List<String> dqInputs(String tensor, TensorType t, boolean nchw) {
+    return List.of(tensor, scales(t.quant()), zeroPoints(t.quant(), t.dtype()));
+  }
+
+  private AttributeProto[] axisAttr(TensorType t, boolean nchw) {
+    if (t.quant() instanceof Quantization.PerAxis p) {
+      int axis = nchw ? inverse(TO_NCHW)[p.axis()] : p.axis();
+      return new AttributeProto[] {integer("axis", axis)};
+    }
+    return new AttributeProto[0];
+  }
+
+  /**
+   * Defines IR value {@code id} from a real-valued result (in NCHW when {@code resultNchw}):
+   * transposed into the value's layout, then quantized when the value is an integer.
+   */
+  private void finish(int id, String result, boolean resultNchw) {
+    String y = result;
+    if (resultNchw && !isNchw(id)) {
+      y = node("Transpose", List.of(y), ints("perm", TO_NHWC));
+    } else if (!resultNchw && isNchw(id)) {
+      y = node("Transpose", List.of(y), ints("perm", TO_NCHW));
+    }
+    TensorType t = graph.type(id);
+    if (t.dtype() == DType.FLOAT32) {
+      names.put(id, rename(y, id));
+      return;
+    }
+    if (!(t.quant() instanceof Quantization.PerTensor)
+        || (t.dtype() != DType.INT8 && t.dtype() != DType.UINT8)) {
+      throw unsupported("produces " + t.dtype().shortName() + " value '" + graph.value(id).name()
+          + "' with " + (t.quant().isQuantized() ? "per-axis " : "no ")
+          + "quantization; opset " + OPSET + " QuantizeLinear writes per-tensor int8/uint8");
+    }
+    names.put(id, named(id, "QuantizeLinear", List.of(y, scales(t.quant()),
+        zeroPoints(t.quant(), t.dtype()))));
+  }
+
+  private String activation(String x, Op.Activation act) {
+    return switch (act) {
+      case NONE -> x;
+      case RELU -> node("Relu", List.of(x));
+      case RELU6 -> clip(x, 0f, 6f);
+      case RELU_N1_TO_1 -> clip(x, -1f, 1f);
+      case TANH -> node("Tanh", List.of(x));
+      case SIGN_BIT -> throw unsupported("fuses the SIGN_BIT activation, which ONNX lacks");
+    };
+  }
+
+  private String clip(String x, float min, float max) {
+    return node("Clip", List.of(x, Float.isInfinite(min) ? "" : scalar(min),
+        Float.isInfinite(max) ? "" : scalar(max)));
+  }
+
+  private boolean sameQuant(int a, int b) {
+    TensorType ta = graph.type(a);
+    TensorType tb = graph.type(b);
+    return ta.dtype() == tb.dtype() && ta.quant().equals(tb.quant());
+  }
+
+  private KilnException unsupported(String why) {
+    return new KilnException("cannot export to onnx: " + where + " " + why);
+  }
+
+  // ---- protobuf construction ----
+
+  private String node(String op, List<String> inputs, AttributeProto... attrs) {
+    return node(op, inputs, List.of(attrs));
+  }
+
+  private String node(String op, List<String> inputs, List<AttributeProto> attrs) {
+    String out = unique(op.toLowerCase(java.util.Locale.ROOT) + "_" + g.getNodeCount());
+    g.addNode(NodeProto.newBuilder().setOpType(op).setName(out).addAllInput(inputs)
+        .addOutput(out).addAllAttribute(attrs));
+    return out;
+  }
+
+  /** A node whose output takes the IR value's name. */
+  private String named(int id, String op, List<String> inputs, AttributeProto... attrs) {
+    String out = unique(graph.value(id).name());
+    g.addNode(NodeProto.newBuilder().setOpType(op).setName(out).addAllInput(inputs)
+        .addOutput(out).addAllAttribute(List.of(attrs)));
+    return out;
+  }
+
+  /** Graph outputs need the IR value's name on a node output; an Identity gives it one. */
+  private String rename(String tensor, int id) {
+    return named(id, "Identity", List.of(tensor));
+  }
+
+  private String transposed(String tensor, int[] perm, int id) {
+    return isNchw(id) ? named(id, "Transpose", List.of(tensor), ints("perm", perm))
+        : rename(tensor, id);
+  }
+
+  /** Memoized tensor names; creating one may create others, so no computeIfAbsent. */
+  private String cached(String key, java.util.function.Function<String, String> make) {
+    String v = cache.get(key);
+    if (v == null) {
+      v = make.apply(key);
+      cache.put(key, v);
+    }
+    return v;
+  }
+
+  private String unique(String base) {
+    String n = base.isEmpty() ? "t" : base;
+    for (int i = 1; !taken.add(n); i++) {
+      n = base + "#" + i;
+    }
+    return n;
+  }
+
+  private String constant(String base, DType dtype, int[] dims, byte[] data) {
+    String n = unique(base);
+    TensorProto.Builder t = TensorProto.newBuilder().setName(n).setDataType(onnxType(dtype))
+        .setRawData(ByteString.copyFrom(data));
+    for (int d : dims) {
+      t.addDims(d);
+    }
+    g.addInitializer(t);
+    return n;
+  }
+
+  private String scalar(float v) {
+    return cached("f:" + Float.floatToIntBits(v),
+        k -> constant("const_" + v, DType.FLOAT32, new int[0], encodeFloats(v)));
+  }
+
+  private String longs(String base, long... v) {
+    ByteBuffer b = ByteBuffer.allocate(8 * v.length).order(ByteOrder.LITTLE_ENDIAN);
+    for (long x : v) {
+      b.putLong(x);
+    }
+    return cached("i64:" + Arrays.toString(v),
+        k -> constant(base, DType.INT64, new int[] {v.length}, b.array()));
+  }
+
+  private String longs(String base, int... v) {
+    return longs(base, Arrays.stream(v).asLongStream().toArray());
+  }
+
+  private String scales(Quantization q) {
+    return switch (q) {
+      case Quantization.PerTensor p -> scalar(p.scale());
+      case Quantization.PerAxis p -> cached("s:" + Arrays.toString(p.scales()),
+          k -> constant("scales", DType.FLOAT32, new int[] {p.channels()},
+              encodeFloats(p.scales())));
+      case Quantization.None n -> throw new IllegalStateException("not quantized");
+    };
+  }
+
+  private String zeroPoints(Quantization q, DType dtype) {
+    long[] zps = switch (q) {
+      case Quantization.PerTensor p -> new long[] {p.zeroPoint()};
+      case Quantization.PerAxis p -> p.zeroPoints();
+      case Quantization.None n -> throw new IllegalStateException("not quantized");
+    };
+    int[] dims = q instanceof Quantization.PerAxis ? new int[] {zps.length} : new int[0];
+    ByteBuffer b = ByteBuffer.allocate(zps.length * dtype.bytes()).order(ByteOrder.LITTLE_ENDIAN);
+    for (long z : zps) {
+      b.put(encode(dtype, z));
+    }
+    return cached("zp:" + dtype + Arrays.toString(dims) + Arrays.toString(zps),
+        k -> constant("zero_point", dtype, dims, b.array()));
+  }
+
+  private static byte[] encode(DType dtype, long v) {
+    ByteBuffer b = ByteBuffer.allocate(dtype.bytes()).order(ByteOrder.LITTLE_ENDIAN);
+    switch (dtype) {
+      case INT8, UINT8, BOOL -> b.put((byte) v);
+      case INT16 -> b.putShort((short) v);
+      case INT32 -> b.putInt((int) v);
+      case INT64 -> b.putLong(v);
+      case FLOAT32 -> b.putFloat(v);
+    }
+    return b.array();
+  }
+
+  private static byte[] encodeFloats(float... v) {
+    ByteBuffer b = ByteBuffer.allocate(4 * v.length).order(ByteOrder.LITTLE_ENDIAN);
+    for (float x : v) {
+      b.putFloat(x);
+    }
+    return b.array();
+  }
+
+  private static AttributeProto integer(String name, long v) {
+    return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INT)
+        .setI(v).build();
+  }
+
+  private static AttributeProto ints(String name, int... v) {
+    AttributeProto.Builder a = AttributeProto.newBuilder().setName(name)
+        .setType(AttributeProto.AttributeType.INTS);
+    for (int x : v) {
+      a.addInts(x);
+    }
+    return a.build();
+  }
+
+  private static AttributeProto floatAttr(String name, float v) {
+    return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.FLOAT)
+        .setF(v).build();
+  }
+
+  /** ONNX pads: all begins, then all ends. */
+  private static AttributeProto pads(Op.Pads p) {
+    return ints("pads", p.top(), p.left(), p.bottom(), p.right());
+  }
+
+  private static ValueInfoProto valueInfo(String name, DType dtype, int[] dims) {
+    TensorShapeProto.Builder s = TensorShapeProto.newBuilder();
+    for (int d : dims) {
+      s.addDim(TensorShapeProto.Dimension.newBuilder().setDimValue(d));
+    }
+    return ValueInfoProto.newBuilder().setName(name).setType(TypeProto.newBuilder()
+        .setTensorType(TypeProto.Tensor.newBuilder().setElemType(onnxType(dtype)).setShape(s)))
+        .build();
+  }
+
+  static int onnxType(DType d) {
+    return switch (d) {
+      case FLOAT32 -> TensorProto.DataType.FLOAT_VALUE;
+      case UINT8 -> TensorProto.DataType.UINT8_VALUE;
+      case INT8 -> TensorProto.DataType.INT8_VALUE;
+      case INT16 -> TensorProto.DataType.INT16_VALUE;
+      case INT32 -> TensorProto.DataType.INT32_VALUE;
+      case INT64 -> TensorProto.DataType.INT64_VALUE;
+      case BOOL -> TensorProto.DataType.BOOL_VALUE;
+    };
+  }
+
+  // ---- permutations: output dim i is input dim perm[i] ----
+
+  static int[] permute(int[] dims, int[] perm) {
+    int[] out = new int[perm.length];
+    for (int i = 0; i < perm.length; i++) {
+      out[i] = dims[perm[i]];
+    }
+    return out;
+  }
+
+  static int[] inverse(int[] perm) {
+    int[] inv = new int[perm.length];
+    for (int i = 0; i < perm.length; i++) {
+      inv[perm[i]] = i;
+    }
+    return inv;
+  }
+
+  /** Row-major element data of shape {@code dims} transposed by {@code perm}. */
+  static byte[] permuteData(byte[] data, int elemBytes, int[] dims, int[] perm) {
+    int[] outDims = permute(dims, perm);
+    int[] inStrides = Shape.of(dims).strides();
+    int rank = dims.length;
+    int n = Shape.of(dims).elements();
+    byte[] out = new byte[data.length];
+    int[] idx = new int[rank];
+    for (int o = 0; o < n; o++) {
+      int src = 0;
+      for (int i = 0; i < rank; i++) {
+        src += idx[i] * inStrides[perm[i]];
+      }
+      System.arraycopy(data, src * elemBytes, out, o * elemBytes, elemBytes);
+      for (int i = rank - 1; i >= 0 && ++idx[i] == outDims[i]; i--) {
+        idx[i] = 0;
+      }
+    }
+    return out;
+  }
+}

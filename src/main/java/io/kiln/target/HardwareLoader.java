@@ -1,0 +1,450 @@
+package io.kiln.target;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.kiln.KilnException;
+import io.kiln.ir.DType;
+import io.kiln.target.Accelerator.ArrayDim;
+import io.kiln.target.Accelerator.DepthwiseSupport;
+import io.kiln.target.Cpu.KernelCost;
+import io.kiln.target.Cpu.KernelKind;
+import io.kiln.target.OpPattern.Unroll;
+import io.kiln.target.TilingPolicy.Heuristic;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Loads a hardware description from YAML into validated records. Every error is one line naming
+ * the file, the field path and the problem; fields that are not part of the format are errors,
+ * so a typo cannot silently fall back to a default. {@link HardwareWriter} writes the same format.
+ */
+public final class HardwareLoader {
+  private static final YAMLMapper MAPPER = YAMLMapper.builder(
+          YAMLFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build())
+      .build();
+
+  private HardwareLoader() {}
+
+  /** Reads and validates a hardware file. */
+  public static HardwareDescription load(Path file) {
+    String text;
+    try {
+      text = Files.readString(file);
+    } catch (IOException | RuntimeException e) {
+      throw new KilnException(file + ": cannot read hardware description ("
+          + (e instanceof java.nio.file.NoSuchFileException ? "no such file"
+              : e instanceof java.nio.file.AccessDeniedException ? "permission denied"
+              : e.getClass().getSimpleName() + ": " + e.getMessage()) + ")", e);
+    }
+    return parse(text, file.toString());
+  }
+
+  /** Parses and validates YAML text; {@code source} names it in error messages. */
+  public static HardwareDescription parse(String yaml, String source) {
+    JsonNode root;
+    try {
+      root = MAPPER.readTree(yaml);
+    } catch (JsonProcessingException e) {
+      JsonLocation loc = e.getLocation();
+      String where = loc == null || loc.getLineNr() < 1 ? ""
+          : "line " + loc.getLineNr() + ", column " + loc.getColumnNr() + ": ";
+      String problem = e.getOriginalMessage().lines().findFirst().orElse("").strip();
+      throw new KilnException(source + ": " + where + "not valid YAML: " + problem, e);
+    }
+    YamlFields f = YamlFields.root(source, root);
+    HardwareDescription hw = readDescription(f);
+    f.done();
+    validate(hw, f);
+    return hw;
+  }
+
+  private static HardwareDescription readDescription(YamlFields f) {
+    String name = f.string("name");
+    String description = f.string("description", "");
+    long clock = f.frequency("clock");
+    List<MemoryLevel> memories = f.objects("memories", HardwareLoader::readMemory);
+    List<DmaEngine> dmas = f.has("dmas") ? f.objects("dmas", HardwareLoader::readDma) : List.of();
+    YamlFields cpuFields = f.object("cpu");
+    Cpu cpu = readCpu(cpuFields);
+    cpuFields.done();
+    List<Accelerator> accelerators = f.has("accelerators")
+        ? f.objects("accelerators", HardwareLoader::readAccelerator) : List.of();
+    return new HardwareDescription(name, description, clock, memories, dmas, cpu, accelerators);
+  }
+
+  private static MemoryLevel readMemory(YamlFields f) {
+    return new MemoryLevel(f.string("name"), f.size("size"),
+        f.number("bandwidth_bytes_per_cycle", true), f.integer("latency_cycles", 0),
+        f.number("energy_pj_per_byte", false), f.bool("writable", true),
+        f.stringList("readers", null));
+  }
+
+  /** An accelerator's private memory: named after it, readable only by it. */
+  private static MemoryLevel readPrivateMemory(YamlFields f, String owner, String role) {
+    return new MemoryLevel(owner + "." + role, f.size("size"),
+        f.number("bandwidth_bytes_per_cycle", true), f.integer("latency_cycles", 0),
+        f.number("energy_pj_per_byte", false), true, List.of(owner));
+  }
+
+  private static DmaEngine readDma(YamlFields f) {
+    return new DmaEngine(f.string("name"), f.string("from"), f.string("to"),
+        f.number("bandwidth_bytes_per_cycle", true), f.integer("setup_cycles", 0),
+        f.intValue("channels", 1, 1), f.bool("bidirectional", false),
+        f.intValue("strided_dims", 1, 1));
+  }
+
+  private static Cpu readCpu(YamlFields f) {
+    String name = f.string("name");
+    String isa = f.string("isa");
+    List<String> extensions = f.stringList("extensions", List.of());
+    int cores = f.intValue("cores", 1, 1);
+    long simd = f.integer("simd_width_bits", 0, 0);
+    if (simd % 8 != 0) {
+      throw f.error("simd_width_bits", "must be a multiple of 8, got " + simd);
+    }
+    long clock = f.frequency("clock");
+    long overhead = f.integer("per_call_overhead_cycles", 0);
+    double energy = f.number("energy_pj_per_cycle", false);
+    YamlFields k = f.object("kernels");
+    Map<KernelKind, KernelCost> kernels = new EnumMap<>(KernelKind.class);
+    for (KernelKind kind : KernelKind.values()) {
+      String key = YamlFields.yamlName(kind);
+      if (!k.has(key)) {
+        continue;
+      }
+      YamlFields c = k.object(key);
+      kernels.put(kind, new KernelCost(c.number(kind.unit().yamlKey(), true),
+          c.integer("overhead_cycles", 0, 0)));
+      c.done();
+    }
+    k.done();
+    List<String> missing = new ArrayList<>();
+    for (KernelKind kind : KernelKind.values()) {
+      if (!kernels.containsKey(kind)) {
+        missing.add(YamlFields.yamlName(kind));
+      }
+    }
+    if (!missing.isEmpty()) {
+      throw f.error("kernels", "missing cycle model for " + String.join(", ", missing)
+          + " (every kernel kind needs one)");
+    }
+    return new Cpu(name, isa, extensions, cores, Math.toIntExact(simd), clock, overhead, energy,
+        kernels);
+  }
+
+  private static Accelerator readAccelerator(YamlFields f) {
+    String name = f.string("name");
+    Accelerator.Kind kind = f.enumValue("kind", Accelerator.Kind.class);
+    long peak = f.integer("peak_macs_per_cycle", 1);
+    YamlFields arrayFields = f.object("array");
+    List<ArrayDim> array = new ArrayList<>();
+    for (String dim : arrayFields.keys()) {
+      array.add(new ArrayDim(dim, Math.toIntExact(arrayFields.integer(dim, 1))));
+    }
+    if (array.isEmpty()) {
+      throw f.error("array", "must name at least one dimension, e.g. {rows: 16, cols: 16}");
+    }
+    Layout layout = f.enumValue("layout", Layout.class);
+    String l1 = f.string("l1");
+    Optional<MemoryLevel> weights = Optional.empty();
+    Optional<YamlFields> mems = f.optionalObject("memories");
+    if (mems.isPresent()) {
+      Optional<YamlFields> w = mems.get().optionalObject("weights");
+      if (w.isPresent()) {
+        weights = Optional.of(readPrivateMemory(w.get(), name, "weights"));
+        w.get().done();
+      }
+      mems.get().done();
+    }
+    // An unroll without a factor uses its whole array dimension.
+    List<OpPattern> patterns = f.objects("patterns", HardwareLoader::readPattern).stream()
+        .map(p -> p.withUnroll(p.unroll().stream()
+            .map(u -> u.factor() > 0 ? u : new Unroll(u.loops(), u.on(), array.stream()
+                .filter(d -> d.name().equals(u.on())).mapToInt(ArrayDim::size).findFirst()
+                .orElse(0)))
+            .toList()))
+        .toList();
+    long overhead = f.integer("per_call_overhead_cycles", 0);
+    boolean doubleBuffering = f.bool("double_buffering", false);
+    double energy = f.number("energy_pj_per_mac", false);
+    YamlFields t = f.object("tiling");
+    TilingPolicy tiling = readTiling(t);
+    t.done();
+    return new Accelerator(name, kind, peak, array, layout, l1, weights, patterns, overhead,
+        doubleBuffering, energy, tiling);
+  }
+
+  private static OpPattern readPattern(YamlFields f) {
+    String name = f.string("name");
+    OpPattern.Op op = f.enumValue("op", OpPattern.Op.class);
+    List<Unroll> unroll = f.objects("unroll", u -> new Unroll(
+        u.enumList("loops", LoopDim.class, null), u.string("on"), u.intValue("factor", 1, 0)));
+    for (int i = 0; i < unroll.size(); i++) {
+      if (unroll.get(i).loops().isEmpty()) {
+        throw f.errorAt(f.pathOf("unroll") + "[" + i + "].loops", "must name at least one loop");
+      }
+    }
+    IntSet kernels = IntSet.ANY;
+    IntSet strides = IntSet.ANY;
+    IntSet dilations = IntSet.of(1);
+    if (op.hasWindow()) {
+      kernels = f.intSet("kernel_sizes", kernels);
+      strides = f.intSet("strides", strides);
+      dilations = f.intSet("dilations", dilations);
+    } else {
+      rejectField(f, "kernel_sizes", op, "has no window");
+      rejectField(f, "strides", op, "has no window");
+      rejectField(f, "dilations", op, "has no window");
+    }
+    Optional<DepthwiseSupport> depthwise = Optional.empty();
+    if (op == OpPattern.Op.DEPTHWISE_CONV2D) {
+      DepthwiseSupport mode = f.enumValue("depthwise", DepthwiseSupport.class);
+      if (mode == DepthwiseSupport.UNSUPPORTED) {
+        throw f.error("depthwise", "a depthwise pattern must be native or emulated; remove the "
+            + "pattern to leave depthwise layers to other units");
+      }
+      depthwise = Optional.of(mode);
+    } else {
+      rejectField(f, "depthwise", op, "is not a depthwise conv");
+    }
+    List<OpPattern.WeightFormat> weights = List.of();
+    if (op.hasWeights()) {
+      if (!f.has("weights")) {
+        throw f.error("weights", "missing field (the weight formats "
+            + YamlFields.yamlName(op) + " accepts, e.g. [int8])");
+      }
+      weights = f.enumList("weights", OpPattern.WeightFormat.class, null);
+      if (weights.isEmpty()) {
+        throw f.error("weights", "must list at least one weight format");
+      }
+    } else {
+      rejectField(f, "weights", op, "has no weights");
+    }
+    int inputBits = f.intValue("input_bits", 1, 8);
+    if (inputBits > 16) {
+      throw f.error("input_bits", "must be at most 16, got " + inputBits);
+    }
+    List<DType> outputs = f.list("outputs", (item, itemPath) -> parseDType(f, item, itemPath));
+    List<OpPattern.RequantScheme> requant =
+        f.enumList("requant", OpPattern.RequantScheme.class, List.of());
+    List<OpPattern.ActivationFn> activations =
+        f.enumList("activations", OpPattern.ActivationFn.class, List.of());
+    List<OpPattern.FusedStage> fuses = f.enumList("fuses", OpPattern.FusedStage.class, List.of());
+    var maxC = f.optionalInt("max_input_channels", 1);
+    var maxK = f.optionalInt("max_output_channels", 1);
+    return new OpPattern(name, op, unroll, kernels, strides, dilations, depthwise, weights,
+        inputBits, outputs, requant, activations, fuses, maxC, maxK);
+  }
+
+  private static void rejectField(YamlFields f, String key, OpPattern.Op op, String why) {
+    if (f.has(key)) {
+      throw f.error(key, "not allowed: " + YamlFields.yamlName(op) + " " + why);
+    }
+  }
+
+  private static DType parseDType(YamlFields f, JsonNode item, String itemPath) {
+    List<DType> allowed = List.of(DType.INT8, DType.INT16, DType.INT32);
+    for (DType d : allowed) {
+      if (item.isTextual() && YamlFields.yamlName(d).equals(item.asText().strip())) {
+        return d;
+      }
+    }
+    throw f.errorAt(itemPath, "unknown value " + YamlFields.describe(item) + " (allowed: "
+        + String.join(", ", allowed.stream().map(YamlFields::yamlName).toList()) + ")");
+  }
+
+  private static TilingPolicy readTiling(YamlFields f) {
+    double alpha = f.number("alpha", false);
+    if (!f.has("split")) {
+      throw f.error("split", "missing field (the loops the tiler may cut, e.g. [K, C, OY, OX])");
+    }
+    List<LoopDim> split = f.enumList("split", LoopDim.class, null);
+    List<Heuristic> heuristics = f.has("heuristics")
+        ? f.objects("heuristics", HardwareLoader::readHeuristic) : List.of();
+    return new TilingPolicy(alpha, split, heuristics);
+  }
+
+  /** The kinds of tiling heuristics, as the {@code kind:} field names them. */
+  enum HeuristicKind {
+    MULTIPLE_OF, MAXIMIZE, FILL_ARRAY
+  }
+
+  private static Heuristic readHeuristic(YamlFields f) {
+    HeuristicKind kind = f.enumValue("kind", HeuristicKind.class);
+    double weight = f.number("weight", false);
+    return switch (kind) {
+      case MULTIPLE_OF -> {
+        LoopDim dim = f.enumValue("dim", LoopDim.class);
+        long multiple = f.integer("multiple", 2);
+        yield new Heuristic.MultipleOf(dim, Math.toIntExact(multiple), weight);
+      }
+      case MAXIMIZE -> new Heuristic.Maximize(f.enumValue("dim", LoopDim.class), weight);
+      case FILL_ARRAY -> new Heuristic.FillArray(weight);
+    };
+  }
+
+  /** The checks that need the whole description: names, references, reachability. */
+  private static void validate(HardwareDescription hw, YamlFields f) {
+    Set<String> units = new LinkedHashSet<>();
+    units.add(hw.cpu().name());
+    for (int i = 0; i < hw.accelerators().size(); i++) {
+      String n = hw.accelerators().get(i).name();
+      if (!units.add(n)) {
+        throw f.errorAt("accelerators[" + i + "].name", "duplicate unit name '" + n + "'");
+      }
+    }
+    if (hw.memories().isEmpty()) {
+      throw f.error("memories", "must list at least one memory");
+    }
+    Set<String> memories = new LinkedHashSet<>();
+    for (int i = 0; i < hw.memories().size(); i++) {
+      MemoryLevel m = hw.memories().get(i);
+      String at = "memories[" + i + "]";
+      if (!memories.add(m.name())) {
+        throw f.errorAt(at + ".name", "duplicate memory name '" + m.name() + "'");
+      }
+      if (m.readers().isEmpty()) {
+        throw f.errorAt(at + ".readers", "must name at least one unit");
+      }
+      for (int r = 0; r < m.readers().size(); r++) {
+        if (!units.contains(m.readers().get(r))) {
+          throw f.errorAt(at + ".readers[" + r + "]", "unknown unit '" + m.readers().get(r)
+              + "' (units: " + String.join(", ", units) + ")");
+        }
+      }
+    }
+    for (int i = 0; i < hw.accelerators().size(); i++) {
+      Accelerator a = hw.accelerators().get(i);
+      if (a.weightMemory().isPresent() && !memories.add(a.weightMemory().get().name())) {
+        throw f.errorAt("accelerators[" + i + "].memories.weights", "memory name '"
+            + a.weightMemory().get().name() + "' is already used by a shared memory");
+      }
+    }
+    Set<String> dmaNames = new HashSet<>();
+    for (int i = 0; i < hw.dmas().size(); i++) {
+      DmaEngine d = hw.dmas().get(i);
+      String at = "dmas[" + i + "]";
+      if (!dmaNames.add(d.name())) {
+        throw f.errorAt(at + ".name", "duplicate DMA name '" + d.name() + "'");
+      }
+      for (String end : List.of("from", "to")) {
+        String mem = end.equals("from") ? d.from() : d.to();
+        if (!memories.contains(mem)) {
+          throw f.errorAt(at + "." + end, "unknown memory '" + mem + "' (memories: "
+              + String.join(", ", memories) + ")");
+        }
+      }
+      if (d.from().equals(d.to())) {
+        throw f.errorAt(at + ".to", "a DMA must connect two different memories, got '"
+            + d.to() + "' twice");
+      }
+      if (d.stridedDims() > 3) {
+        throw f.errorAt(at + ".strided_dims", "must be 1, 2 or 3, got " + d.stridedDims());
+      }
+    }
+    boolean cpuWritable = hw.memories().stream()
+        .anyMatch(m -> m.writable() && m.readableBy(hw.cpu().name()));
+    if (!cpuWritable) {
+      throw f.error("memories", "no writable memory is readable by the CPU '" + hw.cpu().name()
+          + "' (it needs one for activations)");
+    }
+    for (int i = 0; i < hw.accelerators().size(); i++) {
+      validateAccelerator(hw, hw.accelerators().get(i), "accelerators[" + i + "]", f);
+    }
+  }
+
+  private static void validateAccelerator(HardwareDescription hw, Accelerator a, String at,
+      YamlFields f) {
+    if (a.peakMacsPerCycle() > a.arrayCells()) {
+      throw f.errorAt(at + ".peak_macs_per_cycle", a.peakMacsPerCycle() + " MACs/cycle is more "
+          + "than the array's " + a.arrayCells() + " cells");
+    }
+    Optional<MemoryLevel> l1 = hw.memories().stream()
+        .filter(m -> m.name().equals(a.l1())).findFirst();
+    if (l1.isEmpty()) {
+      throw f.errorAt(at + ".l1", "unknown memory '" + a.l1() + "' (memories: " + String.join(
+          ", ", hw.memories().stream().map(MemoryLevel::name).toList()) + ")");
+    }
+    if (!l1.get().readableBy(a.name()) || !l1.get().writable()) {
+      throw f.errorAt(at + ".l1", "memory '" + a.l1() + "' must be writable and list '"
+          + a.name() + "' among its readers");
+    }
+    // Data reaches the accelerator's memories either because the CPU shares them or by DMA.
+    if (!l1.get().readableBy(hw.cpu().name())) {
+      requireDma(hw, a.l1(), true, at + ".l1", f);
+      requireDma(hw, a.l1(), false, at + ".l1", f);
+    }
+    if (a.weightMemory().isPresent()) {
+      requireDma(hw, a.weightMemory().get().name(), true, at + ".memories.weights", f);
+    }
+    if (a.patterns().isEmpty()) {
+      throw f.errorAt(at + ".patterns", "must list at least one pattern");
+    }
+    Set<String> names = new HashSet<>();
+    for (int p = 0; p < a.patterns().size(); p++) {
+      OpPattern pat = a.patterns().get(p);
+      String patAt = at + ".patterns[" + p + "]";
+      if (!names.add(pat.name())) {
+        throw f.errorAt(patAt + ".name", "duplicate pattern name '" + pat.name() + "'");
+      }
+      if (pat.outputs().isEmpty()) {
+        throw f.errorAt(patAt + ".outputs", "must list at least one output dtype");
+      }
+      if (pat.op().hasWeights() && pat.outputs().contains(DType.INT8) && pat.requant().isEmpty()) {
+        throw f.errorAt(patAt + ".requant", "an int8 output needs a requantization scheme "
+            + "(fixed_point or shift)");
+      }
+      Set<String> usedDims = new HashSet<>();
+      Set<LoopDim> usedLoops = new HashSet<>();
+      for (int u = 0; u < pat.unroll().size(); u++) {
+        Unroll un = pat.unroll().get(u);
+        String unAt = patAt + ".unroll[" + u + "]";
+        Optional<ArrayDim> dim = a.arrayDim(un.on());
+        if (dim.isEmpty()) {
+          throw f.errorAt(unAt + ".on", "unknown array dimension '" + un.on() + "' (array: "
+              + String.join(", ", a.array().stream().map(ArrayDim::name).toList()) + ")");
+        }
+        if (!usedDims.add(un.on())) {
+          throw f.errorAt(unAt + ".on", "array dimension '" + un.on() + "' is already used by "
+              + "another unroll of this pattern");
+        }
+        for (LoopDim l : un.loops()) {
+          if (!usedLoops.add(l)) {
+            throw f.errorAt(unAt + ".loops", "loop " + l + " is unrolled twice");
+          }
+        }
+        if (un.factor() > dim.get().size()) {
+          throw f.errorAt(unAt + ".factor", "must be at most the size of '" + un.on() + "' ("
+              + dim.get().size() + "), got " + un.factor());
+        }
+      }
+    }
+    if (a.tiling().split().isEmpty()) {
+      throw f.errorAt(at + ".tiling.split", "must name at least one loop");
+    }
+  }
+
+  private static void requireDma(HardwareDescription hw, String memory, boolean in, String at,
+      YamlFields f) {
+    boolean found = hw.dmas().stream().anyMatch(d -> in
+        ? d.to().equals(memory) || (d.bidirectional() && d.from().equals(memory))
+        : d.from().equals(memory) || (d.bidirectional() && d.to().equals(memory)));
+    if (!found) {
+      throw f.errorAt(at, "no DMA moves data " + (in ? "into" : "out of") + " memory '" + memory
+          + "' (add one under dmas)");
+    }
+  }
+}
