@@ -53,10 +53,18 @@ public final class BranchAndBoundSolver implements TilingSolver {
       this.kernel = p.layer().fy() * p.layer().fx();
     }
 
-    void search(int[] lo, int[] hi) {
+    void search(int[] lo, int[] hiIn) {
       int[] small = values(lo);
-      if (!Footprint.bound(p, small, false).fits(p.memories())) {
+      int[] large = values(hiIn);
+      if (!Footprint.lowerBound(p, small, large).fits(p.memories())) {
         return;
+      }
+      // Propagate the memories into the box: along each dimension, sizes that overflow even with
+      // every other dimension at its smallest can be dropped. This keeps the upper bound of the
+      // memory term honest, where the box's largest corner would otherwise overflow far.
+      int[] hi = hiIn.clone();
+      for (int d = 0; d < 4; d++) {
+        hi[d] = largestFitting(small, large, d, lo[d], hi[d]);
       }
       int widest = -1;
       int width = 0;
@@ -77,7 +85,7 @@ public final class BranchAndBoundSolver implements TilingSolver {
         }
         return;
       }
-      if (best != null && upperBound(lo, hi) <= bestValue) {
+      if (best != null && upperBound(lo, hi, large) <= bestValue) {
         return;
       }
       int mid = (lo[widest] + hi[widest]) >>> 1;
@@ -89,10 +97,36 @@ public final class BranchAndBoundSolver implements TilingSolver {
       search(lo, lowerHi);
     }
 
-    private long upperBound(int[] lo, int[] hi) {
+    /** The largest index in {@code [from, to]} along {@code d} whose lower bound still fits. */
+    private int largestFitting(int[] small, int[] large, int d, int from, int to) {
+      int[] probe = small.clone();
+      int ok = from;
+      int bad = to + 1;
+      while (bad - ok > 1) {
+        int mid = (ok + bad) >>> 1;
+        probe[d] = domains[d][mid];
+        if (Footprint.lowerBound(p, probe, large).fits(p.memories())) {
+          ok = mid;
+        } else {
+          bad = mid;
+        }
+      }
+      return ok;
+    }
+
+    /**
+     * An upper bound of the objective over the box; {@code hiBefore} is the corner before
+     * propagation, which still decides which buffers are split in every tile of the box.
+     */
+    private long upperBound(int[] lo, int[] hi, int[] hiBefore) {
       Objective o = p.objective();
-      // One tile's data never exceeds the L1 reservation, which must fit the budget.
-      long data = Math.min(Footprint.bound(p, values(hi), false).dataBytes(), p.memories().l1Bytes());
+      // One tile's data is at most the largest corner's, and at most what is left of L1 after
+      // the second copies that every tile of the box needs.
+      int[] small = values(lo);
+      Footprint floor = Footprint.lowerBound(p, small, hiBefore);
+      long secondCopies = floor.l1Bytes() - Footprint.lowerBound(p, small, fullSizes())
+          .l1Bytes();
+      long data = Math.min(Footprint.of(p, values(hi)).dataBytes(), p.memories().l1Bytes() - Math.max(0, secondCopies));
       long ub = o.alpha() * data;
       int[] hlo = p.layer().depthwise() ? new int[] {lo[0], lo[0], lo[2], lo[3]} : lo;
       int[] hhi = p.layer().depthwise() ? new int[] {hi[0], hi[0], hi[2], hi[3]} : hi;
@@ -100,6 +134,11 @@ public final class BranchAndBoundSolver implements TilingSolver {
         ub += h.weight() * h.upperBound(heuristicDomains, hlo, hhi, kernel);
       }
       return ub;
+    }
+
+    private int[] fullSizes() {
+      LayerShape l = p.layer();
+      return new int[] {l.k(), l.c(), l.oy(), l.ox()};
     }
 
     private int[] values(int[] idx) {

@@ -26,33 +26,26 @@ public record Footprint(
 
   /** The exact reservation of tile sizes {@code tile} (indexed by {@link Dim#ordinal()}). */
   public static Footprint of(TileProblem p, int[] tile) {
-    LayerShape l = p.layer();
-    int[] n = new int[4];
-    for (Dim d : Dim.values()) {
-      n[d.ordinal()] = (int) ElementSizes.ceilDiv(l.size(d), tile[d.ordinal()]);
-    }
-    int nK = n[0], nC = n[1], nOY = n[2], nOX = n[3];
-    boolean db = p.memories().doubleBuffered();
-    int spatial = nOY * nOX;
-    boolean inputStreams = (l.depthwise() ? nK : nC) * spatial > 1;
-    boolean weightsStream = nK * nC > 1;
-    boolean outputsStream = nK * spatial > 1;
-    boolean paramsStream = nK > 1;
-    boolean partialSums = !l.depthwise() && nC > 1;
-    return build(p, tile, db && inputStreams ? 2 : 1, db && weightsStream ? 2 : 1, db && outputsStream ? 2 : 1,
-        db && paramsStream ? 2 : 1, partialSums ? p.sizes().accumulatorBits() : p.sizes().outputBits());
+    return lowerBound(p, tile, tile);
   }
 
   /**
-   * A bound over every tile at least (when {@code upper} is false: every copy single, the smaller
-   * output element) or at most (every copy double, the larger element) as large as {@code tile}.
-   * The bytes grow with each tile size at a fixed multiplier, which makes these valid bounds.
+   * A lower bound of the reservation of every tile between {@code lo} and {@code hi}: sizes at
+   * {@code lo}, and a buffer doubled (or outputs widened to partial sums) only where every tile of
+   * the box is split along a dimension the buffer depends on, which {@code hi} decides. Bytes grow
+   * with each size at a fixed multiplier, and splitting is monotone, so the bound is valid.
    */
-  public static Footprint bound(TileProblem p, int[] tile, boolean upper) {
-    int mult = upper && p.memories().doubleBuffered() ? 2 : 1;
-    int out = p.sizes().outputBits();
-    int acc = p.layer().depthwise() ? out : p.sizes().accumulatorBits();
-    return build(p, tile, mult, mult, mult, mult, upper ? Math.max(out, acc) : Math.min(out, acc));
+  public static Footprint lowerBound(TileProblem p, int[] lo, int[] hi) {
+    LayerShape l = p.layer();
+    boolean splitK = hi[Dim.K.ordinal()] < l.k();
+    boolean splitC = !l.depthwise() && hi[Dim.C.ordinal()] < l.c();
+    boolean splitYX = hi[Dim.OY.ordinal()] < l.oy() || hi[Dim.OX.ordinal()] < l.ox();
+    boolean db = p.memories().doubleBuffered();
+    boolean inputStreams = (l.depthwise() ? splitK : splitC) || splitYX;
+    boolean weightsStream = splitK || splitC;
+    boolean outputsStream = splitK || splitYX;
+    return build(p, lo, db && inputStreams ? 2 : 1, db && weightsStream ? 2 : 1, db && outputsStream ? 2 : 1,
+        db && splitK ? 2 : 1, splitC ? p.sizes().accumulatorBits() : p.sizes().outputBits());
   }
 
   private static Footprint build(TileProblem p, int[] tile, int inMult, int wMult, int outMult, int parMult,
