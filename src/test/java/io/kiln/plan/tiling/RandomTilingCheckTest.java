@@ -18,7 +18,7 @@ class RandomTilingCheckTest {
     int solved = 0;
     int infeasible = 0;
     long start = System.nanoTime();
-    for (int i = 0; i < 2000; i++) {
+    for (int i = 0; i < 1500; i++) {
       TileProblem p = RandomProblems.problem(r, 512, 128);
       TilingResult result = solver.solve(p);
       String where = "case " + i + ": " + p;
@@ -48,7 +48,7 @@ class RandomTilingCheckTest {
     }
     System.out.printf("random geometries: %d solved, %d infeasible, checker clean, %.0f ms%n", solved, infeasible,
         (System.nanoTime() - start) / 1e6);
-    assertThat(solved).isGreaterThan(1500);
+    assertThat(solved).isGreaterThan(1100);
     assertThat(infeasible).isGreaterThan(50);
   }
 }
