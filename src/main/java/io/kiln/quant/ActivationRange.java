@@ -73,8 +73,8 @@ public record ActivationRange(int min, int max) {
     float q = f / scale;
     float rounded = (float) FixedPoint.roundHalfAway(q);
     if (!(rounded >= (float) Integer.MIN_VALUE && rounded <= (float) Integer.MAX_VALUE)) {
-      throw new KilnException(where + ": activation bound " + f + " overflows int32 at output scale "
-          + scale);
+      throw new KilnException(where + ": activation bound " + f
+          + " overflows int32 at output scale " + scale);
     }
     return zeroPoint + (int) rounded;
   }

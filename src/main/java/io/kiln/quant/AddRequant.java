@@ -18,15 +18,7 @@ public record AddRequant(int leftShift, int input1Offset, QuantizedMultiplier in
   /** TFLM {@code CalculateOpDataAdd}: the real multipliers are computed in double. */
   public static AddRequant add(TensorType lhs, TensorType rhs, TensorType out, Activation act,
       String where) {
-    float s1 = TensorScales.scale(lhs, "lhs", where);
-    float s2 = TensorScales.scale(rhs, "rhs", where);
-    float so = TensorScales.scale(out, "output", where);
-    int leftShift = leftShift(out);
-    double twiceMaxInputScale = 2 * (double) Math.max(s1, s2);
-    double real1 = (double) s1 / twiceMaxInputScale;
-    double real2 = (double) s2 / twiceMaxInputScale;
-    double realOut = twiceMaxInputScale / ((1 << leftShift) * (double) so);
-    return of(lhs, rhs, out, act, where, leftShift, real1, real2, realOut);
+    return prepare(lhs, rhs, out, act, where, false);
   }
 
   /**
@@ -35,23 +27,29 @@ public record AddRequant(int leftShift, int input1Offset, QuantizedMultiplier in
    */
   public static AddRequant sub(TensorType lhs, TensorType rhs, TensorType out, Activation act,
       String where) {
+    return prepare(lhs, rhs, out, act, where, true);
+  }
+
+  private static AddRequant prepare(TensorType lhs, TensorType rhs, TensorType out,
+      Activation act, String where, boolean floatRatios) {
     float s1 = TensorScales.scale(lhs, "lhs", where);
     float s2 = TensorScales.scale(rhs, "rhs", where);
     float so = TensorScales.scale(out, "output", where);
-    int leftShift = leftShift(out);
-    float twiceMaxInputScale = 2 * Math.max(s1, s2);
-    double real1 = (double) (s1 / twiceMaxInputScale);
-    double real2 = (double) (s2 / twiceMaxInputScale);
-    double realOut = (double) (twiceMaxInputScale / ((1 << leftShift) * so));
-    return of(lhs, rhs, out, act, where, leftShift, real1, real2, realOut);
-  }
-
-  private static int leftShift(TensorType out) {
-    return out.dtype() == DType.INT16 ? 15 : 20;
-  }
-
-  private static AddRequant of(TensorType lhs, TensorType rhs, TensorType out, Activation act,
-      String where, int leftShift, double real1, double real2, double realOut) {
+    int leftShift = out.dtype() == DType.INT16 ? 15 : 20;
+    double real1;
+    double real2;
+    double realOut;
+    if (floatRatios) {
+      float twiceMaxInputScale = 2 * Math.max(s1, s2);
+      real1 = (double) (s1 / twiceMaxInputScale);
+      real2 = (double) (s2 / twiceMaxInputScale);
+      realOut = (double) (twiceMaxInputScale / ((1 << leftShift) * so));
+    } else {
+      double twiceMaxInputScale = 2 * (double) Math.max(s1, s2);
+      real1 = (double) s1 / twiceMaxInputScale;
+      real2 = (double) s2 / twiceMaxInputScale;
+      realOut = twiceMaxInputScale / ((1 << leftShift) * (double) so);
+    }
     return new AddRequant(leftShift,
         -TensorScales.zeroPoint(lhs, "lhs", where), smallerThanOne(real1, where),
         -TensorScales.zeroPoint(rhs, "rhs", where), smallerThanOne(real2, where),
