@@ -5,6 +5,7 @@ import io.kiln.ir.Op;
 import io.kiln.ir.Quantization;
 import io.kiln.ir.Shape;
 import io.kiln.ir.TensorType;
+import io.kiln.quant.ConvRequant;
 
 /**
  * Emits int8 Conv2D and DepthwiseConv2D layers as loops specialized to the layer (every bound
@@ -40,8 +41,8 @@ final class ConvEmitter {
     if (f.dim(3) != g.ic()) {
       throw ctx.unsupported("grouped filters " + f + " on input " + in);
     }
-    Requant rq = Requant.declare(ctx, QuantParams.convolution(ctx.in(Op.Conv2D.INPUT),
-        ctx.in(Op.Conv2D.FILTER), ctx.out(), g.oc()), op.act());
+    Requant rq = Requant.declare(ctx, ConvRequant.convolution(ctx.in(Op.Conv2D.INPUT),
+        ctx.in(Op.Conv2D.FILTER), ctx.out(), g.oc(), ctx.where()), op.act());
     String filter = ctx.constant(Op.Conv2D.FILTER);
     String bias = ctx.has(Op.Conv2D.BIAS) ? ctx.constant(Op.Conv2D.BIAS) : null;
     int inOffset = (int) -ctx.in(Op.Conv2D.INPUT).quant().zeroPoint();
@@ -87,9 +88,9 @@ final class ConvEmitter {
       throw ctx.unsupported(g.oc() + " output channels for " + g.ic() + " input channels x "
           + m);
     }
-    Requant rq = Requant.declare(ctx, QuantParams.convolution(
-        ctx.in(Op.DepthwiseConv2D.INPUT), ctx.in(Op.DepthwiseConv2D.FILTER), ctx.out(), g.oc()),
-        op.act());
+    Requant rq = Requant.declare(ctx, ConvRequant.convolution(
+        ctx.in(Op.DepthwiseConv2D.INPUT), ctx.in(Op.DepthwiseConv2D.FILTER), ctx.out(), g.oc(),
+        ctx.where()), op.act());
     String filter = ctx.constant(Op.DepthwiseConv2D.FILTER);
     String bias = ctx.has(Op.DepthwiseConv2D.BIAS) ? ctx.constant(Op.DepthwiseConv2D.BIAS) : null;
     int inOffset = (int) -ctx.in(Op.DepthwiseConv2D.INPUT).quant().zeroPoint();

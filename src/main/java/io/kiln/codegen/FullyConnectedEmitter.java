@@ -2,6 +2,7 @@ package io.kiln.codegen;
 
 import io.kiln.ir.DType;
 import io.kiln.ir.Op;
+import io.kiln.quant.ConvRequant;
 
 /**
  * Emits an int8 FullyConnected layer: the input row widened once to int16 with its offset, dot
@@ -25,9 +26,9 @@ final class FullyConnectedEmitter {
       throw ctx.unsupported("input " + ctx.in(Op.FullyConnected.INPUT).shape()
           + " that does not flatten onto weights " + ctx.in(Op.FullyConnected.WEIGHTS).shape());
     }
-    Requant rq = Requant.declare(ctx, QuantParams.fullyConnected(
-        ctx.in(Op.FullyConnected.INPUT), ctx.in(Op.FullyConnected.WEIGHTS), ctx.out(), units),
-        op.act());
+    Requant rq = Requant.declare(ctx, ConvRequant.fullyConnected(
+        ctx.in(Op.FullyConnected.INPUT), ctx.in(Op.FullyConnected.WEIGHTS), ctx.out(), units,
+        ctx.where()), op.act());
     String weights = ctx.constant(Op.FullyConnected.WEIGHTS);
     String bias = ctx.has(Op.FullyConnected.BIAS) ? ctx.constant(Op.FullyConnected.BIAS) : null;
     int inOffset = (int) -ctx.in(Op.FullyConnected.INPUT).quant().zeroPoint();

@@ -122,6 +122,11 @@ final class LayerContext {
     }
   }
 
+  /** The operator and its output, as prefix of errors found while deriving its parameters. */
+  String where() {
+    return node.op().opName() + " '" + graph.output(node).name() + "'";
+  }
+
   /** The one-line error for an operator variant the CPU target cannot generate code for. */
   KilnException unsupported(String what) {
     return new KilnException(String.format(Locale.ROOT,

@@ -4,6 +4,7 @@ import io.kiln.KilnException;
 import io.kiln.ir.DType;
 import io.kiln.ir.Op;
 import io.kiln.ir.Shape;
+import io.kiln.quant.ActivationRange;
 
 /**
  * Emits int8 AveragePool2D and MaxPool2D like TFLM's reference kernels: windows clipped to the
@@ -36,7 +37,7 @@ final class PoolEmitter {
     int ow = out.dim(2);
     checkWindowsNonEmpty(ctx, oh, sh, pads.top(), fh, ih);
     checkWindowsNonEmpty(ctx, ow, sw, pads.left(), fw, iw);
-    QuantParams.Range r = QuantParams.activationRange(act, ctx.out());
+    ActivationRange r = ActivationRange.quantized(act, ctx.out(), ctx.where());
 
     CSource c = ctx.src();
     ctx.beginFunction(average ? "average_pool" : "max_pool", new int[] {0}, new String[] {"in"});

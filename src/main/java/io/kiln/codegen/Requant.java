@@ -1,6 +1,8 @@
 package io.kiln.codegen;
 
 import io.kiln.ir.Op.Activation;
+import io.kiln.quant.ActivationRange;
+import io.kiln.quant.ConvRequant;
 
 /**
  * The output stage of a conv/FC layer in generated C: its multiplier/shift tables (or scalars
@@ -11,10 +13,10 @@ final class Requant {
   private final String shift;
   private final boolean perChannel;
   private final int zeroPoint;
-  private final QuantParams.Range range;
+  private final ActivationRange range;
 
   private Requant(String mult, String shift, boolean perChannel, int zeroPoint,
-      QuantParams.Range range) {
+      ActivationRange range) {
     this.mult = mult;
     this.shift = shift;
     this.perChannel = perChannel;
@@ -23,22 +25,23 @@ final class Requant {
   }
 
   /** Emits the layer's static tables (if per-channel) and returns the store expression maker. */
-  static Requant declare(LayerContext ctx, QuantParams.Requant q, Activation act) {
-    QuantParams.Range range = QuantParams.activationRange(act, ctx.out());
+  static Requant declare(LayerContext ctx, ConvRequant q, Activation act) {
+    ActivationRange range = ActivationRange.quantized(act, ctx.out(), ctx.where());
     int zp = (int) ctx.out().quant().zeroPoint();
-    for (int m : q.multipliers()) {
+    int[] multipliers = q.multipliers();
+    for (int m : multipliers) {
       // kiln_requant's branch-free rounding has no saturating case: it needs this.
       if (m == Integer.MIN_VALUE) {
         throw new IllegalStateException("quantized multiplier INT32_MIN");
       }
     }
     if (!q.perChannel()) {
-      return new Requant(CSource.intLiteral(q.multipliers()[0]), Integer.toString(q.shifts()[0]),
+      return new Requant(CSource.intLiteral(q.multiplier(0)), Integer.toString(q.shift(0)),
           false, zp, range);
     }
     String m = ctx.name("mult");
     String s = ctx.name("shift");
-    ctx.src().array("static const int32_t " + m, q.multipliers());
+    ctx.src().array("static const int32_t " + m, multipliers);
     ctx.src().array("static const int8_t " + s, q.shifts());
     ctx.src().blank();
     return new Requant(m, s, true, zp, range);

@@ -7,6 +7,8 @@ import io.kiln.ir.Node;
 import io.kiln.ir.Op;
 import io.kiln.ir.Shape;
 import io.kiln.ir.TensorType;
+import io.kiln.quant.ActivationRange;
+import io.kiln.quant.ConvRequant;
 import java.util.Arrays;
 
 /**
@@ -406,7 +408,8 @@ final class ConvKernels {
   static ConvQuantParams quantParams(String where, TensorType in, TensorType w, TensorType out,
       int channels, Op.Activation act, Precision p) {
     ConvQuantParams.requireSymmetricWeights(where, w, channels);
-    return ConvQuantParams.perChannel(where, in, w, out, channels, act, p == Precision.ACC64);
+    return ConvQuantParams.of(where, in, out, ConvRequant.convolution(in, w, out, channels, where),
+        act, p == Precision.ACC64);
   }
 
   private static void requireWeights(String where, DType a, TensorType w, DType expected) {

@@ -5,6 +5,8 @@ import io.kiln.ir.Graph;
 import io.kiln.ir.Node;
 import io.kiln.ir.Op;
 import io.kiln.ir.Value;
+import io.kiln.quant.ActivationRange;
+import io.kiln.quant.AddRequant;
 import io.kiln.quant.FixedPoint;
 import io.kiln.quant.FixedPoint.QuantizedMultiplier;
 
@@ -14,14 +16,6 @@ import io.kiln.quant.FixedPoint.QuantizedMultiplier;
  */
 final class ElementwiseKernels {
   private ElementwiseKernels() {}
-
-  /**
-   * Prepared quantized Add/Sub (TFLite's ArithmeticParams): both inputs are brought to a common
-   * scale of twice the larger input scale, with {@code leftShift} bits of headroom for precision.
-   */
-  record AddSubParams(int leftShift, int input1Offset, QuantizedMultiplier input1,
-      int input2Offset, QuantizedMultiplier input2, int outputOffset, QuantizedMultiplier output,
-      ActivationRange range) {}
 
   /** Prepared quantized Mul: one multiplier for in1_scale * in2_scale / out_scale. */
   record MulParams(int input1Offset, int input2Offset, int outputOffset,
@@ -44,7 +38,7 @@ final class ElementwiseKernels {
     DType dt = out.dtype();
     switch (dt) {
       case FLOAT32 -> {
-        ActivationRange.Floats r = ActivationRange.floats(act);
+        ActivationRange.Floats r = ActivationRange.Floats.of(act, ConvKernels.where(g, n));
         return in -> {
           float[] a = in[0].floats;
           float[] b = in[1].floats;
@@ -58,8 +52,9 @@ final class ElementwiseKernels {
         };
       }
       case INT8, INT16 -> {
-        AddSubParams p = subtract ? prepareSub(g, n, in1, in2, out, act)
-            : prepareAdd(g, n, in1, in2, out, act);
+        String where = ConvKernels.where(g, n);
+        AddRequant p = subtract ? AddRequant.sub(in1.type(), in2.type(), out.type(), act, where)
+            : AddRequant.add(in1.type(), in2.type(), out.type(), act, where);
         return in -> {
           int[] a = in[0].ints;
           int[] b = in[1].ints;
@@ -79,7 +74,7 @@ final class ElementwiseKernels {
    * offset inputs are at most 2^8 (int8) or 2^16 (int16) in magnitude and shifted left by 20 or
    * 15, so they stay below 2^30; the multipliers are below one, so the sum stays below 2^31.
    */
-  static int addSubQuantized(AddSubParams p, int x, int y, boolean subtract) {
+  static int addSubQuantized(AddRequant p, int x, int y, boolean subtract) {
     int shifted1 = (p.input1Offset() + x) * (1 << p.leftShift());
     int shifted2 = (p.input2Offset() + y) * (1 << p.leftShift());
     int scaled1 = FixedPoint.multiplyByQuantizedMultiplierSmallerThanOneExp(shifted1,
@@ -92,59 +87,6 @@ final class ElementwiseKernels {
     return p.range().clamp(rawOutput);
   }
 
-  /** add_common.cc CalculateOpDataAdd: the real multipliers are computed in double. */
-  static AddSubParams prepareAdd(Graph g, Node n, Value in1, Value in2, Value out,
-      Op.Activation act) {
-    float s1 = ElementwiseSupport.scale(g, n, in1);
-    float s2 = ElementwiseSupport.scale(g, n, in2);
-    float so = ElementwiseSupport.scale(g, n, out);
-    int leftShift = out.dtype() == DType.INT16 ? 15 : 20;
-    double twiceMaxInputScale = 2 * (double) Math.max(s1, s2);
-    double real1 = (double) s1 / twiceMaxInputScale;
-    double real2 = (double) s2 / twiceMaxInputScale;
-    double realOut = twiceMaxInputScale / ((1 << leftShift) * (double) so);
-    return addSubParams(g, n, in1, in2, out, act, leftShift, real1, real2, realOut);
-  }
-
-  /**
-   * sub_common.cc CalculateOpDataSub: unlike Add, twice_max_input_scale and the three ratios are
-   * computed in float and only then widened to double, which can change the last multiplier bit.
-   */
-  static AddSubParams prepareSub(Graph g, Node n, Value in1, Value in2, Value out,
-      Op.Activation act) {
-    float s1 = ElementwiseSupport.scale(g, n, in1);
-    float s2 = ElementwiseSupport.scale(g, n, in2);
-    float so = ElementwiseSupport.scale(g, n, out);
-    int leftShift = out.dtype() == DType.INT16 ? 15 : 20;
-    float twiceMaxInputScale = 2 * Math.max(s1, s2);
-    double real1 = (double) (s1 / twiceMaxInputScale);
-    double real2 = (double) (s2 / twiceMaxInputScale);
-    double realOut = (double) (twiceMaxInputScale / ((1 << leftShift) * so));
-    return addSubParams(g, n, in1, in2, out, act, leftShift, real1, real2, realOut);
-  }
-
-  private static AddSubParams addSubParams(Graph g, Node n, Value in1, Value in2, Value out,
-      Op.Activation act, int leftShift, double real1, double real2, double realOut) {
-    int zo = ElementwiseSupport.zeroPoint(g, n, out);
-    return new AddSubParams(leftShift,
-        -ElementwiseSupport.zeroPoint(g, n, in1), smallerThanOne(g, n, real1),
-        -ElementwiseSupport.zeroPoint(g, n, in2), smallerThanOne(g, n, real2),
-        zo, smallerThanOne(g, n, realOut),
-        ActivationRange.quantized(act, out.dtype(), ElementwiseSupport.scale(g, n, out), zo));
-  }
-
-  /** TFLite's QuantizeMultiplierSmallerThanOneExp, whose checks become user-facing errors. */
-  private static QuantizedMultiplier smallerThanOne(Graph g, Node n, double real) {
-    if (!(real > 0 && real < 1)) {
-      throw ElementwiseSupport.fail(g, n, "rescale factor " + real + " outside (0, 1)");
-    }
-    QuantizedMultiplier q = FixedPoint.quantizeMultiplier(real);
-    if (q.shift() > 0) {
-      throw ElementwiseSupport.fail(g, n, "rescale factor " + real + " rounds to >= 1");
-    }
-    return q;
-  }
-
   static Kernel mul(Graph g, Node n, Op.Mul op) {
     Value in1 = g.input(n, Op.Mul.LHS);
     Value in2 = g.input(n, Op.Mul.RHS);
@@ -154,7 +96,7 @@ final class ElementwiseKernels {
     DType dt = out.dtype();
     switch (dt) {
       case FLOAT32 -> {
-        ActivationRange.Floats r = ActivationRange.floats(op.act());
+        ActivationRange.Floats r = ActivationRange.Floats.of(op.act(), ConvKernels.where(g, n));
         return in -> {
           float[] a = in[0].floats;
           float[] b = in[1].floats;
@@ -206,7 +148,7 @@ final class ElementwiseKernels {
     }
     double real = (double) s1 * (double) s2 / (double) so;
     return new MulParams(-z1, -z2, zo, FixedPoint.quantizeMultiplier(real),
-        ActivationRange.quantized(act, out.dtype(), so, zo));
+        ActivationRange.quantized(act, out.dtype(), so, zo, ConvKernels.where(g, n)));
   }
 
   private static void checkSameTypes(Graph g, Node n, Value in1, Value in2, Value out) {

@@ -7,9 +7,8 @@ import io.kiln.ir.Node;
 import io.kiln.ir.Op;
 import io.kiln.ir.Quantization;
 import io.kiln.ir.TensorType;
-import io.kiln.quant.FixedPoint;
-import io.kiln.quant.FixedPoint.QuantizedMultiplier;
-import java.util.Arrays;
+import io.kiln.quant.ActivationRange;
+import io.kiln.quant.ConvRequant;
 
 /**
  * Reference FullyConnected kernel (int8 with per-tensor or per-channel weights, 16x8, float32),
@@ -47,43 +46,31 @@ final class FullyConnectedKernel {
     boolean perChannel = w.quant() instanceof Quantization.PerAxis pa && pa.channels() > 1;
     if (perChannel) {
       ConvQuantParams.requireSymmetricWeights(where, w, outDepth);
-      ConvQuantParams q = ConvQuantParams.perChannel(where, in, w, out, outDepth, op.act(),
-          p == ConvKernels.Precision.ACC64);
-      return args -> runInt(dims, q, 0, out, args);
+    } else {
+      requireBiasScale(where, in, w, bias, out);
     }
-    ConvQuantParams q = perTensor(where, in, w, bias, out, outDepth, op.act(),
+    ConvQuantParams q = ConvQuantParams.of(where, in, out,
+        ConvRequant.fullyConnected(in, w, out, outDepth, where), op.act(),
         p == ConvKernels.Precision.ACC64);
     // TFLite's per-tensor kernel is the one that honours a weight zero point.
-    int weightsOffset = -(int) w.quant().zeroPointAt(0);
+    int weightsOffset = perChannel ? 0 : -(int) w.quant().zeroPointAt(0);
     return args -> runInt(dims, q, weightsOffset, out, args);
   }
 
   /**
-   * TFLite's per-tensor path ({@code GetQuantizedConvolutionMultipler}): unlike the per-channel
-   * path, the input and weight scales are multiplied in float before widening to double.
+   * TFLite's per-tensor path ({@code GetQuantizedConvolutionMultipler}) refuses a bias whose scale
+   * strays from input scale * weight scale.
    */
-  private static ConvQuantParams perTensor(String where, TensorType in, TensorType w,
-      TensorType bias, TensorType out, int outDepth, Op.Activation act, boolean wide) {
-    float inputScale = in.quant().scale();
-    float filterScale = w.quant().scaleAt(0);
-    double inputProductScale = (double) (inputScale * filterScale);
+  private static void requireBiasScale(String where, TensorType in, TensorType w,
+      TensorType bias, TensorType out) {
     if (bias != null && bias.quant() instanceof Quantization.PerTensor bq) {
-      // TFLite refuses a bias whose scale strays from input scale * weight scale.
-      double productScale = (double) inputScale * (double) filterScale;
+      double productScale = (double) in.quant().scale() * (double) w.quant().scaleAt(0);
       double scaleDiff = Math.abs(productScale - (double) bq.scale());
       if (scaleDiff / (double) out.quant().scale() > 0.02) {
         throw new KilnException(where + ": bias scale " + bq.scale() + " is not input scale *"
             + " weight scale (" + productScale + ")");
       }
     }
-    double real = inputProductScale / (double) out.quant().scale();
-    QuantizedMultiplier m = FixedPoint.quantizeMultiplier(real);
-    int[] multipliers = new int[outDepth];
-    int[] shifts = new int[outDepth];
-    Arrays.fill(multipliers, m.multiplier());
-    Arrays.fill(shifts, m.shift());
-    return new ConvQuantParams(-(int) in.quant().zeroPoint(), (int) out.quant().zeroPoint(),
-        multipliers, shifts, ActivationRange.quantized(act, out, where), wide);
   }
 
   private static Tensor runInt(Dims d, ConvQuantParams q, int weightsOffset, TensorType out,

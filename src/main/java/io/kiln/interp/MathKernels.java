@@ -6,6 +6,7 @@ import io.kiln.ir.Graph;
 import io.kiln.ir.Node;
 import io.kiln.ir.Op;
 import io.kiln.ir.Value;
+import io.kiln.quant.ActivationRange;
 
 /**
  * Float element-wise arithmetic and activations that ONNX models use beyond TFLite's set (Div,
@@ -34,7 +35,7 @@ final class MathKernels {
   static Kernel div(Graph g, Node n, Op.Div op) {
     Value out = g.output(n);
     if (out.dtype() == DType.FLOAT32) {
-      ActivationRange.Floats r = ActivationRange.floats(op.act());
+      ActivationRange.Floats r = ActivationRange.Floats.of(op.act(), ConvKernels.where(g, n));
       return binaryFloat(g, n, (a, b) -> r.clamp(a / b));
     }
     if (op.act() != Op.Activation.NONE) {

@@ -6,6 +6,7 @@ import io.kiln.ir.Graph;
 import io.kiln.ir.Node;
 import io.kiln.ir.Op;
 import io.kiln.ir.TensorType;
+import io.kiln.quant.ActivationRange;
 
 /**
  * Reference AveragePool2D and MaxPool2D (int8, int16, float32) following TFLite Micro: the window

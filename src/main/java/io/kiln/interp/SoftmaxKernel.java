@@ -7,6 +7,7 @@ import io.kiln.ir.Op;
 import io.kiln.ir.Value;
 import io.kiln.quant.FixedPoint;
 import io.kiln.quant.FixedPoint.QuantizedMultiplier;
+import io.kiln.quant.SoftmaxParams;
 
 /**
  * Softmax over the last axis, following TFLite Micro's softmax_common.cc and reference/softmax.h:
@@ -17,7 +18,7 @@ final class SoftmaxKernel {
   private SoftmaxKernel() {}
 
   /** Integer bits of the rescaled input difference fed to exp (Q5.26). */
-  static final int SCALED_DIFF_INTEGER_BITS = 5;
+  static final int SCALED_DIFF_INTEGER_BITS = SoftmaxParams.SCALED_DIFF_INTEGER_BITS;
   /** Integer bits of the running sum of exps (Q12.19). */
   static final int ACCUMULATION_INTEGER_BITS = 12;
 
@@ -65,18 +66,10 @@ final class SoftmaxKernel {
       throw ElementwiseSupport.fail(g, n, "int8 softmax output needs scale 1/256 and zero point"
           + " -128, has " + so + " and " + zo);
     }
-    QuantizedMultiplier m;
-    try {
-      m = FixedPoint.preprocessSoftmaxScaling(beta, ElementwiseSupport.scale(g, n, in),
-          SCALED_DIFF_INTEGER_BITS);
-    } catch (IllegalArgumentException e) {
-      throw ElementwiseSupport.fail(g, n, e.getMessage());
-    }
-    // TFLM computes -1.0 * radius in double and stores it in an int.
-    int diffMin = (int) (-1.0
-        * FixedPoint.calculateInputRadius(SCALED_DIFF_INTEGER_BITS, m.shift(), 31));
+    SoftmaxParams sp = SoftmaxParams.int8(beta, in.type(), ConvKernels.where(g, n));
     DType od = out.dtype();
-    return new Int8Params(m, diffMin, (int) od.min(), (int) od.max(), od.bytes() * 8);
+    return new Int8Params(sp.inputBeta(), sp.diffMin(), (int) od.min(), (int) od.max(),
+        od.bytes() * 8);
   }
 
   /**

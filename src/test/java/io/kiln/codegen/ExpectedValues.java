@@ -6,7 +6,11 @@ import io.kiln.ir.Op;
 import io.kiln.ir.Shape;
 import io.kiln.ir.TensorType;
 import io.kiln.ir.Value;
+import io.kiln.quant.ActivationRange;
+import io.kiln.quant.AddRequant;
+import io.kiln.quant.ConvRequant;
 import io.kiln.quant.FixedPoint;
+import io.kiln.quant.SoftmaxParams;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -70,8 +74,8 @@ final class ExpectedValues {
     int oc = os.dim(3);
     int kh = fs.dim(1);
     int kw = fs.dim(2);
-    QuantParams.Requant rq = QuantParams.convolution(in, g.input(n, 1).type(), out, oc);
-    QuantParams.Range r = QuantParams.activationRange(act, out);
+    ConvRequant rq = ConvRequant.convolution(in, g.input(n, 1).type(), out, oc, "conv");
+    ActivationRange r = ActivationRange.quantized(act, out, "conv");
     int inOff = (int) -in.quant().zeroPoint();
     int outZp = (int) out.quant().zeroPoint();
     int[] y = new int[os.elements()];
@@ -102,8 +106,8 @@ final class ExpectedValues {
             if (bias != null) {
               acc += bias[o];
             }
-            int v = FixedPoint.multiplyByQuantizedMultiplier(acc, rq.multipliers()[o],
-                rq.shifts()[o]) + outZp;
+            int v = FixedPoint.multiplyByQuantizedMultiplier(acc, rq.multiplier(o),
+                rq.shift(o)) + outZp;
             y[((b * oh + oy) * ow + ox) * oc + o] = FixedPoint.clamp(v, r.min(), r.max());
           }
         }
@@ -119,8 +123,8 @@ final class ExpectedValues {
     int units = wt.shape().dim(0);
     int depth = wt.shape().dim(1);
     int batches = in.elements() / depth;
-    QuantParams.Requant rq = QuantParams.fullyConnected(in, wt, out, units);
-    QuantParams.Range r = QuantParams.activationRange(act, out);
+    ConvRequant rq = ConvRequant.fullyConnected(in, wt, out, units, "fc");
+    ActivationRange r = ActivationRange.quantized(act, out, "fc");
     int[] y = new int[batches * units];
     for (int b = 0; b < batches; b++) {
       for (int u = 0; u < units; u++) {
@@ -129,8 +133,8 @@ final class ExpectedValues {
           acc += w[u * depth + d] * (x[b * depth + d] - (int) in.quant().zeroPoint());
         }
         acc += bias == null ? 0 : bias[u];
-        int v = FixedPoint.multiplyByQuantizedMultiplier(acc, rq.multipliers()[u],
-            rq.shifts()[u]) + (int) out.quant().zeroPoint();
+        int v = FixedPoint.multiplyByQuantizedMultiplier(acc, rq.multiplier(u),
+            rq.shift(u)) + (int) out.quant().zeroPoint();
         y[b * units + u] = FixedPoint.clamp(v, r.min(), r.max());
       }
     }
@@ -145,7 +149,7 @@ final class ExpectedValues {
     int iw = is.dim(2);
     int ch = is.dim(3);
     int[] y = new int[os.elements()];
-    QuantParams.Range r = QuantParams.activationRange(act, out);
+    ActivationRange r = ActivationRange.quantized(act, out, "pool");
     for (int b = 0; b < is.dim(0); b++) {
       for (int oy = 0; oy < os.dim(1); oy++) {
         for (int ox = 0; ox < os.dim(2); ox++) {
@@ -177,15 +181,15 @@ final class ExpectedValues {
 
   private static int[] add(int[] a, int[] b, TensorType at, TensorType bt, TensorType out,
       Op.Activation act) {
-    QuantParams.Add p = QuantParams.add(at, bt, out, act);
+    AddRequant p = AddRequant.add(at, bt, out, act, "add");
     int[] y = new int[a.length];
     for (int i = 0; i < a.length; i++) {
-      int sa = FixedPoint.multiplyByQuantizedMultiplier((a[i] + p.lhsOffset()) << p.leftShift(),
-          p.lhsMultiplier(), p.lhsShift());
-      int sb = FixedPoint.multiplyByQuantizedMultiplier((b[i] + p.rhsOffset()) << p.leftShift(),
-          p.rhsMultiplier(), p.rhsShift());
-      int v = FixedPoint.multiplyByQuantizedMultiplier(sa + sb, p.outputMultiplier(),
-          p.outputShift()) + p.outputOffset();
+      int sa = FixedPoint.multiplyByQuantizedMultiplier((a[i] + p.input1Offset()) << p.leftShift(),
+          p.input1().multiplier(), p.input1().shift());
+      int sb = FixedPoint.multiplyByQuantizedMultiplier((b[i] + p.input2Offset()) << p.leftShift(),
+          p.input2().multiplier(), p.input2().shift());
+      int v = FixedPoint.multiplyByQuantizedMultiplier(sa + sb, p.output().multiplier(),
+          p.output().shift()) + p.outputOffset();
       y[i] = FixedPoint.clamp(v, p.range().min(), p.range().max());
     }
     return y;
@@ -193,7 +197,7 @@ final class ExpectedValues {
 
   /** TFLM's int8 softmax with gemmlowp's fixed-point exp and reciprocal, in Java. */
   private static int[] softmax(int[] x, TensorType in, TensorType out, float beta) {
-    QuantParams.Softmax p = QuantParams.softmax(beta, in);
+    SoftmaxParams p = SoftmaxParams.int8(beta, in, "softmax");
     int depth = out.shape().dim(-1);
     int[] y = new int[x.length];
     for (int r = 0; r < x.length / depth; r++) {
@@ -205,8 +209,8 @@ final class ExpectedValues {
       for (int c = 0; c < depth; c++) {
         int diff = x[r * depth + c] - max;
         if (diff >= p.diffMin()) {
-          int scaled = FixedPoint.saturatingRoundingDoublingHighMul(diff << p.betaLeftShift(),
-              p.betaMultiplier());
+          int scaled = FixedPoint.saturatingRoundingDoublingHighMul(diff << p.inputBeta().shift(),
+              p.inputBeta().multiplier());
           sum += FixedPoint.roundingDivideByPot(expOnNegative(scaled), 12);
         }
       }
@@ -216,8 +220,8 @@ final class ExpectedValues {
       for (int c = 0; c < depth; c++) {
         int diff = x[r * depth + c] - max;
         if (diff >= p.diffMin()) {
-          int scaled = FixedPoint.saturatingRoundingDoublingHighMul(diff << p.betaLeftShift(),
-              p.betaMultiplier());
+          int scaled = FixedPoint.saturatingRoundingDoublingHighMul(diff << p.inputBeta().shift(),
+              p.inputBeta().multiplier());
           int e = expOnNegative(scaled);
           int v = FixedPoint.roundingDivideByPot(
               FixedPoint.saturatingRoundingDoublingHighMul(shiftedScale, e), bitsOverUnit + 23)
