@@ -11,6 +11,7 @@ import io.kiln.interp.Interpreter;
 import io.kiln.interp.Tensor;
 import io.kiln.ir.DType;
 import io.kiln.ir.Graph;
+import io.kiln.passes.Pipeline;
 import io.kiln.testing.Golden;
 import io.kiln.testing.SharedModels;
 import java.io.IOException;
@@ -86,6 +87,7 @@ class OnnxNodeTestsTest {
     List<TensorProto> expected = numbered(data, "output_");
     Graph g;
     List<Tensor> actual;
+    List<Tensor> runtime = new ArrayList<>();
     try {
       GraphProto gp = ModelProto.parseFrom(bytes).getGraph();
       Set<String> initializers = new HashSet<>();
@@ -98,7 +100,6 @@ class OnnxNodeTestsTest {
       }
       Set<String> fixed = OnnxImporter.staticInputNames(bytes, name);
       Map<String, TensorProto> bound = new LinkedHashMap<>();
-      List<Tensor> runtime = new ArrayList<>();
       for (int i = 0; i < inputNames.size(); i++) {
         if (fixed.contains(inputNames.get(i))) {
           bound.put(inputNames.get(i), inputs.get(i));
@@ -119,6 +120,21 @@ class OnnxNodeTestsTest {
       String diff = compare(actual.get(i), want);
       if (diff != null) {
         return new Outcome.Failed("output " + i + ": " + diff);
+      }
+    }
+    // The default optimization pipeline (verifier after every stage) must keep the outputs:
+    // integers exactly, floats within the same tolerance (folding may reorder float math).
+    List<Tensor> optimized;
+    try {
+      Graph opt = Pipeline.DEFAULT.verifying().apply(g);
+      optimized = new Interpreter(opt).run(runtime);
+    } catch (KilnException e) {
+      return new Outcome.Failed("after the default passes: " + e.getMessage());
+    }
+    for (int i = 0; i < expected.size(); i++) {
+      String diff = compare(optimized.get(i), OnnxTensors.decode(expected.get(i)).toTensor());
+      if (diff != null) {
+        return new Outcome.Failed("after the default passes, output " + i + ": " + diff);
       }
     }
     return new Outcome.Passed();
