@@ -147,10 +147,14 @@ public final class LayerPlanner {
       if (geo.hasWeights() && weightsChange) {
         long reduction = (l.depthwise() ? 1L : tile.c().length()) * l.fy() * l.fx();
         long wBytes = ceilDiv(tile.k().length() * s.weightBitsPerChannel(reduction), 8);
-        in.add(new Transfer(-1, links.l2(), links.weightTarget(), wBytes, Transfer.Kind.WEIGHTS, tile.index(),
-            links.weights().transferCycles(wBytes)));
         long params = (long) tile.k().length() * s.paramBytesPerChannel();
-        if (params > 0) {
+        // Bias and requantization constants go to L1 with the activations; where weights share
+        // L1 they travel in the same transfer, stored next to their channel's weights.
+        boolean separate = p.memories().separateWeights();
+        long first = separate ? wBytes : wBytes + params;
+        in.add(new Transfer(-1, links.l2(), links.weightTarget(), first, Transfer.Kind.WEIGHTS, tile.index(),
+            links.weights().transferCycles(first)));
+        if (separate && params > 0) {
           in.add(new Transfer(-1, links.l2(), acc.l1(), params, Transfer.Kind.WEIGHTS, tile.index(),
               links.in().transferCycles(params)));
         }
@@ -248,7 +252,7 @@ public final class LayerPlanner {
     long weights = 0;
     long in = 0;
     for (Transfer x : next) {
-      if (x.kind() == Transfer.Kind.WEIGHTS && links.weights() != links.in()) {
+      if (x.kind() == Transfer.Kind.WEIGHTS && !x.to().equals(links.in().to()) && !x.to().equals(links.in().from())) {
         weights += x.cycles();
       } else {
         in += x.cycles();
@@ -265,7 +269,7 @@ public final class LayerPlanner {
     long in = 0;
     for (Transfer x : loads) {
       out.add(withStep(x, step[0]++));
-      if (x.kind() == Transfer.Kind.WEIGHTS && links.weights() != links.in()) {
+      if (x.kind() == Transfer.Kind.WEIGHTS && !x.to().equals(links.in().to()) && !x.to().equals(links.in().from())) {
         weights += x.cycles();
       } else {
         in += x.cycles();
