@@ -1,0 +1,49 @@
+package io.kiln.plan.schedule;
+
+import io.kiln.ir.Node;
+import io.kiln.plan.tiling.TileProblem;
+import io.kiln.plan.tiling.Tiling;
+import java.util.List;
+
+/**
+ * The plan of one layer on one unit: tiles, the ordered DMA transfers and compute calls, and the
+ * cost model's estimate. Cycle counts refer to the hardware description's clock for accelerators
+ * and to the CPU's clock for CPU layers ({@link #clockHz}).
+ *
+ * @param node the planned node
+ * @param unit where it runs
+ * @param problem the tiling problem solved (null for CPU layers)
+ * @param tiling the chosen tiling (null for CPU layers)
+ * @param transfers DMA transfers in schedule order (empty for CPU layers)
+ * @param calls compute calls in schedule order (one for a CPU layer)
+ * @param l1Bytes L1 reserved by the tiles (double buffers included); 0 on the CPU
+ * @param weightMemoryBytes private weight memory reserved; 0 when weights share L1
+ * @param dmaBytes bytes moved by all transfers
+ * @param computeCycles sum of the compute calls' cycles
+ * @param dmaCycles sum of the transfers' cycles
+ * @param totalCycles the layer's latency with DMA overlapped under double buffering
+ * @param macUtilization MACs / (total cycles × the unit's peak MACs per cycle)
+ * @param macs useful multiply-accumulates of the layer
+ * @param energyPj estimated energy from per-byte memory and per-MAC (or per-cycle) energies
+ * @param clockHz the clock the cycle counts refer to
+ */
+public record LayerPlan(Node node, Unit unit, TileProblem problem, Tiling tiling, List<Transfer> transfers,
+    List<ComputeCall> calls, long l1Bytes, long weightMemoryBytes, long dmaBytes, long computeCycles,
+    long dmaCycles, long totalCycles, double macUtilization, long macs, double energyPj, long clockHz)
+    implements LayerPlanResult {
+
+  public LayerPlan {
+    transfers = List.copyOf(transfers);
+    calls = List.copyOf(calls);
+  }
+
+  /** Whether the layer runs tiled on an accelerator (false for the CPU). */
+  public boolean tiled() {
+    return tiling != null;
+  }
+
+  /** Latency in seconds at {@link #clockHz}. */
+  public double seconds() {
+    return (double) totalCycles / clockHz;
+  }
+}

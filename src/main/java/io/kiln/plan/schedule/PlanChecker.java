@@ -1,0 +1,202 @@
+package io.kiln.plan.schedule;
+
+import io.kiln.plan.tiling.LayerShape;
+import io.kiln.plan.tiling.Span;
+import io.kiln.plan.tiling.TilingChecker;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Re-checks a layer plan without the planner's formulas: coverage through {@link TilingChecker},
+ * then, from the transfers themselves, that each tile's input window is what its outputs read
+ * (walking kernel taps), that bytes add up to what the tiles need, that the largest transfer of
+ * each buffer (doubled when it streams under double buffering) fits its memory, and that every
+ * compute call comes after the loads it needs.
+ */
+public final class PlanChecker {
+  private PlanChecker() {}
+
+  /** Every violation found, one sentence each; empty when the plan is sound. */
+  public static List<String> check(LayerPlan plan) {
+    List<String> errors = new ArrayList<>();
+    if (!plan.tiled()) {
+      if (!plan.transfers().isEmpty() || plan.calls().size() != 1) {
+        errors.add("a CPU layer has one call and no transfers");
+      }
+      return errors;
+    }
+    errors.addAll(TilingChecker.check(plan.problem(), plan.tiling()));
+    LayerShape l = plan.problem().layer();
+    String l1Name = ((Unit.AcceleratorUnit) plan.unit()).accelerator().l1();
+    var s = plan.problem().sizes();
+    var mem = plan.problem().memories();
+    List<TileOrder.Tile> tiles = TileOrder.of(l, plan.tiling());
+    if (plan.calls().size() != tiles.size()) {
+      errors.add(plan.calls().size() + " compute calls for " + tiles.size() + " tiles");
+      return errors;
+    }
+    // Steps: a single order over transfers and calls.
+    int total = plan.calls().size() + plan.transfers().size();
+    boolean[] used = new boolean[total];
+    for (int st : plan.calls().stream().mapToInt(ComputeCall::step).toArray()) {
+      mark(used, st, errors);
+    }
+    for (Transfer t : plan.transfers()) {
+      mark(used, t.step(), errors);
+    }
+
+    long maxIn = 0;
+    long maxW = 0;
+    long maxParams = 0;
+    int inLoads = 0;
+    int wLoads = 0;
+    long outBytes = 0;
+    int stores = 0;
+    long macs = 0;
+    for (TileOrder.Tile tile : tiles) {
+      ComputeCall call = plan.calls().get(tile.index());
+      if (call.tileIndex() != tile.index()) {
+        errors.add("call " + tile.index() + " computes tile " + call.tileIndex());
+      }
+      macs += call.macs();
+      // The latest input load for this or an earlier tile issued before the call must read the same
+      // window (under double buffering the next tile's load is issued first, into the other buffer).
+      Transfer input = latest(plan, Transfer.Kind.INPUT, call.step(), tile.index());
+      if (input == null) {
+        errors.add("tile " + tile.index() + " computes before any input is loaded");
+        continue;
+      }
+      TileOrder.Tile src = tiles.get(input.tileIndex());
+      if (!src.c().equals(tile.c()) || !src.y().equals(tile.y()) || !src.x().equals(tile.x())) {
+        errors.add("tile " + tile.index() + " computes on the input of tile " + src.index());
+      }
+      if (input.tileIndex() == tile.index()) {
+        long expected = bytes((long) tile.c().length() * read(tile.y(), l.strideY(), l.dilationY(), l.fy(),
+            l.padTop(), l.iy()) * read(tile.x(), l.strideX(), l.dilationX(), l.fx(), l.padLeft(), l.ix())
+            * s.inputBits());
+        if (input.bytes() != expected) {
+          errors.add("tile " + tile.index() + " loads " + input.bytes() + " B of input but its window holds "
+              + expected + " B");
+        }
+      }
+    }
+    for (Transfer t : plan.transfers()) {
+      TileOrder.Tile tile = tiles.get(t.tileIndex());
+      switch (t.kind()) {
+        case INPUT -> {
+          maxIn = Math.max(maxIn, t.bytes());
+          inLoads++;
+        }
+        case WEIGHTS -> {
+          long reduction = (l.depthwise() ? 1L : tile.c().length()) * l.fy() * l.fx();
+          long groups = (reduction + s.sparseM() - 1) / s.sparseM();
+          long stored = s.sparseN() == s.sparseM() ? reduction : groups * s.sparseN();
+          long w = bytes(tile.k().length() * stored * (s.weightBits() + s.indexBits()));
+          long p = (long) tile.k().length() * s.paramBytesPerChannel();
+          boolean toL1 = t.to().equals(l1Name);
+          long expected = !mem.separateWeights() ? w + p : toL1 ? p : w;
+          if (t.bytes() != expected) {
+            errors.add("tile " + tile.index() + " loads " + t.bytes() + " B of weights/parameters into " + t.to()
+                + " but needs " + expected + " B");
+          }
+          if (!mem.separateWeights() || !toL1) {
+            maxW = Math.max(maxW, w);
+            wLoads++;
+          }
+          maxParams = Math.max(maxParams, p);
+        }
+        case OUTPUT -> {
+          outBytes += t.bytes();
+          stores++;
+          long expected = bytes((long) tile.k().length() * tile.y().length() * tile.x().length() * s.outputBits());
+          if (t.bytes() != expected) {
+            errors.add("tile " + tile.index() + " writes " + t.bytes() + " B but its outputs are " + expected + " B");
+          }
+          ComputeCall producer = plan.calls().get(t.tileIndex());
+          if (t.step() < producer.step()) {
+            errors.add("outputs of tile " + t.tileIndex() + " are written back before they are computed");
+          }
+        }
+      }
+    }
+    long outTiles = (long) plan.tiling().tilesK() * plan.tiling().tilesOY() * plan.tiling().tilesOX();
+    if (stores != outTiles) {
+      errors.add(stores + " output write-backs for " + outTiles + " output tiles");
+    }
+    if (outBytes < bytes((long) l.k() * l.oy() * l.ox() * s.outputBits())) {
+      errors.add("write-backs move " + outBytes + " B, less than the layer's output");
+    }
+    if (macs != plan.macs()) {
+      errors.add("calls do " + macs + " MACs but the plan says " + plan.macs());
+    }
+
+    // Memory: the largest of each buffer, twice when it is loaded more than once under double
+    // buffering; a split reduction keeps partial sums at accumulator width.
+    boolean db = mem.doubleBuffered();
+    var t = plan.tiling();
+    boolean splitC = !l.depthwise() && t.tilesC() > 1;
+    long maxOutTile = bytes((long) t.tileK() * t.tileOY() * t.tileOX() * (splitC ? s.accumulatorBits()
+        : s.outputBits()));
+    long l1 = maxIn * (db && inLoads > 1 ? 2 : 1) + maxOutTile * (db && stores > 1 ? 2 : 1)
+        + maxParams * (db && t.tilesK() > 1 ? 2 : 1) + (mem.separateWeights() ? 0 : maxW * (db && wLoads > 1 ? 2 : 1));
+    if (l1 > mem.l1Bytes()) {
+      errors.add("tiles need " + l1 + " B of L1 > " + mem.l1Bytes() + " B");
+    }
+    if (mem.separateWeights()) {
+      long w = maxW * (db && wLoads > 1 ? 2 : 1);
+      if (w > mem.weightMemoryBytes()) {
+        errors.add("weight tiles need " + w + " B > weight memory " + mem.weightMemoryBytes() + " B");
+      }
+    }
+    if (plan.totalCycles() < plan.computeCycles()) {
+      errors.add("total cycles " + plan.totalCycles() + " below compute " + plan.computeCycles());
+    }
+    if (plan.totalCycles() > plan.computeCycles() + plan.dmaCycles()) {
+      errors.add("total cycles " + plan.totalCycles() + " above compute + DMA");
+    }
+    if (plan.macUtilization() > 1.0 + 1e-9) {
+      errors.add("MAC utilization " + plan.macUtilization() + " above 1");
+    }
+    return errors;
+  }
+
+  private static void mark(boolean[] used, int step, List<String> errors) {
+    if (step < 0 || step >= used.length) {
+      errors.add("step " + step + " out of range");
+    } else if (used[step]) {
+      errors.add("step " + step + " used twice");
+    } else {
+      used[step] = true;
+    }
+  }
+
+  private static Transfer latest(LayerPlan plan, Transfer.Kind kind, int before, int maxTile) {
+    Transfer best = null;
+    for (Transfer t : plan.transfers()) {
+      if (t.kind() == kind && t.step() < before && t.tileIndex() <= maxTile && (best == null || t.step() > best.step())) {
+        best = t;
+      }
+    }
+    return best;
+  }
+
+  /** Input rows (columns) the outputs {@code out} read, found tap by tap. */
+  private static long read(Span out, int stride, int dilation, int taps, int pad, int size) {
+    int first = Integer.MAX_VALUE;
+    int last = Integer.MIN_VALUE;
+    for (int o = out.start(); o < out.end(); o++) {
+      for (int j = 0; j < taps; j++) {
+        int i = o * stride - pad + j * dilation;
+        if (i >= 0 && i < size) {
+          first = Math.min(first, i);
+          last = Math.max(last, i);
+        }
+      }
+    }
+    return first > last ? 0 : last - first + 1;
+  }
+
+  private static long bytes(long bits) {
+    return (bits + 7) / 8;
+  }
+}
