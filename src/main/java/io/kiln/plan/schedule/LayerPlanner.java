@@ -2,14 +2,37 @@ package io.kiln.plan.schedule;
 
 import io.kiln.ir.Graph;
 import io.kiln.ir.Node;
+import io.kiln.plan.tiling.Halo;
+import io.kiln.plan.tiling.LayerShape;
+import io.kiln.plan.tiling.Objective;
+import io.kiln.plan.tiling.TileProblem;
+import io.kiln.plan.tiling.Tiling;
+import io.kiln.plan.tiling.TilingChecker;
+import io.kiln.plan.tiling.TilingResult;
 import io.kiln.plan.tiling.TilingSolver;
+import io.kiln.target.Accelerator;
+import io.kiln.target.DmaEngine;
 import io.kiln.target.HardwareDescription;
+import io.kiln.target.Layout;
+import io.kiln.target.MemoryLevel;
+import io.kiln.target.OpPattern;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
 
 /**
  * Plans one layer on one unit of a hardware description: builds the tiling problem from the node
  * and the accelerator, solves it, re-checks it, and schedules DMA transfers and compute calls
  * with the cost model. It never throws because a layer does not fit; it answers
  * {@link Unplannable} with the reason.
+ *
+ * <p>Cost model v1, from the description only: a tile's compute is its array steps (each unrolled
+ * loop group divided by its array dimension, rounded up, so idle lanes cost time) times the
+ * cycles of one array step, plus the accelerator's per-call overhead; a transfer costs the DMA's
+ * setup per command plus bytes over bandwidth. Under double buffering the next tile's loads and
+ * the previous tile's write-back run during this tile's compute, so each step costs the slower of
+ * the two; the first loads and the last write-back are exposed.
  */
 public final class LayerPlanner {
   private final HardwareDescription hw;
@@ -26,6 +49,318 @@ public final class LayerPlanner {
 
   /** The plan of {@code n} (a node of {@code g}) on {@code unit}, or why there is none. */
   public LayerPlanResult plan(Graph g, Node n, Unit unit) {
-    return new Unplannable(unit, "layer planning not implemented yet");
+    return switch (unit) {
+      case Unit.CpuUnit c -> CpuCost.plan(hw, g, n, c);
+      case Unit.AcceleratorUnit a -> planOn(g, n, a);
+    };
+  }
+
+  private LayerPlanResult planOn(Graph g, Node n, Unit.AcceleratorUnit unit) {
+    Accelerator acc = unit.accelerator();
+    Optional<LayerGeometry> geo;
+    try {
+      geo = LayerGeometry.of(g, n);
+    } catch (IllegalArgumentException e) {
+      return new Unplannable(unit, n.op().opName() + " has a geometry the tiler cannot express: " + e.getMessage());
+    }
+    if (geo.isEmpty()) {
+      return new Unplannable(unit, n.op().opName() + " is not a layer " + acc.name() + " can tile");
+    }
+    Optional<Links> links = Links.of(hw, acc);
+    if (links.isEmpty()) {
+      return new Unplannable(unit, "no DMA engine connects " + acc.l1() + " of " + acc.name()
+          + " (and its weight memory) with a larger memory");
+    }
+    ProblemBuilder.Built built = ProblemBuilder.build(hw, acc, geo.get());
+    if (built instanceof ProblemBuilder.Refused r) {
+      return new Unplannable(unit, r.reason());
+    }
+    ProblemBuilder.Ok ok = (ProblemBuilder.Ok) built;
+    TileProblem p = ok.problem();
+    TilingResult with = solver.solve(p);
+    if (with instanceof TilingResult.Infeasible inf) {
+      return new Unplannable(unit, acc.name() + " (L1 '" + acc.l1() + "' "
+          + hw.memory(acc.l1()).map(MemoryLevel::sizeBytes).orElse(0L) + " B"
+          + acc.weightMemory().map(m -> ", weight memory '" + m.name() + "' " + m.sizeBytes() + " B").orElse("")
+          + "): " + inf.reason());
+    }
+    Tiling chosen = ((TilingResult.Solved) with).tiling();
+    LayerPlan best = schedule(n, unit, geo.get(), ok.pattern(), p, chosen, links.get());
+    // Guard the heuristics with the cost model (as CostGuard does, with this schedule's cycles):
+    // a tiling chosen without them that runs faster wins.
+    if (!p.objective().heuristics().isEmpty()) {
+      TileProblem plain = new TileProblem(p.layer(), p.sizes(), p.memories(), p.constraints(),
+          new Objective(p.objective().alpha(), List.of()));
+      if (solver.solve(plain) instanceof TilingResult.Solved s) {
+        Tiling t = Tiling.of(p, s.tiling().sizes());
+        LayerPlan alt = schedule(n, unit, geo.get(), ok.pattern(), p, t, links.get());
+        if (alt.totalCycles() < best.totalCycles()) {
+          best = alt;
+        }
+      }
+    }
+    List<String> errors = TilingChecker.check(p, best.tiling());
+    if (!errors.isEmpty()) {
+      throw new IllegalStateException("tiler bug: " + acc.name() + " tiling " + best.tiling() + " of "
+          + p.layer() + " violates " + errors);
+    }
+    return best;
+  }
+
+  /** The DMA engines a unit's tiles move through, and the memory they come from. */
+  record Links(String l2, DmaEngine in, DmaEngine out, DmaEngine weights, String weightTarget) {
+    static Optional<Links> of(HardwareDescription hw, Accelerator acc) {
+      String l1 = acc.l1();
+      for (DmaEngine d : hw.dmas()) {
+        String other = d.to().equals(l1) ? d.from() : d.bidirectional() && d.from().equals(l1) ? d.to() : null;
+        if (other == null) {
+          continue;
+        }
+        Optional<DmaEngine> out = hw.dma(l1, other);
+        String wTarget = acc.weightMemory().map(MemoryLevel::name).orElse(l1);
+        Optional<DmaEngine> w = hw.dma(other, wTarget);
+        if (out.isPresent() && w.isPresent()) {
+          return Optional.of(new Links(other, d, out.get(), w.get(), wTarget));
+        }
+      }
+      return Optional.empty();
+    }
+  }
+
+  /** The ordered transfers and calls of {@code t}, with their cycles, energy and totals. */
+  LayerPlan schedule(Node n, Unit.AcceleratorUnit unit, LayerGeometry geo, OpPattern pattern, TileProblem p,
+      Tiling t, Links links) {
+    Accelerator acc = unit.accelerator();
+    LayerShape l = p.layer();
+    var s = p.sizes();
+    boolean db = p.memories().doubleBuffered();
+    List<TileOrder.Tile> tiles = TileOrder.of(l, t);
+    int count = tiles.size();
+    List<List<Transfer>> loads = new ArrayList<>();
+    List<Transfer> stores = new ArrayList<>();
+    long[] compute = new long[count];
+    long[] macs = new long[count];
+    TileOrder.Tile prev = null;
+    for (TileOrder.Tile tile : tiles) {
+      List<Transfer> in = new ArrayList<>();
+      boolean weightsChange = prev == null || !prev.k().equals(tile.k()) || !prev.c().equals(tile.c());
+      if (geo.hasWeights() && weightsChange) {
+        long reduction = (l.depthwise() ? 1L : tile.c().length()) * l.fy() * l.fx();
+        long wBytes = ceilDiv(tile.k().length() * s.weightBitsPerChannel(reduction), 8);
+        in.add(new Transfer(-1, links.l2(), links.weightTarget(), wBytes, Transfer.Kind.WEIGHTS, tile.index(),
+            links.weights().transferCycles(wBytes)));
+        long params = (long) tile.k().length() * s.paramBytesPerChannel();
+        if (params > 0) {
+          in.add(new Transfer(-1, links.l2(), acc.l1(), params, Transfer.Kind.WEIGHTS, tile.index(),
+              links.in().transferCycles(params)));
+        }
+      }
+      boolean inputChanges = prev == null || !prev.c().equals(tile.c()) || !prev.y().equals(tile.y())
+          || !prev.x().equals(tile.x());
+      if (inputChanges) {
+        int rows = Halo.rows(l, tile.y()).length();
+        int cols = Halo.cols(l, tile.x()).length();
+        long bytes = ceilDiv((long) tile.c().length() * rows * cols * s.inputBits(), 8);
+        long cmds = commands(acc.layout(), tile.c().length(), l.c(), rows, l.iy(), cols, l.ix(), links.in());
+        in.add(new Transfer(-1, links.l2(), acc.l1(), bytes, Transfer.Kind.INPUT, tile.index(),
+            cycles(links.in(), bytes, cmds)));
+      }
+      loads.add(in);
+      if (tile.lastC(l)) {
+        long bytes = ceilDiv((long) tile.k().length() * tile.y().length() * tile.x().length() * s.outputBits(), 8);
+        long cmds = commands(acc.layout(), tile.k().length(), l.k(), tile.y().length(), l.oy(), tile.x().length(),
+            l.ox(), links.out());
+        stores.add(new Transfer(-1, acc.l1(), links.l2(), bytes, Transfer.Kind.OUTPUT, tile.index(),
+            cycles(links.out(), bytes, cmds)));
+      } else {
+        stores.add(null);
+      }
+      compute[tile.index()] = computeCycles(acc, pattern, l, tile);
+      macs[tile.index()] = geo.hasWeights()
+          ? (long) tile.k().length() * (l.depthwise() ? 1 : tile.c().length()) * tile.y().length()
+              * tile.x().length() * l.fy() * l.fx()
+          : 0;
+      prev = tile;
+    }
+
+    // Emit in issue order and time the overlap.
+    List<Transfer> transfers = new ArrayList<>();
+    List<ComputeCall> calls = new ArrayList<>();
+    int[] step = {0};
+    long total = 0;
+    if (db) {
+      total += emit(loads.get(0), transfers, step, links);
+      for (int i = 0; i < count; i++) {
+        List<Transfer> next = i + 1 < count ? loads.get(i + 1) : List.of();
+        Transfer back = i > 0 ? stores.get(i - 1) : null;
+        long dma = overlapDma(next, back, links);
+        emit(next, transfers, step, links);
+        calls.add(new ComputeCall(step[0]++, i, compute[i], macs[i]));
+        if (back != null) {
+          transfers.add(withStep(back, step[0]++));
+        }
+        total += Math.max(compute[i], dma);
+      }
+      Transfer last = stores.get(count - 1);
+      if (last != null) {
+        transfers.add(withStep(last, step[0]++));
+        total += last.cycles();
+      }
+    } else {
+      for (int i = 0; i < count; i++) {
+        total += emit(loads.get(i), transfers, step, links);
+        calls.add(new ComputeCall(step[0]++, i, compute[i], macs[i]));
+        total += compute[i];
+        if (stores.get(i) != null) {
+          transfers.add(withStep(stores.get(i), step[0]++));
+          total += stores.get(i).cycles();
+        }
+      }
+    }
+    transfers.sort(java.util.Comparator.comparingInt(Transfer::step));
+
+    long computeSum = 0;
+    long macSum = 0;
+    for (int i = 0; i < count; i++) {
+      computeSum += compute[i];
+      macSum += macs[i];
+    }
+    long dmaBytes = 0;
+    long dmaCycles = 0;
+    double energy = macSum * acc.energyPjPerMac();
+    for (Transfer x : transfers) {
+      dmaBytes += x.bytes();
+      dmaCycles += x.cycles();
+      energy += x.bytes() * (energyPerByte(x.from()) + energyPerByte(x.to()));
+    }
+    double util = macSum == 0 ? 0 : (double) macSum / ((double) total * acc.peakMacsPerCycle());
+    return new LayerPlan(n, unit, p, t, transfers, calls, t.footprint().l1Bytes(),
+        t.footprint().weightMemoryBytes(), dmaBytes, computeSum, dmaCycles, total, util, macSum, energy,
+        hw.clockHz());
+  }
+
+  /**
+   * DMA time of one double-buffered step: the next tile's loads and the previous tile's
+   * write-back. Different engines run in parallel; one engine runs as many transfers at once as
+   * it has channels (two are enough for a load beside a write-back).
+   */
+  private static long overlapDma(List<Transfer> next, Transfer back, Links links) {
+    long weights = 0;
+    long in = 0;
+    for (Transfer x : next) {
+      if (x.kind() == Transfer.Kind.WEIGHTS && links.weights() != links.in()) {
+        weights += x.cycles();
+      } else {
+        in += x.cycles();
+      }
+    }
+    long out = back == null ? 0 : back.cycles();
+    long inOut = links.out() == links.in() && links.in().channels() < 2 ? in + out : Math.max(in, out);
+    return Math.max(weights, inOut);
+  }
+
+  /** Appends {@code loads} with steps; returns their cycles as exposed (not overlapped) time. */
+  private static long emit(List<Transfer> loads, List<Transfer> out, int[] step, Links links) {
+    long weights = 0;
+    long in = 0;
+    for (Transfer x : loads) {
+      out.add(withStep(x, step[0]++));
+      if (x.kind() == Transfer.Kind.WEIGHTS && links.weights() != links.in()) {
+        weights += x.cycles();
+      } else {
+        in += x.cycles();
+      }
+    }
+    return Math.max(weights, in);
+  }
+
+  private static Transfer withStep(Transfer x, int step) {
+    return new Transfer(step, x.from(), x.to(), x.bytes(), x.kind(), x.tileIndex(), x.cycles());
+  }
+
+  /**
+   * Cycles of one tile's call(s): array steps times the cycles of one step, plus per-call
+   * overhead. Each unroll entry divides the product of its loops by its factor, rounded up; loops
+   * no entry unrolls run one at a time. A depthwise layer's channel loop is both K and C (counted
+   * once); emulated depthwise runs one channel per call.
+   */
+  static long computeCycles(Accelerator acc, OpPattern pattern, LayerShape l, TileOrder.Tile tile) {
+    boolean emulated = l.depthwise() && pattern.depthwise().orElse(null) == Accelerator.DepthwiseSupport.EMULATED;
+    long channels = tile.k().length();
+    long calls = emulated ? channels : 1;
+    long[] size = new long[io.kiln.target.LoopDim.values().length];
+    size[io.kiln.target.LoopDim.K.ordinal()] = emulated ? 1 : channels;
+    size[io.kiln.target.LoopDim.C.ordinal()] = l.depthwise() ? (emulated ? 1 : channels) : tile.c().length();
+    size[io.kiln.target.LoopDim.OY.ordinal()] = tile.y().length();
+    size[io.kiln.target.LoopDim.OX.ordinal()] = tile.x().length();
+    size[io.kiln.target.LoopDim.FY.ordinal()] = l.fy();
+    size[io.kiln.target.LoopDim.FX.ordinal()] = l.fx();
+    boolean[] covered = new boolean[size.length];
+    long steps = 1;
+    for (OpPattern.Unroll u : pattern.unroll()) {
+      long prod = 1;
+      for (io.kiln.target.LoopDim d : u.loops()) {
+        if (!covered[d.ordinal()]) {
+          prod *= size[d.ordinal()];
+          covered[d.ordinal()] = true;
+          if (l.depthwise() && (d == io.kiln.target.LoopDim.K || d == io.kiln.target.LoopDim.C)) {
+            covered[io.kiln.target.LoopDim.K.ordinal()] = true;
+            covered[io.kiln.target.LoopDim.C.ordinal()] = true;
+          }
+        }
+      }
+      steps *= ceilDiv(prod, Math.max(1, u.factor()));
+    }
+    for (io.kiln.target.LoopDim d : io.kiln.target.LoopDim.values()) {
+      if (!covered[d.ordinal()]) {
+        steps *= size[d.ordinal()];
+        if (l.depthwise() && (d == io.kiln.target.LoopDim.K)) {
+          covered[io.kiln.target.LoopDim.C.ordinal()] = true;
+        }
+      }
+    }
+    long perCall = (long) Math.ceil(steps * acc.cyclesPerArrayStep());
+    return calls * (perCall + acc.perCallOverheadCycles());
+  }
+
+  /**
+   * DMA commands for a box of a tensor: dimensions (outer to inner, in the unit's layout) that the
+   * tile spans fully merge into one contiguous run with the next outer one; the engine describes
+   * {@code stridedDims} of what is left in one command, and the outer rest costs one command each.
+   */
+  static long commands(Layout layout, int tc, int fullC, int rows, int fullRows, int cols, int fullCols,
+      DmaEngine dma) {
+    int[] tile = layout == Layout.CHW ? new int[] {tc, rows, cols} : new int[] {rows, cols, tc};
+    int[] full = layout == Layout.CHW ? new int[] {fullC, fullRows, fullCols} : new int[] {fullRows, fullCols, fullC};
+    int dims = 3;
+    int i = 2;
+    while (i > 0 && tile[i] == full[i]) {
+      dims--;
+      i--;
+    }
+    if (dims <= dma.stridedDims()) {
+      return 1;
+    }
+    long cmds = 1;
+    for (int d = 0; d < dims - dma.stridedDims(); d++) {
+      cmds *= tile[d];
+    }
+    return cmds;
+  }
+
+  private static long cycles(DmaEngine d, long bytes, long commands) {
+    return commands * d.setupCycles() + (long) Math.ceil(bytes / d.bandwidthBytesPerCycle());
+  }
+
+  private double energyPerByte(String memory) {
+    return hw.memory(memory).map(MemoryLevel::energyPjPerByte).orElse(0.0);
+  }
+
+  static long ceilDiv(long a, long b) {
+    return (a + b - 1) / b;
+  }
+
+  static String bytes(long b) {
+    return String.format(Locale.ROOT, "%,d B", b);
   }
 }
