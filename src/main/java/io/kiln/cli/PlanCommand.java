@@ -126,7 +126,7 @@ final class PlanCommand implements Callable<Integer> {
         }
         case Unplannable u when unit instanceof Unit.AcceleratorUnit -> {
           var rej = new java.util.ArrayList<>(l.rejections());
-          rej.add(new DispatchResult.Rejection(l.unit(), hw.name() + "." + l.unit()
+          rej.add(new DispatchResult.Rejection(l.unit(), Dispatcher.targetLabel(hw) + "." + l.unit()
               + ": no tiling fits: " + u.reason()));
           layers.add(new LayerDispatch(l.index(), l.node(), l.layer(), hw.cpu().name(),
               l.accepted().stream().filter(a -> !a.unit().equals(l.unit())).toList(), rej));

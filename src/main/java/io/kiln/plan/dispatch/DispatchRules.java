@@ -190,10 +190,14 @@ public final class DispatchRules {
   });
 
   /**
-   * Loops unrolled on an array dimension that the tiler may not cut must fit it in one call:
-   * DIANA's analog rows take C·FY·FX, and C cannot be split across calls.
+   * On an analog in-memory array the weights stay in the cells, so loops unrolled on an array
+   * dimension that the tiler may not cut must fit it in one call: DIANA's analog rows take
+   * C·FY·FX, and C cannot be split across calls. Digital arrays just iterate such loops in time.
    */
   public static final DispatchRule UNROLL_FITS = new DispatchRule("unroll-fits", (l, s) -> {
+    if (s.accelerator().kind() != io.kiln.target.Accelerator.Kind.ANALOG_IMC) {
+      return Verdict.PASS;
+    }
     for (OpPattern.Unroll u : s.pattern().unroll()) {
       if (u.loops().stream().anyMatch(d -> s.accelerator().tiling().split().contains(d))) {
         continue;

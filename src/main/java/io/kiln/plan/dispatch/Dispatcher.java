@@ -48,7 +48,7 @@ public final class Dispatcher {
       List<Acceptance> acc = new ArrayList<>();
       List<Rejection> rej = new ArrayList<>();
       for (Accelerator a : hw.accelerators()) {
-        String unit = hw.name() + "." + a.name();
+        String unit = targetLabel(hw) + "." + a.name();
         if (m.layer().isEmpty()) {
           rej.add(new Rejection(a.name(), m.mismatch().map(why -> "pattern " + why
               + "; " + unit + " needs constant weights").orElse(n.op().opName()
@@ -66,7 +66,7 @@ public final class Dispatcher {
         }
         Optional<String> firstReason = Optional.empty();
         for (OpPattern p : patterns) {
-          List<String> reasons = check(layer, new Site(hw.name(), a, p, o.narrowInputs()));
+          List<String> reasons = check(layer, new Site(targetLabel(hw), a, p, o.narrowInputs()));
           if (reasons.isEmpty()) {
             acc.add(new Acceptance(a.name(), p.name()));
             firstReason = Optional.empty();
@@ -99,6 +99,12 @@ public final class Dispatcher {
           rejected.get(i)));
     }
     return new DispatchResult(hw.name(), o.policy().cliName(), g, out);
+  }
+
+  /** The target as reasons name it: {@code dla} for every parameterization of the preset. */
+  public static String targetLabel(HardwareDescription hw) {
+    int colon = hw.name().indexOf(':');
+    return colon < 0 ? hw.name() : hw.name().substring(0, colon);
   }
 
   /** Every rule's rejection of {@code layer} at {@code site}, in rule order. */

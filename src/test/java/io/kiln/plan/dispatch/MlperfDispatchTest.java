@@ -48,7 +48,7 @@ class MlperfDispatchTest {
           assertThat(l.rejections()).hasSize(hw.accelerators().size());
         }
         for (DispatchResult.Rejection r : l.rejections()) {
-          assertThat(r.reason()).isNotBlank().contains(hw.name() + "." + r.unit());
+          assertThat(r.reason()).isNotBlank().contains(Dispatcher.targetLabel(hw) + "." + r.unit());
           assertThat(r.reason()).containsAnyOf("kernel", "stride", "dilation", "padding",
               "depthwise", "dtype", "bits", "weights", "requant", "activation", "layout",
               "channels", "exceeds", "broadcast", "not supported", "no pattern");
