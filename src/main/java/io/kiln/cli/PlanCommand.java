@@ -1,0 +1,139 @@
+package io.kiln.cli;
+
+import io.kiln.KilnException;
+import io.kiln.ir.Graph;
+import io.kiln.models.ModelSource;
+import io.kiln.passes.Pipeline;
+import io.kiln.plan.dispatch.DispatchResult;
+import io.kiln.plan.dispatch.DispatchResult.LayerDispatch;
+import io.kiln.plan.dispatch.Dispatcher;
+import io.kiln.plan.dispatch.PlanReport;
+import io.kiln.plan.dispatch.Policy;
+import io.kiln.plan.dispatch.Ternarize;
+import io.kiln.plan.schedule.LayerPlan;
+import io.kiln.plan.schedule.LayerPlanResult;
+import io.kiln.plan.schedule.LayerPlanner;
+import io.kiln.plan.schedule.Unit;
+import io.kiln.plan.schedule.Unplannable;
+import io.kiln.plan.tiling.BranchAndBoundSolver;
+import io.kiln.target.HardwareDescription;
+import io.kiln.target.Targets;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code kiln plan}: where each layer of a model runs on a target and why (every accelerator's
+ * rejection), with tiles, memory, DMA and cycle estimates per layer and the network totals.
+ */
+@Command(name = "plan", mixinStandardHelpOptions = true,
+    description = "Dispatch MODEL's layers onto a target's accelerators and report the plan.")
+final class PlanCommand implements Callable<Integer> {
+  @Spec
+  CommandSpec spec;
+
+  @Parameters(index = "0", paramLabel = "MODEL", description = "An integer .tflite or .onnx"
+      + " model, or builtin:NAME.")
+  String model;
+
+  @Option(names = "--target", required = true, paramLabel = "T",
+      description = "A preset (cpu, diana, dla[:pe=..]) or a .yaml hardware file.")
+  String target;
+
+  @Option(names = "--policy", paramLabel = "P",
+      description = "first|digital|analog|weights|mixed|lowest-cycles (default: weights on"
+          + " diana, else first).")
+  String policy;
+
+  @Option(names = "--json", paramLabel = "FILE", description = "Also write the report as JSON.")
+  Path json;
+
+  @Option(names = "--strict",
+      description = "Fail (exit 2) if a layer an accelerator pattern describes fits on none.")
+  boolean strict;
+
+  @Option(names = "--ternarize", description = "Convert int8 conv/FC weights to ternary and"
+      + " allow narrowing inputs to an array's bits at plan time (CHANGES ACCURACY).")
+  boolean ternarize;
+
+  @Option(names = "--dispatch-only",
+      description = "Dispatch without tiling: no tile, L1 or DMA columns; array-bound cycles.")
+  boolean dispatchOnly;
+
+  @Override
+  public Integer call() throws IOException {
+    HardwareDescription hw = Targets.resolve(target);
+    Policy p = policy == null ? Policy.defaultFor(hw) : Policy.named(policy);
+    Graph g = Pipeline.DEFAULT.apply(ModelSource.load(model));
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    if (ternarize) {
+      Ternarize.Result t = Ternarize.apply(g);
+      g = t.graph();
+      err.println("kiln: warning: --ternarize converted the weights of " + t.layers()
+          + " layers to ternary and allows 7-bit analog inputs; this changes the model's"
+          + " accuracy (for a calibrated result: kiln quantize --weights ternary)");
+    }
+    DispatchResult d = Dispatcher.dispatch(g, hw, new Dispatcher.Options(p, ternarize, null));
+    Map<Integer, LayerPlan> plans = new HashMap<>();
+    if (!dispatchOnly) {
+      d = planLayers(hw, d, plans);
+    }
+    if (strict) {
+      for (LayerDispatch l : d.layers()) {
+        if (l.layer().isPresent() && !hw.accelerators().isEmpty()
+            && hw.accelerator(l.unit()).isEmpty()) {
+          throw new KilnException("--strict: " + l.layer().get().where() + " ("
+              + l.node().op().opName() + ") fits on no accelerator: " + String.join("; ",
+              l.rejections().stream().map(r -> r.unit() + ": " + r.reason()).toList()));
+        }
+      }
+    }
+    PlanReport report = PlanReport.of(g.name(), hw, d, plans, null);
+    out.print(report.toText());
+    if (json != null) {
+      RunCommand.writeAtomically(json, report.toJson().getBytes(StandardCharsets.UTF_8));
+    }
+    out.flush();
+    return 0;
+  }
+
+  /**
+   * Plans every accelerator layer; one the planner cannot tile goes back to the CPU with the
+   * planner's reason added to its rejections.
+   */
+  private static DispatchResult planLayers(HardwareDescription hw, DispatchResult d,
+      Map<Integer, LayerPlan> plans) {
+    LayerPlanner planner = new LayerPlanner(hw, new BranchAndBoundSolver());
+    java.util.List<LayerDispatch> layers = new java.util.ArrayList<>();
+    for (LayerDispatch l : d.layers()) {
+      Unit unit = hw.accelerator(l.unit()).<Unit>map(Unit.AcceleratorUnit::new)
+          .orElse(new Unit.CpuUnit(hw.cpu()));
+      LayerPlanResult r = planner.plan(d.graph(), l.node(), unit);
+      switch (r) {
+        case LayerPlan lp -> {
+          plans.put(l.index(), lp);
+          layers.add(l);
+        }
+        case Unplannable u when unit instanceof Unit.AcceleratorUnit -> {
+          var rej = new java.util.ArrayList<>(l.rejections());
+          rej.add(new DispatchResult.Rejection(l.unit(), Dispatcher.targetLabel(hw) + "." + l.unit()
+              + ": no tiling fits: " + u.reason()));
+          layers.add(new LayerDispatch(l.index(), l.node(), l.layer(), hw.cpu().name(),
+              l.accepted().stream().filter(a -> !a.unit().equals(l.unit())).toList(), rej));
+        }
+        case Unplannable u -> layers.add(l);
+      }
+    }
+    return new DispatchResult(d.target(), d.policy(), d.graph(), layers);
+  }
+}

@@ -1,0 +1,49 @@
+package io.kiln.plan.dispatch;
+
+import io.kiln.ir.Graph;
+import io.kiln.ir.Node;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Where every node of a graph runs and why: for each node the chosen unit, the accelerators that
+ * accepted it (with the pattern), and every (unit, reason) rejection.
+ *
+ * @param policy the policy that chose among accepting accelerators
+ */
+public record DispatchResult(String target, String policy, Graph graph, List<LayerDispatch> layers) {
+
+  public DispatchResult {
+    layers = List.copyOf(layers);
+  }
+
+  /** A rejection: the unit (target-qualified, {@code diana.analog}) and the reason. */
+  public record Rejection(String unit, String reason) {}
+
+  /** An accepting accelerator and the operator pattern of the description that matched. */
+  public record Acceptance(String unit, String pattern) {}
+
+  /**
+   * One node's placement.
+   *
+   * @param layer the matched layer view; empty for operators no pattern describes
+   * @param unit the unit it runs on (the CPU's name when no accelerator takes it)
+   */
+  public record LayerDispatch(int index, Node node, Optional<Layer> layer, String unit,
+      List<Acceptance> accepted, List<Rejection> rejections) {
+    public LayerDispatch {
+      accepted = List.copyOf(accepted);
+      rejections = List.copyOf(rejections);
+    }
+
+    public boolean accelerable() {
+      return !accepted.isEmpty();
+    }
+  }
+
+  /** Every (node, unit, reason) of the dispatch, in node order. */
+  public List<String> reasons() {
+    return layers.stream().flatMap(l -> l.rejections().stream()
+        .map(r -> "%" + l.node().output() + " " + r.unit() + ": " + r.reason())).toList();
+  }
+}

@@ -1,0 +1,313 @@
+package io.kiln.plan.dispatch;
+
+import io.kiln.ir.DType;
+import io.kiln.ir.Op;
+import io.kiln.ir.Value;
+import io.kiln.plan.dispatch.DispatchRule.Site;
+import io.kiln.target.LoopDim;
+import io.kiln.target.MemoryLevel;
+import io.kiln.target.OpPattern;
+import io.kiln.target.OpPattern.ActivationFn;
+import io.kiln.target.OpPattern.RequantScheme;
+import io.kiln.target.OpPattern.WeightFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/**
+ * The rule predicates dispatch applies to every (layer, accelerator pattern) pair, as named
+ * constants; {@link #ALL} is the order they are checked in. Each reason names the unit, the
+ * parameter that failed, what the unit supports, and where possible what to do about it.
+ */
+public final class DispatchRules {
+  private DispatchRules() {}
+
+  public static final DispatchRule KERNEL_SIZE = new DispatchRule("kernel-size", (l, s) ->
+      window(l).filter(w -> !s.pattern().kernelSizes().contains(w.fy())
+              || !s.pattern().kernelSizes().contains(w.fx()))
+          .<Verdict>map(w -> Verdict.reject("kernel " + w.fy() + "x" + w.fx()
+              + " not supported by " + s.unit() + ": supports " + sizes(s.pattern()
+              .kernelSizes().toString())))
+          .orElse(Verdict.PASS));
+
+  public static final DispatchRule STRIDE = new DispatchRule("stride", (l, s) ->
+      window(l).filter(w -> !s.pattern().strides().contains(w.strideH())
+              || !s.pattern().strides().contains(w.strideW()))
+          .<Verdict>map(w -> Verdict.reject("stride " + w.strideH() + "x" + w.strideW()
+              + " not supported by " + s.unit() + ": supports " + s.pattern().strides()))
+          .orElse(Verdict.PASS));
+
+  public static final DispatchRule DILATION = new DispatchRule("dilation", (l, s) ->
+      window(l).filter(w -> !s.pattern().dilations().contains(w.dilationH())
+              || !s.pattern().dilations().contains(w.dilationW()))
+          .<Verdict>map(w -> Verdict.reject("dilation " + w.dilationH() + "x" + w.dilationW()
+              + " not supported by " + s.unit() + ": supports " + s.pattern().dilations()))
+          .orElse(Verdict.PASS));
+
+  /**
+   * An accelerator pads by masking at most a kernel's reach minus one on each side; more padding
+   * means outputs that read no input at all, which the front end should have made an explicit Pad.
+   */
+  public static final DispatchRule PADDING = new DispatchRule("padding", (l, s) ->
+      window(l).filter(w -> w.pads().top() >= reach(w.fy(), w.dilationH())
+              || w.pads().bottom() >= reach(w.fy(), w.dilationH())
+              || w.pads().left() >= reach(w.fx(), w.dilationW())
+              || w.pads().right() >= reach(w.fx(), w.dilationW()))
+          .<Verdict>map(w -> Verdict.reject("padding [" + w.pads().top() + "," + w.pads().left()
+              + "," + w.pads().bottom() + "," + w.pads().right() + "] not supported by "
+              + s.unit() + ": each side must be smaller than the kernel " + w.fy() + "x"
+              + w.fx() + "; make the extra padding an explicit Pad"))
+          .orElse(Verdict.PASS));
+
+  /** Depthwise layers need a depthwise pattern; a channel multiplier other than 1 has none. */
+  public static final DispatchRule DEPTHWISE = new DispatchRule("depthwise", (l, s) ->
+      l.depthwise() && l.depthMultiplier() != 1
+          ? Verdict.reject("depthwise channel multiplier " + l.depthMultiplier()
+              + " not supported by " + s.unit() + " (depthwise " + s.pattern().depthwise()
+              .map(d -> d.name().toLowerCase(Locale.ROOT)).orElse("?")
+              + "): supports multiplier 1 only")
+          : Verdict.PASS);
+
+  public static final DispatchRule INPUT_DTYPE = new DispatchRule("input-dtype", (l, s) -> {
+    for (Value v : activations(l)) {
+      if (v.dtype() != DType.INT8) {
+        return Verdict.reject("input dtype " + v.dtype().shortName() + " of " + name(v)
+            + " not supported by " + s.unit() + ": takes i8 activations; quantize the model"
+            + " to int8 (kiln quantize)");
+      }
+    }
+    return Verdict.PASS;
+  });
+
+  /** Arrays narrower than the activations (DIANA's analog core takes 7 bits) need them narrowed. */
+  public static final DispatchRule INPUT_BITS = new DispatchRule("input-bits", (l, s) -> {
+    int bits = s.pattern().inputBits();
+    for (Value v : activations(l)) {
+      int have = v.dtype().bytes() * 8;
+      if (have > bits && !s.narrowInputs()) {
+        return Verdict.reject("input bits " + have + " of " + name(v) + " exceed "
+            + s.unit() + "'s " + bits + "-bit inputs; plan with --ternarize (which also"
+            + " narrows the inputs of analog layers to " + bits + " bits, changing accuracy)");
+      }
+    }
+    return Verdict.PASS;
+  });
+
+  public static final DispatchRule WEIGHT_FORMAT = new DispatchRule("weight-format", (l, s) -> {
+    if (l.weights().isEmpty() || s.pattern().weights().isEmpty()) {
+      return Verdict.PASS;
+    }
+    Value w = l.weights().get();
+    if (w.dtype() != DType.INT8) {
+      return Verdict.reject("weights dtype " + w.dtype().shortName() + " not supported by "
+          + s.unit() + ": takes " + formats(s.pattern().weights()));
+    }
+    int[] r = l.weightRange().orElseThrow();
+    for (WeightFormat f : s.pattern().weights()) {
+      if (r[0] >= min(f) && r[1] <= max(f)) {
+        return Verdict.PASS;
+      }
+    }
+    String fix = s.pattern().weights().contains(WeightFormat.TERNARY)
+        ? "; quantize the float model with 'kiln quantize --weights ternary', or plan with"
+            + " --ternarize (changes accuracy)"
+        : "";
+    return Verdict.reject("weights are int8 (values " + r[0] + ".." + r[1] + ") but "
+        + s.unit() + " takes only " + formats(s.pattern().weights()) + fix);
+  });
+
+  public static final DispatchRule OUTPUT_DTYPE = new DispatchRule("output-dtype", (l, s) ->
+      s.pattern().outputs().contains(l.output().dtype()) ? Verdict.PASS
+          : Verdict.reject("output dtype " + l.output().dtype().shortName()
+              + " not supported by " + s.unit() + ": writes " + s.pattern().outputs().stream()
+              .map(DType::shortName).collect(Collectors.joining(", "))));
+
+  /**
+   * The requantization is the output's scale: fixed-point output stages take any ratio, shift-only
+   * ones need input scale × weight scale / output scale to be a power of two in every channel.
+   */
+  public static final DispatchRule REQUANT_SCHEME = new DispatchRule("requant-scheme", (l, s) -> {
+    if (l.output().dtype() == DType.INT32 || !l.output().dtype().isInteger()) {
+      return Verdict.PASS;
+    }
+    List<RequantScheme> schemes = s.pattern().requant();
+    if (schemes.contains(RequantScheme.FIXED_POINT)) {
+      return Verdict.PASS;
+    }
+    if (schemes.isEmpty()) {
+      return Verdict.reject("requantization to " + l.output().dtype().shortName()
+          + " not supported by " + s.unit() + ": it writes raw accumulators only");
+    }
+    Optional<String> bad = Requant.firstNonPowerOfTwo(l);
+    return bad.<Verdict>map(why -> Verdict.reject("requant scale " + why + " is not a power of"
+        + " two, but " + s.unit() + " requantizes by shift only; quantize with"
+        + " 'kiln quantize --scales pow2'")).orElse(Verdict.PASS);
+  });
+
+  public static final DispatchRule ACTIVATION = new DispatchRule("activation", (l, s) -> {
+    if (l.activation() == Op.Activation.NONE) {
+      return Verdict.PASS;
+    }
+    Optional<ActivationFn> fn = switch (l.activation()) {
+      case RELU -> Optional.of(ActivationFn.RELU);
+      case RELU6 -> Optional.of(ActivationFn.RELU6);
+      case RELU_N1_TO_1 -> Optional.of(ActivationFn.CLIP);
+      case TANH -> Optional.of(ActivationFn.TANH);
+      case NONE, SIGN_BIT -> Optional.empty();
+    };
+    if (fn.isPresent() && s.pattern().activations().contains(fn.get())) {
+      return Verdict.PASS;
+    }
+    return Verdict.reject("activation " + l.activation().name().toLowerCase(Locale.ROOT)
+        + " not supported by " + s.unit() + ": fuses " + (s.pattern().activations().isEmpty()
+            ? "none" : s.pattern().activations().stream()
+                .map(a -> a.name().toLowerCase(Locale.ROOT)).collect(Collectors.joining(", "))));
+  });
+
+  /** The array is CHW or NHWC; either way the layer's activations must be images or vectors. */
+  public static final DispatchRule LAYOUT = new DispatchRule("layout", (l, s) -> {
+    int rank = l.input().shape().rank();
+    boolean ok = l.window().isPresent() ? rank == 4 : rank == 2 || rank == 4;
+    return ok ? Verdict.PASS : Verdict.reject("layout: rank-" + rank + " input not supported by "
+        + s.unit() + " (" + s.accelerator().layout().name().toLowerCase(Locale.ROOT)
+        + " layout needs 4-D images or 2-D vectors); reshape the model");
+  });
+
+  public static final DispatchRule CHANNEL_LIMITS = new DispatchRule("channel-limits", (l, s) -> {
+    OpPattern p = s.pattern();
+    if (p.maxInputChannels().isPresent() && l.inputChannels() > p.maxInputChannels().getAsInt()) {
+      return Verdict.reject("input channels " + l.inputChannels() + " exceed " + s.unit()
+          + "'s limit of " + p.maxInputChannels().getAsInt());
+    }
+    if (p.maxOutputChannels().isPresent()
+        && l.outputChannels() > p.maxOutputChannels().getAsInt()
+        && !s.accelerator().tiling().split().contains(LoopDim.K)) {
+      return Verdict.reject("output channels " + l.outputChannels() + " exceed " + s.unit()
+          + "'s limit of " + p.maxOutputChannels().getAsInt() + " and it cannot split K");
+    }
+    return Verdict.PASS;
+  });
+
+  /**
+   * On an analog in-memory array the weights stay in the cells, so loops unrolled on an array
+   * dimension that the tiler may not cut must fit it in one call: DIANA's analog rows take
+   * C·FY·FX, and C cannot be split across calls. Digital arrays just iterate such loops in time.
+   */
+  public static final DispatchRule UNROLL_FITS = new DispatchRule("unroll-fits", (l, s) -> {
+    if (s.accelerator().kind() != io.kiln.target.Accelerator.Kind.ANALOG_IMC) {
+      return Verdict.PASS;
+    }
+    for (OpPattern.Unroll u : s.pattern().unroll()) {
+      if (u.loops().stream().anyMatch(d -> s.accelerator().tiling().split().contains(d))) {
+        continue;
+      }
+      long product = 1;
+      for (LoopDim d : u.loops()) {
+        product *= loop(l, d);
+      }
+      int size = s.accelerator().arrayDim(u.on()).map(a -> a.size()).orElse(Integer.MAX_VALUE);
+      if (product > size) {
+        return Verdict.reject(u.loops().stream().map(Enum::name).collect(Collectors.joining("·"))
+            + " = " + product + " exceeds the " + size + " " + u.on() + " of " + s.unit()
+            + ", which cannot split " + u.loops().get(0) + " across calls");
+      }
+    }
+    return Verdict.PASS;
+  });
+
+  /**
+   * The weights of one output channel must fit the weight memory (the tiler cuts K, if it may);
+   * without a K split all of them must.
+   */
+  public static final DispatchRule WEIGHTS_FIT = new DispatchRule("weights-fit", (l, s) -> {
+    if (l.weights().isEmpty()) {
+      return Verdict.PASS;
+    }
+    MemoryLevel mem = s.accelerator().weightMemory().orElse(null);
+    long capacity = mem != null ? mem.sizeBytes() : -1;
+    String memName = mem != null ? mem.name() : s.accelerator().l1();
+    if (mem == null) {
+      return Verdict.PASS; // weights share L1 with activations: the tiler decides
+    }
+    int bits = s.pattern().weights().contains(WeightFormat.TERNARY)
+        && !s.pattern().weights().contains(WeightFormat.INT8) ? 2 : 8;
+    long total = ((long) l.weights().get().type().elements() * bits + 7) / 8;
+    long perK = (total + l.outputChannels() - 1) / l.outputChannels();
+    boolean splitK = s.accelerator().tiling().split().contains(LoopDim.K);
+    if (total > capacity && (!splitK || perK > capacity)) {
+      return Verdict.reject("weights of " + (splitK ? "one output channel (" + perK
+          : "the layer (" + total) + " bytes) exceed " + s.unit() + "'s weight memory "
+          + memName + " of " + capacity + " bytes");
+    }
+    return Verdict.PASS;
+  });
+
+  /** Element-wise units stream two equal tensors; broadcasting stays on the CPU. */
+  public static final DispatchRule NO_BROADCAST = new DispatchRule("no-broadcast", (l, s) ->
+      l.rhs().filter(r -> !r.shape().equals(l.input().shape()))
+          .<Verdict>map(r -> Verdict.reject("broadcast " + l.input().shape() + " with "
+              + r.shape() + " not supported by " + s.unit() + ": operands must have equal"
+              + " shapes"))
+          .orElse(Verdict.PASS));
+
+  /** Every rule, in the order reports list their reasons. */
+  public static final List<DispatchRule> ALL = List.of(KERNEL_SIZE, STRIDE, DILATION, PADDING,
+      DEPTHWISE, INPUT_DTYPE, INPUT_BITS, WEIGHT_FORMAT, OUTPUT_DTYPE, REQUANT_SCHEME, ACTIVATION,
+      LAYOUT, CHANNEL_LIMITS, UNROLL_FITS, WEIGHTS_FIT, NO_BROADCAST);
+
+  private static Optional<Layer.Window> window(Layer l) {
+    return l.window();
+  }
+
+  private static int reach(int f, int d) {
+    return (f - 1) * d + 1;
+  }
+
+  private static String sizes(String set) {
+    return set;
+  }
+
+  private static List<Value> activations(Layer l) {
+    return l.rhs().map(r -> List.of(l.input(), r)).orElse(List.of(l.input()));
+  }
+
+  private static String name(Value v) {
+    return "%" + v.id();
+  }
+
+  private static int loop(Layer l, LoopDim d) {
+    int[] o = l.output().shape().dims();
+    return switch (d) {
+      case K -> l.outputChannels();
+      case C -> l.inputChannels();
+      case OY -> o.length == 4 ? o[1] : 1;
+      case OX -> o.length == 4 ? o[2] : 1;
+      case FY -> l.window().map(Layer.Window::fy).orElse(1);
+      case FX -> l.window().map(Layer.Window::fx).orElse(1);
+    };
+  }
+
+  private static String formats(List<WeightFormat> fs) {
+    return fs.stream().map(f -> f.name().toLowerCase(Locale.ROOT)
+        + (f == WeightFormat.TERNARY ? " {-1,0,+1}" : "")).collect(Collectors.joining(", "));
+  }
+
+  private static int min(WeightFormat f) {
+    return switch (f) {
+      case INT8 -> -128;
+      case INT4 -> -8;
+      case INT2 -> -2;
+      case TERNARY -> -1;
+    };
+  }
+
+  private static int max(WeightFormat f) {
+    return switch (f) {
+      case INT8 -> 127;
+      case INT4 -> 7;
+      case INT2 -> 1;
+      case TERNARY -> 1;
+    };
+  }
+}

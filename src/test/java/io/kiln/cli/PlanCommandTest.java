@@ -1,0 +1,86 @@
+package io.kiln.cli;
+
+import static io.kiln.cli.CliRunner.kiln;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.kiln.testing.Golden;
+import io.kiln.testing.SharedModels;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code kiln plan}: report, JSON, --strict, bad targets. */
+class PlanCommandTest {
+  static String model(String name) {
+    return SharedModels.file("mlperf-tiny/" + name + ".tflite").toString();
+  }
+
+  @Test
+  void reportHasLayersRejectionsAndTotals() {
+    CliRunner.Result r = kiln("plan", model("kws_ref_model"), "--target", "diana");
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).contains("plan kws_ref_model on diana (policy weights, 260 MHz)")
+        .contains("rejected by digital: kernel 10x4 not supported by diana.digital: supports"
+            + " 1..7")
+        .contains("totals:").contains("cycles:").contains("latency")
+        .contains("weight bytes per memory:");
+  }
+
+  @Test
+  void ternarizeWarnsAndUsesAnalog() {
+    CliRunner.Result r = kiln("plan", model("pretrainedResnet_quant"), "--target", "diana",
+        "--policy", "mixed", "--ternarize");
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.err()).contains("warning: --ternarize").contains("changes the model's accuracy");
+    assertThat(r.out()).contains(" analog ").contains(" digital ");
+  }
+
+  @Test
+  void jsonParses(@TempDir Path dir) throws Exception {
+    Path json = dir.resolve("plan.json");
+    CliRunner.Result r = kiln("plan", model("ad01_int8"), "--target",
+        "dla:pe=128,sram=1MiB,par=input,dw=emulated", "--json", json.toString());
+    assertThat(r.code()).as(r.err()).isZero();
+    JsonNode root = new ObjectMapper().readTree(Files.readString(json));
+    assertThat(root.get("target").asText()).startsWith("dla");
+    assertThat(root.get("layers")).hasSize(10);
+    assertThat(root.get("totals").get("cycles").asLong()).isPositive();
+    assertThat(root.get("layers").get(0).get("unit").asText()).isEqualTo("dla");
+  }
+
+  @Test
+  void strictFailsOnALayerNoAcceleratorTakes() {
+    CliRunner.Result r = kiln("plan", model("kws_ref_model"), "--target", "diana", "--strict");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.errLine()).doesNotContain("\n").startsWith("kiln: --strict: %3")
+        .contains("kernel 10x4 not supported by diana.digital");
+  }
+
+  @Test
+  void badTargetFileIsOneLineExit2(@TempDir Path dir) throws Exception {
+    Path bad = dir.resolve("bad.yaml");
+    Files.writeString(bad, "name: x\nclock: 100 MHz\n");
+    CliRunner.Result r = kiln("plan", model("ad01_int8"), "--target", bad.toString());
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.errLine()).doesNotContain("\n").startsWith("kiln: ").contains("bad.yaml");
+  }
+
+  @Test
+  void unknownPolicyForTarget() {
+    CliRunner.Result r = kiln("plan", model("ad01_int8"), "--target", "dla", "--policy",
+        "analog");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.errLine()).contains("policy analog needs an accelerator named 'analog'");
+  }
+
+  @Test
+  void goldenDianaMixedTernarizedResnet() {
+    CliRunner.Result r = kiln("plan", model("pretrainedResnet_quant"), "--target", "diana",
+        "--policy", "mixed", "--ternarize");
+    assertThat(r.code()).isZero();
+    Golden.assertMatches("plan/resnet_diana_mixed_ternarize.txt", r.out());
+  }
+}
