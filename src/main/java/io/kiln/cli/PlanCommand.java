@@ -98,7 +98,10 @@ final class PlanCommand implements Callable<Integer> {
         }
       }
     }
-    PlanReport report = PlanReport.of(g.name(), hw, d, plans, null);
+    // The L2 activation arena: every activation of the network, placed by the memory planner.
+    long l2Arena = new io.kiln.plan.memory.GreedyPlanner().plan(io.kiln.plan.memory.Lifetimes.of(g),
+        io.kiln.plan.schedule.NetworkSchedule.ARENA_ALIGNMENT).arenaBytes();
+    PlanReport report = PlanReport.of(g.name(), hw, d, plans, l2Arena);
     out.print(report.toText());
     if (json != null) {
       RunCommand.writeAtomically(json, report.toJson().getBytes(StandardCharsets.UTF_8));
