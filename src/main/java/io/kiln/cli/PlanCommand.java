@@ -23,6 +23,7 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -87,6 +88,14 @@ final class PlanCommand implements Callable<Integer> {
     Map<Integer, LayerPlan> plans = new HashMap<>();
     if (!dispatchOnly) {
       d = planLayers(hw, d, plans);
+      // Every plan is re-derived by the independent checker; a violation is a bug in Kiln.
+      plans.forEach((index, plan) -> {
+        List<String> errors = io.kiln.plan.schedule.PlanChecker.check(plan);
+        if (!errors.isEmpty()) {
+          throw new IllegalStateException("plan of layer " + index + " fails its check: "
+              + String.join("; ", errors));
+        }
+      });
     }
     if (strict) {
       for (LayerDispatch l : d.layers()) {
