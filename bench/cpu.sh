@@ -140,6 +140,12 @@ JAVA_VERSION="$("$JAVA" -version 2>&1 | head -1)"
 DATE="$(date -u '+%Y-%m-%d %H:%M UTC')"
 COMMIT="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$ROOT" diff --quiet 2>/dev/null || echo '+changes')"
 
+# bench/plan.sh's marked section is not ours to rewrite: keep it and append it back.
+PLAN_SECTION=""
+if [[ -f "$ROOT/BENCHMARKS.md" ]]; then
+  PLAN_SECTION="$(sed -n '/^<!-- plan.sh begin -->$/,/^<!-- plan.sh end -->$/p' "$ROOT/BENCHMARKS.md")"
+fi
+
 {
   cat <<EOF
 # Benchmarks: Kiln CPU code generation
@@ -203,6 +209,10 @@ EOF
   if [[ -f "$ROOT/bench/NOTES.md" ]]; then
     echo
     cat "$ROOT/bench/NOTES.md"
+  fi
+  if [[ -n "$PLAN_SECTION" ]]; then
+    echo
+    printf '%s\n' "$PLAN_SECTION"
   fi
 } > "$ROOT/BENCHMARKS.md"
 echo "wrote $ROOT/BENCHMARKS.md" >&2
