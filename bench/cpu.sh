@@ -40,7 +40,7 @@ CP="$JAR:$CLASSES"
 
 # Whole-process compiles go through `kiln compile` when the CLI has it.
 if "$JAVA" -jar "$JAR" --help 2>/dev/null | grep -Eq '^ +compile '; then
-  COMPILE_HOW="./kiln compile MODEL --target cpu -o OUT (java -jar target/kiln.jar)"
+  COMPILE_HOW="./kiln compile MODEL --target cpu -o OUT (java -jar target/kiln.jar; includes the default passes and the report's gcc -O2 build of the objects for their section sizes)"
   compile_once() { "$JAVA" -jar "$JAR" compile "$1" --target cpu -o "$2" >/dev/null; }
 else
   COMPILE_HOW="java -cp target/kiln.jar:target/bench-classes CompileBench gen MODEL OUT (kiln compile is not on this branch)"
