@@ -59,7 +59,7 @@ public record PlanReport(String model, String target, String policy, long clockH
           .map(a -> a.pattern()).findFirst().orElse(null);
       rows.add(new Row(l.index(), "%" + l.node().output(), l.node().op().opName(), l.unit(),
           pattern, l.rejections().stream().map(r -> new Reject(r.unit(), r.reason())).toList(),
-          p != null && p.tiling() != null ? p.tiling().toString() : null,
+          p != null && p.tiling() != null ? tileSizes(p.tiling()) : null,
           p != null ? (long) p.calls().size() : null, p != null ? p.l1Bytes() : null,
           p != null ? p.dmaBytes() : null, cycles, p != null ? p.macUtilization() : null,
           p != null));
@@ -120,16 +120,24 @@ public record PlanReport(String model, String target, String policy, long clockH
     }
   }
 
+  /** Tile sizes as {@code K16 C64 OY5 OX5}: what one compute call covers. */
+  private static String tileSizes(io.kiln.plan.tiling.Tiling t) {
+    int[] s = t.sizes();
+    return "K" + s[0] + " C" + s[1] + " OY" + s[2] + " OX" + s[3];
+  }
+
   public String toText() {
     StringBuilder sb = new StringBuilder();
     sb.append(String.format(Locale.ROOT, "plan %s on %s (policy %s, %d MHz)%n", model, target,
         policy, clockHz / 1_000_000));
-    sb.append(String.format(Locale.ROOT, "%4s %-6s %-16s %-8s %-34s %8s %10s %10s %12s %6s%n",
-        "#", "value", "op", "unit", "pattern", "tiles", "L1 B", "DMA B", "cycles", "util"));
+    sb.append(String.format(Locale.ROOT,
+        "%4s %-6s %-16s %-8s %-34s %-22s %8s %10s %10s %12s %6s%n", "#", "value", "op", "unit",
+        "pattern", "tile", "tiles", "L1 B", "DMA B", "cycles", "util"));
     for (Row r : layers) {
-      sb.append(String.format(Locale.ROOT, "%4d %-6s %-16s %-8s %-34s %8s %10s %10s %12d %6s%n",
+      sb.append(String.format(Locale.ROOT,
+          "%4d %-6s %-16s %-8s %-34s %-22s %8s %10s %10s %12d %6s%n",
           r.index(), r.value(), r.op(), r.unit(), r.pattern() == null ? "-" : r.pattern(),
-          r.tileCount() == null ? "-" : r.tileCount(), r.l1Bytes() == null ? "-" : r.l1Bytes(),
+          r.tiles() == null ? "-" : r.tiles(), r.tileCount() == null ? "-" : r.tileCount(), r.l1Bytes() == null ? "-" : r.l1Bytes(),
           r.dmaBytes() == null ? "-" : r.dmaBytes(), r.cycles(), r.utilization() == null ? "-"
               : String.format(Locale.ROOT, "%.0f%%", 100 * r.utilization())));
       for (Reject j : r.rejected()) {
