@@ -107,10 +107,8 @@ final class PlanCommand implements Callable<Integer> {
         }
       }
     }
-    // The L2 activation arena: every activation of the network, placed by the memory planner.
-    long l2Arena = new io.kiln.plan.memory.GreedyPlanner().plan(io.kiln.plan.memory.Lifetimes.of(g),
-        io.kiln.plan.schedule.NetworkSchedule.ARENA_ALIGNMENT).arenaBytes();
-    PlanReport report = PlanReport.of(g.name(), hw, d, plans, l2Arena);
+    PlanReport report = PlanReport.of(g.name(), hw, d, plans,
+        io.kiln.plan.schedule.NetworkSchedule.l2ArenaBytes(g));
     out.print(report.toText());
     if (json != null) {
       RunCommand.writeAtomically(json, report.toJson().getBytes(StandardCharsets.UTF_8));

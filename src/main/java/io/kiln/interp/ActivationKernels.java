@@ -184,13 +184,22 @@ final class ActivationKernels {
     if (uh >= 255) {
       result = 0x7FFF << 10;
     } else {
-      int ua = ActivationSigmoidTable.at(uh);
-      int ub = ActivationSigmoidTable.at(uh + 1);
-      int ut = abs & 0x1ff;
-      result = (ua << 9) + ut * (ub - ua);
+      result = interpolateSigmoid(abs, 9);
     }
     result = input >= 0 ? result + (1 << 9) : (1 << (16 + 9)) - result + (1 << 9) - 1;
     return (short) (result >>> 10);
+  }
+
+  /**
+   * The sigmoid table at {@code abs / 2^fracBits}, linearly interpolated between its entries and
+   * scaled by 2^fracBits, as TFLite's int16 logistic (9 bits) and tanh (8 bits) share it.
+   */
+  private static int interpolateSigmoid(int abs, int fracBits) {
+    int index = abs >>> fracBits;
+    int ua = ActivationSigmoidTable.at(index);
+    int ub = ActivationSigmoidTable.at(index + 1);
+    int ut = abs & ((1 << fracBits) - 1);
+    return (ua << fracBits) + ut * (ub - ua);
   }
 
   // ---------------------------------------------------------------- Tanh
@@ -242,10 +251,7 @@ final class ActivationKernels {
     if (uh >= 255) {
       result = 0xFFFF << 8;
     } else {
-      int ua = ActivationSigmoidTable.at(uh);
-      int ub = ActivationSigmoidTable.at(uh + 1);
-      int ut = abs & 0xFF;
-      result = (ua << 8) + ut * (ub - ua);
+      result = interpolateSigmoid(abs, 8);
     }
     result = input >= 0
         ? result - (1 << (14 + 9)) + (1 << (9 - 2))

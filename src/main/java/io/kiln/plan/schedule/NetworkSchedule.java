@@ -58,8 +58,12 @@ public record NetworkSchedule(List<LayerPlan> layers, long totalCycles, double l
         weights.merge(constants, constantBytes(g, p.node()), Long::sum);
       }
     }
-    long arena = new GreedyPlanner().plan(Lifetimes.of(g), ARENA_ALIGNMENT).arenaBytes();
-    return new NetworkSchedule(plans, cycles, seconds, arena, weights);
+    return new NetworkSchedule(plans, cycles, seconds, l2ArenaBytes(g), weights);
+  }
+
+  /** The L2 activation arena: every activation of the network, placed by the memory planner. */
+  public static long l2ArenaBytes(Graph g) {
+    return new GreedyPlanner().plan(Lifetimes.of(g), ARENA_ALIGNMENT).arenaBytes();
   }
 
   /** Where the CPU's constants live: read-only memory (flash) if any, else the largest memory. */
