@@ -15,7 +15,8 @@ import io.kiln.plan.schedule.LayerPlanResult;
 import io.kiln.plan.schedule.LayerPlanner;
 import io.kiln.plan.schedule.Unit;
 import io.kiln.plan.schedule.Unplannable;
-import io.kiln.plan.tiling.BranchAndBoundSolver;
+import io.kiln.plan.tiling.SolverKind;
+import io.kiln.plan.tiling.TilingSolver;
 import io.kiln.target.HardwareDescription;
 import io.kiln.target.Targets;
 import java.io.IOException;
@@ -66,12 +67,18 @@ final class PlanCommand implements Callable<Integer> {
       + " allow narrowing inputs to an array's bits at plan time (CHANGES ACCURACY).")
   boolean ternarize;
 
+  @Option(names = "--solver", paramLabel = "S", defaultValue = "bnb",
+      description = "Tiling solver: bnb (branch and bound, the default), cpsat (OR-Tools CP-SAT)"
+          + " or exhaustive (the baseline, slow on large layers). All reach the same objective.")
+  String solver;
+
   @Option(names = "--dispatch-only",
       description = "Dispatch without tiling: no tile, L1 or DMA columns; array-bound cycles.")
   boolean dispatchOnly;
 
   @Override
   public Integer call() throws IOException {
+    SolverKind solverKind = SolverKind.named(solver);
     HardwareDescription hw = Targets.resolve(target);
     Policy p = policy == null ? Policy.defaultFor(hw) : Policy.named(policy);
     Graph g = Pipeline.DEFAULT.apply(ModelSource.load(model));
@@ -87,7 +94,7 @@ final class PlanCommand implements Callable<Integer> {
     DispatchResult d = Dispatcher.dispatch(g, hw, new Dispatcher.Options(p, ternarize, null));
     Map<Integer, LayerPlan> plans = new HashMap<>();
     if (!dispatchOnly) {
-      d = planLayers(hw, d, plans);
+      d = planLayers(hw, solverKind.create(), d, plans);
       // Every plan is re-derived by the independent checker; a violation is a bug in Kiln.
       plans.forEach((index, plan) -> {
         List<String> errors = io.kiln.plan.schedule.PlanChecker.check(plan);
@@ -121,9 +128,9 @@ final class PlanCommand implements Callable<Integer> {
    * Plans every accelerator layer; one the planner cannot tile goes back to the CPU with the
    * planner's reason added to its rejections.
    */
-  private static DispatchResult planLayers(HardwareDescription hw, DispatchResult d,
-      Map<Integer, LayerPlan> plans) {
-    LayerPlanner planner = new LayerPlanner(hw, new BranchAndBoundSolver());
+  private static DispatchResult planLayers(HardwareDescription hw, TilingSolver solver,
+      DispatchResult d, Map<Integer, LayerPlan> plans) {
+    LayerPlanner planner = new LayerPlanner(hw, solver);
     java.util.List<LayerDispatch> layers = new java.util.ArrayList<>();
     for (LayerDispatch l : d.layers()) {
       Unit unit = hw.accelerator(l.unit()).<Unit>map(Unit.AcceleratorUnit::new)

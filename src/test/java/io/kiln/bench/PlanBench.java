@@ -19,8 +19,8 @@ import io.kiln.plan.tiling.BranchAndBoundSolver;
 import io.kiln.plan.tiling.LayerShape;
 import io.kiln.plan.tiling.Tiling;
 import io.kiln.target.HardwareDescription;
-import io.kiln.target.MemoryLevel;
 import io.kiln.target.Targets;
+import io.kiln.testing.Hardware;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -99,7 +99,7 @@ public final class PlanBench {
           shape.c(), shape.oy(), shape.ox(), shape.k());
       for (long l1 = 256 * 1024; l1 >= 16; l1 /= 2) {
         String kb = l1 >= 1024 ? l1 / 1024 + " kB" : l1 + " B";
-        HardwareDescription hw = withL1(diana, l1);
+        HardwareDescription hw = Hardware.withMemorySize(diana, "l1", l1);
         LayerPlanner planner = new LayerPlanner(hw, solver);
         var unit = new Unit.AcceleratorUnit(hw.accelerator("digital").orElseThrow());
         PlanProbe.Raw raw = PlanProbe.both(planner, solver, g, node, unit);
@@ -146,19 +146,6 @@ public final class PlanBench {
     if (chosenWorse > 0) {
       throw new IllegalStateException("the planner chose a plan slower than the α-only one");
     }
-  }
-
-  /** {@code hw} with its L1 memory (named {@code l1}) resized; everything else unchanged. */
-  static HardwareDescription withL1(HardwareDescription hw, long bytes) {
-    List<MemoryLevel> mems = new ArrayList<>();
-    for (MemoryLevel m : hw.memories()) {
-      mems.add(m.name().equals("l1")
-          ? new MemoryLevel(m.name(), bytes, m.bandwidthBytesPerCycle(), m.latencyCycles(), m.energyPjPerByte(),
-              m.writable(), m.readers())
-          : m);
-    }
-    return new HardwareDescription(hw.name(), hw.description(), hw.clockHz(), mems, hw.dmas(), hw.cpu(),
-        hw.accelerators());
   }
 
   private static String tiles(LayerPlan p) {

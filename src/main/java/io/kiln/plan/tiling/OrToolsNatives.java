@@ -70,8 +70,10 @@ final class OrToolsNatives {
       return;
     }
     try (Stream<String> lines = Files.lines(maps)) {
-      Optional<Path> dir = lines.map(line -> line.substring(line.lastIndexOf(' ') + 1))
-          .filter(file -> file.endsWith("/" + System.mapLibraryName("jniortools")))
+      // address perms offset dev inode path: the path is the sixth field and may hold spaces.
+      Optional<Path> dir = lines.map(line -> line.strip().split("\\s+", 6))
+          .filter(fields -> fields.length == 6 && fields[5].endsWith("/" + System.mapLibraryName("jniortools")))
+          .map(fields -> fields[5])
           .map(file -> unpackedUnder(Path.of(file)))
           .flatMap(Optional::stream)
           .findFirst();
