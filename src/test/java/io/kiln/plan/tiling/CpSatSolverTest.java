@@ -15,8 +15,6 @@ import io.kiln.target.HardwareDescription;
 import io.kiln.target.Targets;
 import io.kiln.testing.Hardware;
 import io.kiln.testing.SharedModels;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -91,27 +89,6 @@ class CpSatSolverTest {
       throw new IllegalStateException("unpacking", new java.io.IOException("No space left on device"));
     });
     assertThat(wrapped).contains("OR-Tools' native library did not load (No space left on device)");
-  }
-
-  @Test
-  void onlyItsOwnUnpackedCopyIsEverRemoved() {
-    Path tmp = Path.of(System.getProperty("java.io.tmpdir")).toAbsolutePath().normalize();
-    String lib = System.mapLibraryName("jniortools");
-    assertThat(OrToolsNatives.unpackedUnder(tmp.resolve("ortools-java123/ortools-linux-x86-64/" + lib)))
-        .contains(tmp.resolve("ortools-java123"));
-    assertThat(OrToolsNatives.unpackedUnder(tmp.resolve("elsewhere/ortools-linux-x86-64/" + lib))).isEmpty();
-    assertThat(OrToolsNatives.unpackedUnder(Path.of("/usr/lib/" + lib))).isEmpty();
-  }
-
-  @Test
-  void theUnpackedLibrariesAreDeletedOnceLoaded() throws Exception {
-    Path maps = Path.of("/proc/self/maps");
-    org.junit.jupiter.api.Assumptions.assumeTrue(Files.isReadable(maps), "no /proc/self/maps on this system");
-    String lib = System.mapLibraryName("jniortools");
-    List<String> mapped = Files.readAllLines(maps).stream().filter(line -> line.contains("/" + lib)).toList();
-    assertThat(mapped).isNotEmpty();
-    // The kernel marks a mapping whose file was unlinked; the library itself stays loaded.
-    assertThat(mapped).allSatisfy(line -> assertThat(line).endsWith("(deleted)"));
   }
 
   private record Outcomes(int tiled, int untiled, int infeasible) {}
