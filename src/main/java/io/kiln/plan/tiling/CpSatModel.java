@@ -25,18 +25,18 @@ import java.util.TreeSet;
  */
 final class CpSatModel {
   final CpModel model = new CpModel();
-  /** Tile size variables by {@link Dim#ordinal()}; for depthwise, C's is K's. */
-  final IntVar[] tile = new IntVar[4];
   /** α·dataBytes + Σ βᵢ·Hᵢ, the value to maximize. */
   final LinearExpr objective;
-
-  private final TileProblem p;
-  private final int[][] domains;
-  private final IntVar[] index = new IntVar[4];
 
   /** A variable with its upper bound, which the products below need to size their results. */
   private record Var(IntVar v, long max) {}
 
+  private final TileProblem p;
+  /** Allowed sizes by {@link Dim#ordinal()}; for depthwise, C's are K's. */
+  private final int[][] domains;
+  /** Index into {@code domains}, tile size and its bound, by dimension; depthwise C shares K's. */
+  private final IntVar[] index = new IntVar[4];
+  private final IntVar[] tile = new IntVar[4];
   private final Var[] sizes = new Var[4];
 
   /** {@code allowed}: the non-empty {@link TileProblem#allowedSizes} of each dimension. */
