@@ -130,25 +130,4 @@ class BuiltinsTest {
         .hasMessage("unknown built-in model 'mobilenet'; available: builtin:ds_cnn, "
             + "builtin:resnet");
   }
-
-  @Test
-  void samePaddingPutsTheOddPixelAtTheEnd() {
-    Op.Pads p = QuantizedNetBuilder.samePads(io.kiln.ir.Shape.of(1, 49, 10, 1), 10, 4, 2);
-    // out = ceil(49/2) = 25 rows need (25-1)*2+10-49 = 9 padding rows; out = 5 cols need 2.
-    assertThat(p).isEqualTo(new Op.Pads(4, 1, 5, 1));
-    assertThat(QuantizedNetBuilder.samePads(io.kiln.ir.Shape.of(1, 8, 8, 1), 1, 1, 2))
-        .isEqualTo(Op.Pads.NONE);
-  }
-
-  @Test
-  void rangeToQuantCoversTheRangeAndZero() {
-    float[] relu = QuantizedNetBuilder.rangeToQuant(0f, 2.55f);
-    assertThat(relu[0]).isEqualTo(0.01f);
-    assertThat(relu[1]).isEqualTo(-128f);
-    float[] negative = QuantizedNetBuilder.rangeToQuant(-2.55f, -1f);
-    // The range widens to include 0, which must be exactly representable.
-    assertThat(negative[1]).isEqualTo(127f);
-    float[] symmetric = QuantizedNetBuilder.rangeToQuant(-1.28f, 1.27f);
-    assertThat(symmetric[1]).isEqualTo(0f);
-  }
 }
