@@ -39,7 +39,7 @@ public final class Builtins {
       return floatModel.get();
     }
 
-    /** The int8 model: the float network quantized with {@link #QUANTIZATION}. */
+    /** The int8 model: the float network quantized with {@link Builtins#QUANTIZATION}. */
     public Graph build() {
       Graph f = floatGraph();
       Graph q = PostTrainingQuantizer.quantize(f, calibration.draw(f), QUANTIZATION);
@@ -50,6 +50,8 @@ public final class Builtins {
 
   public static final String PREFIX = "builtin:";
 
+  // Seeds spell names in ASCII: weights "kws_" and "resn", calibration inputs the same + "cal".
+  // Calibration draws like the real models' inputs: MFCC features in [-1, 1], pixels in [0, 1].
   private static final List<Builtin> ALL = List.of(
       new Builtin("ds_cnn",
           "DS-CNN keyword spotting like MLPerf Tiny KWS: int8[1,49,10,1] -> 12 classes",
