@@ -56,17 +56,6 @@ public record Layer(Graph graph, Node node, String pattern, OpPattern.Op kind, V
     }
   }
 
-  /** The same layer with nothing fused: the main operator alone, under its own pattern. */
-  public Layer unfused(String plainPattern) {
-    return fused.isEmpty() ? this : new Layer(graph, node, plainPattern, kind, input, weights,
-        bias, rhs, output, window, activation, depthMultiplier, List.of());
-  }
-
-  /** What the layer writes: the last fused stage's output, else the main operator's. */
-  public Value finalOutput() {
-    return fused.isEmpty() ? output : fused.get(fused.size() - 1).output();
-  }
-
   /** The fused-away nodes, in dataflow order. */
   public List<Node> fusedNodes() {
     return fused.stream().map(Fused::node).toList();
