@@ -94,6 +94,26 @@ class FusionDispatchTest {
   }
 
   @Test
+  void aBroadcastSkipTensorDoesNotFuse() {
+    PlanGraphs p = new PlanGraphs(9);
+    int x = p.input(8, 8, 16, 0.5);
+    int bias = p.input(io.kiln.ir.Shape.of(16), 0.25);
+    int y = p.conv(x, 16, 3, 1, 1, 0.25, 0.125, Op.Activation.NONE);
+    Graph g = p.build(p.add(y, bias, 0.25, Op.Activation.NONE));
+    Layer fused = LayerPatterns.fusions(new GraphIndex(g)).get(0).get(0);
+    var analog = DIANA.accelerator("analog").orElseThrow();
+    assertThat(DispatchRules.FUSED_GEOMETRY.apply(fused, new DispatchRule.Site("diana", analog,
+        analog.patterns(OpPattern.Op.CONV2D).get(0), true))).asString().contains(
+            "broadcast [1,8,8,16] with [16] in the fused residual_add %" + g.nodes().get(1).output()
+                + " not supported by diana.analog: the skip tensor must have the conv output's shape");
+    assertThat(DispatchRules.FUSED_GEOMETRY.apply(
+        LayerPatterns.fusions(new GraphIndex(convAdd(0.25, 0.25, true))).get(0).get(0),
+        new DispatchRule.Site("diana", analog, analog.patterns(OpPattern.Op.CONV2D).get(0), true)))
+        .isEqualTo(Verdict.PASS);
+    assertThat(dispatch(g, Policy.ANALOG, true).layers().get(1).fused()).isFalse();
+  }
+
+  @Test
   void convThenMaxPoolFusesOnDigitalWithWholeWindows() {
     PlanGraphs p = new PlanGraphs(3);
     int x = p.input(16, 16, 16, 0.5);
