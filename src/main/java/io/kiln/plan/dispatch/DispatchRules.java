@@ -159,8 +159,8 @@ public final class DispatchRules {
           + " not supported by " + s.unit() + ": it writes raw accumulators only");
     }
     return Requant.firstNonPowerOfTwo(needs).<Verdict>map(r -> Verdict.reject("requant scale "
-        + r + " is not a power of two, but " + s.unit() + " requantizes by shift only; quantize"
-        + " with 'kiln quantize --scales pow2'")).orElse(Verdict.PASS);
+        + r + " is not a power of two, but " + s.unit() + " requantizes by shift only; "
+        + r.remedy())).orElse(Verdict.PASS);
   });
 
   /**
@@ -338,9 +338,9 @@ public final class DispatchRules {
       Optional<Requant.Ratio> bad = Requant.firstNonPowerOfTwo(needs);
       if (bad.isPresent() && !rounded) {
         return Verdict.reject("requant scale " + bad.get() + " is not a power of two, but "
-            + s.unit() + " requantizes by shift only; quantize with 'kiln quantize --scales"
-            + " pow2'" + (f.stage() == OpPattern.FusedStage.RESIDUAL_ADD ? ", or plan with"
-                + " --ternarize (rounds it to a shift, changing accuracy)" : ""));
+            + s.unit() + " requantizes by shift only; " + bad.get().remedy()
+            + (f.stage() == OpPattern.FusedStage.RESIDUAL_ADD ? ", or plan with --ternarize"
+                + " (rounds it to a shift, changing accuracy)" : ""));
       }
     }
     return Verdict.PASS;

@@ -39,6 +39,12 @@ final class Requant {
       return Requant.powerOfTwo(value);
     }
 
+    /** What would make it a shift: power-of-two scales, or (for an average) a window size. */
+    String remedy() {
+      return what.startsWith("1/") ? "an average over a power-of-two number of elements would be one"
+          : "quantize with 'kiln quantize --scales pow2'";
+    }
+
     @Override
     public String toString() {
       return String.format(java.util.Locale.ROOT, "%s = %.6g", what, value)

@@ -153,7 +153,8 @@ class FusionDispatchTest {
       } else {
         assertThat(d.layers().get(1).fused()).isFalse();
         assertThat(d.reasons()).anyMatch(r -> r.contains("requant scale 1/9 = 0.111111 (average of 9 elements)"
-            + " is not a power of two, but diana.analog requantizes by shift only"));
+            + " is not a power of two, but diana.analog requantizes by shift only; an average over a"
+            + " power-of-two number of elements would be one"));
       }
     }
   }
