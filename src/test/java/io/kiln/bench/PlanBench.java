@@ -6,10 +6,10 @@ import io.kiln.ir.Node;
 import io.kiln.passes.Pipeline;
 import io.kiln.plan.dispatch.DispatchResult;
 import io.kiln.plan.dispatch.Dispatcher;
+import io.kiln.plan.dispatch.PlannedDispatch;
 import io.kiln.plan.dispatch.Policy;
 import io.kiln.plan.dispatch.Ternarize;
 import io.kiln.plan.schedule.LayerPlan;
-import io.kiln.plan.schedule.LayerPlanResult;
 import io.kiln.plan.schedule.LayerPlanner;
 import io.kiln.plan.schedule.NetworkSchedule;
 import io.kiln.plan.schedule.PlanChecker;
@@ -174,21 +174,11 @@ public final class PlanBench {
   /** One planning run of a model: what {@code kiln plan} does between loading and printing. */
   private static int planOnce(Graph loaded, HardwareDescription hw, Policy policy, boolean ternarize) {
     Graph g = ternarize ? Ternarize.apply(loaded).graph() : loaded;
-    DispatchResult d = Dispatcher.dispatch(g, hw, new Dispatcher.Options(policy, ternarize, null));
-    LayerPlanner planner = new LayerPlanner(hw, new BranchAndBoundSolver());
-    List<LayerPlan> plans = new ArrayList<>();
-    int onAccelerators = 0;
-    for (DispatchResult.LayerDispatch l : d.layers()) {
-      Unit unit = hw.accelerator(l.unit()).<Unit>map(Unit.AcceleratorUnit::new).orElse(new Unit.CpuUnit(hw.cpu()));
-      LayerPlanResult r = planner.plan(d.graph(), l.node(), unit);
-      if (!(r instanceof LayerPlan)) {
-        // As kiln plan does: an accelerator layer no tiling fits goes back to the CPU.
-        r = planner.plan(d.graph(), l.node(), new Unit.CpuUnit(hw.cpu()));
-      } else if (unit instanceof Unit.AcceleratorUnit) {
-        onAccelerators++;
-      }
-      plans.add((LayerPlan) r);
-    }
+    PlannedDispatch pd = PlannedDispatch.of(g, hw, new Dispatcher.Options(policy, ternarize, null),
+        new LayerPlanner(hw, new BranchAndBoundSolver()));
+    DispatchResult d = pd.dispatch();
+    List<LayerPlan> plans = new ArrayList<>(new java.util.TreeMap<>(pd.plans()).values());
+    int onAccelerators = (int) plans.stream().filter(LayerPlan::tiled).count();
     NetworkSchedule.of(hw, d.graph(), plans);
     return onAccelerators;
   }
