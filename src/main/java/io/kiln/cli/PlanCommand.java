@@ -8,15 +8,12 @@ import io.kiln.plan.dispatch.DispatchResult;
 import io.kiln.plan.dispatch.DispatchResult.LayerDispatch;
 import io.kiln.plan.dispatch.Dispatcher;
 import io.kiln.plan.dispatch.PlanReport;
+import io.kiln.plan.dispatch.PlannedDispatch;
 import io.kiln.plan.dispatch.Policy;
 import io.kiln.plan.dispatch.Ternarize;
 import io.kiln.plan.schedule.LayerPlan;
-import io.kiln.plan.schedule.LayerPlanResult;
 import io.kiln.plan.schedule.LayerPlanner;
-import io.kiln.plan.schedule.Unit;
-import io.kiln.plan.schedule.Unplannable;
 import io.kiln.plan.tiling.SolverKind;
-import io.kiln.plan.tiling.TilingSolver;
 import io.kiln.target.HardwareDescription;
 import io.kiln.target.Targets;
 import java.io.IOException;
@@ -63,8 +60,9 @@ final class PlanCommand implements Callable<Integer> {
       description = "Fail (exit 2) if a layer an accelerator pattern describes fits on none.")
   boolean strict;
 
-  @Option(names = "--ternarize", description = "Convert int8 conv/FC weights to ternary and"
-      + " allow narrowing inputs to an array's bits at plan time (CHANGES ACCURACY).")
+  @Option(names = "--ternarize", description = "Convert int8 conv/FC weights to ternary, allow"
+      + " narrowing inputs to an array's bits and shift-rounded fused residual adds at plan time"
+      + " (CHANGES ACCURACY).")
   boolean ternarize;
 
   @Option(names = "--solver", paramLabel = "S", defaultValue = "bnb",
@@ -88,13 +86,20 @@ final class PlanCommand implements Callable<Integer> {
       Ternarize.Result t = Ternarize.apply(g);
       g = t.graph();
       err.println("kiln: warning: --ternarize converted the weights of " + t.layers()
-          + " layers to ternary and allows 7-bit analog inputs; this changes the model's"
-          + " accuracy (for a calibrated result: kiln quantize --weights ternary)");
+          + " layers to ternary, allows 7-bit analog inputs and rounds the rescaling of residual"
+          + " adds fused into shift-only output stages to shifts; this changes the model's"
+          + " accuracy (for a calibrated result: kiln quantize --weights ternary --scales pow2)");
     }
-    DispatchResult d = Dispatcher.dispatch(g, hw, new Dispatcher.Options(p, ternarize, null));
+    Dispatcher.Options options = new Dispatcher.Options(p, ternarize, null);
+    DispatchResult d;
     Map<Integer, LayerPlan> plans = new HashMap<>();
-    if (!dispatchOnly) {
-      d = planLayers(hw, solverKind.create(), d, plans);
+    if (dispatchOnly) {
+      d = Dispatcher.dispatch(g, hw, options);
+    } else {
+      PlannedDispatch planned = PlannedDispatch.of(g, hw, options,
+          new LayerPlanner(hw, solverKind.create()));
+      d = planned.dispatch();
+      plans.putAll(planned.plans());
       // Every plan is re-derived by the independent checker; a violation is a bug in Kiln.
       plans.forEach((index, plan) -> {
         List<String> errors = io.kiln.plan.schedule.PlanChecker.check(plan);
@@ -122,35 +127,5 @@ final class PlanCommand implements Callable<Integer> {
     }
     out.flush();
     return 0;
-  }
-
-  /**
-   * Plans every accelerator layer; one the planner cannot tile goes back to the CPU with the
-   * planner's reason added to its rejections.
-   */
-  private static DispatchResult planLayers(HardwareDescription hw, TilingSolver solver,
-      DispatchResult d, Map<Integer, LayerPlan> plans) {
-    LayerPlanner planner = new LayerPlanner(hw, solver);
-    java.util.List<LayerDispatch> layers = new java.util.ArrayList<>();
-    for (LayerDispatch l : d.layers()) {
-      Unit unit = hw.accelerator(l.unit()).<Unit>map(Unit.AcceleratorUnit::new)
-          .orElse(new Unit.CpuUnit(hw.cpu()));
-      LayerPlanResult r = planner.plan(d.graph(), l.node(), unit);
-      switch (r) {
-        case LayerPlan lp -> {
-          plans.put(l.index(), lp);
-          layers.add(l);
-        }
-        case Unplannable u when unit instanceof Unit.AcceleratorUnit -> {
-          var rej = new java.util.ArrayList<>(l.rejections());
-          rej.add(new DispatchResult.Rejection(l.unit(), Dispatcher.targetLabel(hw) + "." + l.unit()
-              + ": no tiling fits: " + u.reason()));
-          layers.add(new LayerDispatch(l.index(), l.node(), l.layer(), hw.cpu().name(),
-              l.accepted().stream().filter(a -> !a.unit().equals(l.unit())).toList(), rej));
-        }
-        case Unplannable u -> layers.add(l);
-      }
-    }
-    return new DispatchResult(d.target(), d.policy(), d.graph(), layers);
   }
 }

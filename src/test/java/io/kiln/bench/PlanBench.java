@@ -6,10 +6,10 @@ import io.kiln.ir.Node;
 import io.kiln.passes.Pipeline;
 import io.kiln.plan.dispatch.DispatchResult;
 import io.kiln.plan.dispatch.Dispatcher;
+import io.kiln.plan.dispatch.PlannedDispatch;
 import io.kiln.plan.dispatch.Policy;
 import io.kiln.plan.dispatch.Ternarize;
 import io.kiln.plan.schedule.LayerPlan;
-import io.kiln.plan.schedule.LayerPlanResult;
 import io.kiln.plan.schedule.LayerPlanner;
 import io.kiln.plan.schedule.NetworkSchedule;
 import io.kiln.plan.schedule.PlanChecker;
@@ -24,7 +24,7 @@ import io.kiln.plan.tiling.TilingResult;
 import io.kiln.plan.tiling.TilingSolver;
 import io.kiln.target.HardwareDescription;
 import io.kiln.target.Targets;
-import io.kiln.testing.Hardware;
+import io.kiln.testing.TestTargets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -117,7 +117,7 @@ public final class PlanBench {
           shape.c(), shape.oy(), shape.ox(), shape.k());
       for (long l1 = 256 * 1024; l1 >= 16; l1 /= 2) {
         String kb = l1 >= 1024 ? l1 / 1024 + " kB" : l1 + " B";
-        HardwareDescription hw = Hardware.withMemorySize(diana, "l1", l1);
+        HardwareDescription hw = TestTargets.withMemory(diana, "l1", l1);
         LayerPlanner planner = new LayerPlanner(hw, solver);
         var unit = new Unit.AcceleratorUnit(hw.accelerator("digital").orElseThrow());
         PlanProbe.Raw raw = PlanProbe.both(planner, solver, g, node, unit);
@@ -240,21 +240,11 @@ public final class PlanBench {
   private static int planOnce(Graph loaded, HardwareDescription hw, Policy policy, boolean ternarize,
       TilingSolver solver) {
     Graph g = ternarize ? Ternarize.apply(loaded).graph() : loaded;
-    DispatchResult d = Dispatcher.dispatch(g, hw, new Dispatcher.Options(policy, ternarize, null));
-    LayerPlanner planner = new LayerPlanner(hw, solver);
-    List<LayerPlan> plans = new ArrayList<>();
-    int onAccelerators = 0;
-    for (DispatchResult.LayerDispatch l : d.layers()) {
-      Unit unit = hw.accelerator(l.unit()).<Unit>map(Unit.AcceleratorUnit::new).orElse(new Unit.CpuUnit(hw.cpu()));
-      LayerPlanResult r = planner.plan(d.graph(), l.node(), unit);
-      if (!(r instanceof LayerPlan)) {
-        // As kiln plan does: an accelerator layer no tiling fits goes back to the CPU.
-        r = planner.plan(d.graph(), l.node(), new Unit.CpuUnit(hw.cpu()));
-      } else if (unit instanceof Unit.AcceleratorUnit) {
-        onAccelerators++;
-      }
-      plans.add((LayerPlan) r);
-    }
+    PlannedDispatch pd = PlannedDispatch.of(g, hw, new Dispatcher.Options(policy, ternarize, null),
+        new LayerPlanner(hw, solver));
+    DispatchResult d = pd.dispatch();
+    List<LayerPlan> plans = new ArrayList<>(new java.util.TreeMap<>(pd.plans()).values());
+    int onAccelerators = (int) plans.stream().filter(LayerPlan::tiled).count();
     NetworkSchedule.of(hw, d.graph(), plans);
     return onAccelerators;
   }
@@ -267,8 +257,8 @@ public final class PlanBench {
     record Config(String label, HardwareDescription hw, Policy policy, boolean ternarize) {}
     HardwareDescription diana = Targets.resolve("diana");
     List<Config> configs = List.of(new Config("diana, mixed, plan-time ternarize", diana, Policy.MIXED, true),
-        new Config("diana with L1 32 kB, mixed, plan-time ternarize", Hardware.withMemorySize(diana, "l1", 32 * 1024),
-            Policy.MIXED, true),
+        new Config("diana with L1 32 kB, mixed, plan-time ternarize",
+            TestTargets.withMemory(diana, "l1", 32 * 1024), Policy.MIXED, true),
         new Config("dla (default), policy first", Targets.resolve("dla"), Policy.FIRST, false));
     List<SolverKind> kinds = List.of(SolverKind.BNB, SolverKind.CPSAT);
     System.out.println("TIME_ROWS_BEGIN");

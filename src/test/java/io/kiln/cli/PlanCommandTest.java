@@ -77,6 +77,23 @@ class PlanCommandTest {
   }
 
   @Test
+  void goldenDlaResnetPlansEveryAddOnTheAccelerator() {
+    CliRunner.Result r = kiln("plan", model("pretrainedResnet_quant"), "--target", "dla");
+    assertThat(r.code()).as(r.err()).isZero();
+    Golden.assertMatches("plan/resnet_dla.txt", r.out());
+    assertThat(r.out()).contains("Add              dla      add ").doesNotContain("estimate");
+  }
+
+  @Test
+  void onlyDispatchWithoutPlanningEstimatesCycles() {
+    CliRunner.Result planned = kiln("plan", model("kws_ref_model"), "--target", "dla");
+    assertThat(planned.out()).doesNotContain("estimate");
+    CliRunner.Result estimated = kiln("plan", model("kws_ref_model"), "--target", "dla", "--dispatch-only");
+    assertThat(estimated.code()).as(estimated.err()).isZero();
+    assertThat(estimated.out()).contains("(estimate: array-bound for accelerator layers without a tile plan)");
+  }
+
+  @Test
   void goldenDianaMixedTernarizedResnet() {
     CliRunner.Result r = kiln("plan", model("pretrainedResnet_quant"), "--target", "diana",
         "--policy", "mixed", "--ternarize");

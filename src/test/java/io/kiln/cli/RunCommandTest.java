@@ -141,7 +141,7 @@ class RunCommandTest {
     CliRunner.Result r = kiln("run", "builtin:ds_cnn", "--input", in.toString(),
         "--output-dir", out.toString());
     assertThat(r.code()).isEqualTo(2);
-    assertThat(r.err()).isEqualTo("kiln: input 0 ('input', i8[1,49,10,1] q(0.007843138, -1))"
+    assertThat(r.err()).isEqualTo("kiln: input 0 ('input', i8[1,49,10,1] q(0.007839852, 0))"
         + " from " + in + ": expected 490 bytes (1 sample x 490 bytes), got 100"
         + System.lineSeparator());
     assertThat(out).doesNotExist();

@@ -8,7 +8,7 @@ extern "C" {
 
 #define KILN_NUM_INPUTS 1
 #define KILN_NUM_OUTPUTS 1
-/* input 0 "input": i8[1,49,10,1] scale 0.007843138, zero point -1 */
+/* input 0 "input": i8[1,49,10,1] scale 0.007839852, zero point 0 */
 #define KILN_INPUT0_BYTES 490
 /* output 0 "softmax": i8[1,12] scale 0.00390625, zero point -128 */
 #define KILN_OUTPUT0_BYTES 12

@@ -8,7 +8,7 @@ extern "C" {
 
 #define KILN_NUM_INPUTS 1
 #define KILN_NUM_OUTPUTS 1
-/* input 0 "input": i8[1,32,32,3] scale 0.003921569, zero point -128 */
+/* input 0 "input": i8[1,32,32,3] scale 0.0039211996, zero point -128 */
 #define KILN_INPUT0_BYTES 3072
 /* output 0 "softmax": i8[1,10] scale 0.00390625, zero point -128 */
 #define KILN_OUTPUT0_BYTES 10

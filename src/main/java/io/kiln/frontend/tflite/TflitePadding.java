@@ -6,16 +6,17 @@ import io.kiln.ir.Op.Pads;
 /**
  * Resolves TFLite's SAME/VALID padding into explicit {@link Pads}, with the arithmetic of
  * TFLite's {@code padding.h} ({@code ComputePaddingHeightWidth}) so pads match what the reference
- * kernels use.
+ * kernels use. Public because code that builds graphs by hand (the built-in models) states its padding
+ * the way TFLite does and resolves it here rather than re-deriving the arithmetic.
  */
-final class TflitePadding {
-  static final byte SAME = org.tensorflow.lite.schema.Padding.SAME;
-  static final byte VALID = org.tensorflow.lite.schema.Padding.VALID;
+public final class TflitePadding {
+  public static final byte SAME = org.tensorflow.lite.schema.Padding.SAME;
+  public static final byte VALID = org.tensorflow.lite.schema.Padding.VALID;
 
   private TflitePadding() {}
 
   /** Padding for a sliding window (conv, depthwise conv, pooling) over an input of inH x inW. */
-  static Pads forWindow(byte padding, int strideH, int strideW, int dilationH, int dilationW,
+  public static Pads forWindow(byte padding, int strideH, int strideW, int dilationH, int dilationW,
       int inH, int inW, int filterH, int filterW) {
     int top = before(padding, strideH, dilationH, inH, filterH);
     int left = before(padding, strideW, dilationW, inW, filterW);

@@ -4,6 +4,7 @@ import io.kiln.ir.Graph;
 import io.kiln.ir.Node;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * Where every node of a graph runs and why: for each node the chosen unit, the accelerators that
@@ -26,18 +27,34 @@ public record DispatchResult(String target, String policy, Graph graph, List<Lay
   /**
    * One node's placement.
    *
-   * @param layer the matched layer view; empty for operators no pattern describes
+   * @param layer the matched layer view; empty for operators no pattern describes. A layer with
+   *     fused stages ({@link Layer#fused()}) runs them in its own calls.
    * @param unit the unit it runs on (the CPU's name when no accelerator takes it)
+   * @param accepted the accelerators that accept the node as a layer of its own
+   * @param fusedInto the index of the layer whose calls run this node in their output stage;
+   *     then {@code unit} is that layer's, and {@code accepted}/{@code rejections} say how the
+   *     node would run on its own
    */
   public record LayerDispatch(int index, Node node, Optional<Layer> layer, String unit,
-      List<Acceptance> accepted, List<Rejection> rejections) {
+      List<Acceptance> accepted, List<Rejection> rejections, OptionalInt fusedInto) {
     public LayerDispatch {
       accepted = List.copyOf(accepted);
       rejections = List.copyOf(rejections);
     }
 
+    /** A node that runs as a layer of its own. */
+    public LayerDispatch(int index, Node node, Optional<Layer> layer, String unit,
+        List<Acceptance> accepted, List<Rejection> rejections) {
+      this(index, node, layer, unit, accepted, rejections, OptionalInt.empty());
+    }
+
     public boolean accelerable() {
       return !accepted.isEmpty();
+    }
+
+    /** Whether another layer's calls run this node (see {@link #fusedInto}). */
+    public boolean fused() {
+      return fusedInto.isPresent();
     }
   }
 

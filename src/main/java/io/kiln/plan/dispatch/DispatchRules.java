@@ -10,6 +10,7 @@ import io.kiln.target.OpPattern;
 import io.kiln.target.OpPattern.ActivationFn;
 import io.kiln.target.OpPattern.RequantScheme;
 import io.kiln.target.OpPattern.WeightFormat;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -80,10 +81,14 @@ public final class DispatchRules {
     return Verdict.PASS;
   });
 
-  /** Arrays narrower than the activations (DIANA's analog core takes 7 bits) need them narrowed. */
+  /**
+   * Arrays narrower than the activations (DIANA's analog core takes 7 bits) need them narrowed.
+   * Only what enters the array counts: a fused residual Add's skip tensor joins in the digital
+   * output stage.
+   */
   public static final DispatchRule INPUT_BITS = new DispatchRule("input-bits", (l, s) -> {
     int bits = s.pattern().inputBits();
-    for (Value v : activations(l)) {
+    for (Value v : arrayInputs(l)) {
       int have = v.dtype().bytes() * 8;
       if (have > bits && !s.narrowInputs()) {
         return Verdict.reject("input bits " + have + " of " + name(v) + " exceed "
@@ -117,52 +122,70 @@ public final class DispatchRules {
         + s.unit() + " takes only " + formats(s.pattern().weights()) + fix);
   });
 
-  public static final DispatchRule OUTPUT_DTYPE = new DispatchRule("output-dtype", (l, s) ->
-      s.pattern().outputs().contains(l.output().dtype()) ? Verdict.PASS
-          : Verdict.reject("output dtype " + l.output().dtype().shortName()
-              + " not supported by " + s.unit() + ": writes " + s.pattern().outputs().stream()
-              .map(DType::shortName).collect(Collectors.joining(", "))));
+  /** The main operator's output and every fused stage's. */
+  public static final DispatchRule OUTPUT_DTYPE = new DispatchRule("output-dtype", (l, s) -> {
+    List<Value> outs = new ArrayList<>(List.of(l.output()));
+    l.fused().forEach(f -> outs.add(f.output()));
+    for (Value v : outs) {
+      if (!s.pattern().outputs().contains(v.dtype())) {
+        return Verdict.reject("output dtype " + v.dtype().shortName()
+            + (v == l.output() ? "" : " of " + name(v)) + " not supported by " + s.unit()
+            + ": writes " + s.pattern().outputs().stream().map(DType::shortName)
+            .collect(Collectors.joining(", ")));
+      }
+    }
+    return Verdict.PASS;
+  });
 
   /**
-   * The requantization is the output's scale: fixed-point output stages take any ratio, shift-only
-   * ones need input scale × weight scale / output scale to be a power of two in every channel.
+   * The requantization is the output's scale: fixed-point output stages take any ratio; shift-only
+   * ones need every rescaling the operator does ({@link Requant}: input scale × weight scale /
+   * output scale in every channel for a conv, each operand's scale / output scale for an Add, the
+   * divisor of an average) to be a power of two. Operators that rescale nothing (max pooling, a
+   * table-driven sigmoid) need no scheme at all.
    */
   public static final DispatchRule REQUANT_SCHEME = new DispatchRule("requant-scheme", (l, s) -> {
     if (l.output().dtype() == DType.INT32 || !l.output().dtype().isInteger()) {
       return Verdict.PASS;
     }
+    List<Requant.Ratio> needs = Requant.of(l);
     List<RequantScheme> schemes = s.pattern().requant();
-    if (schemes.contains(RequantScheme.FIXED_POINT)) {
+    if (schemes.contains(RequantScheme.FIXED_POINT)
+        || (needs.isEmpty() && l.weights().isEmpty())) {
       return Verdict.PASS;
     }
     if (schemes.isEmpty()) {
       return Verdict.reject("requantization to " + l.output().dtype().shortName()
           + " not supported by " + s.unit() + ": it writes raw accumulators only");
     }
-    Optional<String> bad = Requant.firstNonPowerOfTwo(l);
-    return bad.<Verdict>map(why -> Verdict.reject("requant scale " + why + " is not a power of"
-        + " two, but " + s.unit() + " requantizes by shift only; quantize with"
-        + " 'kiln quantize --scales pow2'")).orElse(Verdict.PASS);
+    return Requant.firstNonPowerOfTwo(needs).<Verdict>map(r -> Verdict.reject("requant scale "
+        + r + " is not a power of two, but " + s.unit() + " requantizes by shift only; "
+        + r.remedy())).orElse(Verdict.PASS);
   });
 
+  /**
+   * The activations the layer computes: the main operator's fused clamp (or, for a standalone
+   * activation, its function) and each fused stage's clamp.
+   */
   public static final DispatchRule ACTIVATION = new DispatchRule("activation", (l, s) -> {
-    if (l.activation() == Op.Activation.NONE) {
-      return Verdict.PASS;
+    if (l.kind() == OpPattern.Op.ACTIVATION) {
+      ActivationFn fn = l.function().orElseThrow();
+      return s.pattern().activations().contains(fn) ? Verdict.PASS
+          : Verdict.reject("activation " + fn.name().toLowerCase(Locale.ROOT)
+              + " not supported by " + s.unit() + ": computes " + activationList(s));
     }
-    Optional<ActivationFn> fn = switch (l.activation()) {
-      case RELU -> Optional.of(ActivationFn.RELU);
-      case RELU6 -> Optional.of(ActivationFn.RELU6);
-      case RELU_N1_TO_1 -> Optional.of(ActivationFn.CLIP);
-      case TANH -> Optional.of(ActivationFn.TANH);
-      case NONE, SIGN_BIT -> Optional.empty();
-    };
-    if (fn.isPresent() && s.pattern().activations().contains(fn.get())) {
-      return Verdict.PASS;
+    Verdict main = clamp(l.activation(), "", s);
+    if (main instanceof Verdict.Reject) {
+      return main;
     }
-    return Verdict.reject("activation " + l.activation().name().toLowerCase(Locale.ROOT)
-        + " not supported by " + s.unit() + ": fuses " + (s.pattern().activations().isEmpty()
-            ? "none" : s.pattern().activations().stream()
-                .map(a -> a.name().toLowerCase(Locale.ROOT)).collect(Collectors.joining(", "))));
+    for (Layer.Fused f : l.fused()) {
+      Verdict v = clamp(f.activation(), " of the fused " + f.stageName() + " %"
+          + f.node().output(), s);
+      if (v instanceof Verdict.Reject) {
+        return v;
+      }
+    }
+    return Verdict.PASS;
   });
 
   /** The array is CHW or NHWC; either way the layer's activations must be images or vectors. */
@@ -251,13 +274,110 @@ public final class DispatchRules {
               + " shapes"))
           .orElse(Verdict.PASS));
 
+  /** A stage runs in the call's output stage only if the pattern lists it among what it fuses. */
+  public static final DispatchRule FUSED_STAGES = new DispatchRule("fused-stages", (l, s) -> {
+    for (Layer.Fused f : l.fused()) {
+      if (!s.pattern().fuses().contains(f.stage())) {
+        return Verdict.reject(f.stageName() + " (" + f.node().op().opName() + " %"
+            + f.node().output() + ") not fused by " + s.unit() + ": its " + s.pattern().name()
+            + " pattern fuses " + (s.pattern().fuses().isEmpty() ? "nothing"
+                : s.pattern().fuses().stream().map(x -> x.name().toLowerCase(Locale.ROOT))
+                    .collect(Collectors.joining(", "))));
+      }
+    }
+    return Verdict.PASS;
+  });
+
+  /**
+   * The output stage adds the skip tensor element for element, so it must have the conv output's
+   * shape; it pools whole windows of the output tile it holds, so windows must not overlap (no
+   * output belongs to two windows, of two tiles) nor be padded.
+   */
+  public static final DispatchRule FUSED_GEOMETRY = new DispatchRule("fused-geometry", (l, s) -> {
+    for (Layer.Fused f : l.fused()) {
+      String what = f.stageName() + " %" + f.node().output();
+      if (f.skip().isPresent() && !f.skip().get().shape().equals(f.input().shape())) {
+        return Verdict.reject("broadcast " + f.input().shape() + " with " + f.skip().get().shape()
+            + " in the fused " + what + " not supported by " + s.unit() + ": the skip tensor"
+            + " must have the conv output's shape");
+      }
+      if (f.window().isPresent()) {
+        Layer.Window w = f.window().get();
+        int[] in = f.input().shape().dims();
+        if (w.fy() != w.strideH() || w.fx() != w.strideW() || !w.pads().equals(Op.Pads.NONE)
+            || in.length != 4 || w.fy() > in[1] || w.fx() > in[2]) {
+          return Verdict.reject("pooling window " + w.fy() + "x" + w.fx() + " stride " + w.strideH()
+              + "x" + w.strideW() + (w.pads().equals(Op.Pads.NONE) ? "" : " with padding")
+              + " of the fused " + what + " not supported by " + s.unit() + ": a fused pooling"
+              + " needs non-overlapping windows (stride = window) without padding");
+        }
+      }
+    }
+    return Verdict.PASS;
+  });
+
+  /**
+   * Every fused stage's rescaling under the pattern's schemes (see {@link #REQUANT_SCHEME}). With
+   * {@code --ternarize} the user accepted plan-time approximations for in-memory compute, and a
+   * residual Add's rescalings are rounded to shifts like the ternarized weights' (the reason
+   * without it says so); an average's divisor is never rounded.
+   */
+  public static final DispatchRule FUSED_REQUANT = new DispatchRule("fused-requant", (l, s) -> {
+    List<RequantScheme> schemes = s.pattern().requant();
+    for (Layer.Fused f : l.fused()) {
+      List<Requant.Ratio> needs = Requant.of(f);
+      if (needs.isEmpty() || schemes.contains(RequantScheme.FIXED_POINT)) {
+        continue;
+      }
+      if (schemes.isEmpty()) {
+        return Verdict.reject("requantization of the fused " + f.stageName() + " %"
+            + f.node().output() + " not supported by " + s.unit()
+            + ": it writes raw accumulators only");
+      }
+      boolean rounded = f.stage() == OpPattern.FusedStage.RESIDUAL_ADD && s.narrowInputs();
+      Optional<Requant.Ratio> bad = Requant.firstNonPowerOfTwo(needs);
+      if (bad.isPresent() && !rounded) {
+        return Verdict.reject("requant scale " + bad.get() + " is not a power of two, but "
+            + s.unit() + " requantizes by shift only; " + bad.get().remedy()
+            + (f.stage() == OpPattern.FusedStage.RESIDUAL_ADD ? ", or plan with --ternarize"
+                + " (rounds it to a shift, changing accuracy)" : ""));
+      }
+    }
+    return Verdict.PASS;
+  });
+
   /** Every rule, in the order reports list their reasons. */
   public static final List<DispatchRule> ALL = List.of(KERNEL_SIZE, STRIDE, DILATION, PADDING,
       DEPTHWISE, INPUT_DTYPE, INPUT_BITS, WEIGHT_FORMAT, OUTPUT_DTYPE, REQUANT_SCHEME, ACTIVATION,
-      LAYOUT, CHANNEL_LIMITS, UNROLL_FITS, WEIGHTS_FIT, NO_BROADCAST);
+      LAYOUT, CHANNEL_LIMITS, UNROLL_FITS, WEIGHTS_FIT, NO_BROADCAST, FUSED_STAGES,
+      FUSED_GEOMETRY, FUSED_REQUANT);
 
   private static Optional<Layer.Window> window(Layer l) {
     return l.window();
+  }
+
+  /** A fused activation clamp {@code act} (of what {@code of} names) against the pattern. */
+  private static Verdict clamp(Op.Activation act, String of, Site s) {
+    if (act == Op.Activation.NONE) {
+      return Verdict.PASS;
+    }
+    Optional<ActivationFn> fn = switch (act) {
+      case RELU -> Optional.of(ActivationFn.RELU);
+      case RELU6 -> Optional.of(ActivationFn.RELU6);
+      case RELU_N1_TO_1 -> Optional.of(ActivationFn.CLIP);
+      case TANH -> Optional.of(ActivationFn.TANH);
+      case NONE, SIGN_BIT -> Optional.empty();
+    };
+    if (fn.isPresent() && s.pattern().activations().contains(fn.get())) {
+      return Verdict.PASS;
+    }
+    return Verdict.reject("activation " + act.name().toLowerCase(Locale.ROOT) + of
+        + " not supported by " + s.unit() + ": fuses " + activationList(s));
+  }
+
+  private static String activationList(Site s) {
+    return s.pattern().activations().isEmpty() ? "none" : s.pattern().activations().stream()
+        .map(a -> a.name().toLowerCase(Locale.ROOT)).collect(Collectors.joining(", "));
   }
 
   private static int reach(int f, int d) {
@@ -268,7 +388,15 @@ public final class DispatchRules {
     return set;
   }
 
+  /** Every activation tensor the layer reads: input, right operand, fused skip tensors. */
   private static List<Value> activations(Layer l) {
+    List<Value> vs = new ArrayList<>(arrayInputs(l));
+    l.fused().forEach(f -> f.skip().ifPresent(vs::add));
+    return vs;
+  }
+
+  /** The activations the compute array itself reads. */
+  private static List<Value> arrayInputs(Layer l) {
     return l.rhs().map(r -> List.of(l.input(), r)).orElse(List.of(l.input()));
   }
 

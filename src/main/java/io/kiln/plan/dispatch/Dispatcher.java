@@ -11,9 +11,12 @@ import io.kiln.target.Accelerator;
 import io.kiln.target.HardwareDescription;
 import io.kiln.target.OpPattern;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.OptionalLong;
 
 /**
@@ -21,6 +24,12 @@ import java.util.OptionalLong;
  * patterns, tries each accelerator's operator patterns of that kind under {@link DispatchRules},
  * lets the policy choose among the accelerators that accept, and leaves the rest on the CPU with
  * every accelerator's reason.
+ *
+ * <p>Then it fuses: a convolution placed on an accelerator takes the longest of its
+ * {@link LayerPatterns#FUSED fused patterns} (a residual Add, a pooling after it) that the same
+ * accelerator accepts under the same rules, and those nodes run in its calls. The policy chooses
+ * the unit for the convolution alone, so fusing never moves a layer; a fusion the unit does not
+ * accept is reported on the node that stays apart, with the reason.
  */
 public final class Dispatcher {
   private Dispatcher() {}
@@ -30,11 +39,33 @@ public final class Dispatcher {
    *     asked for {@code --ternarize})
    * @param cycles the estimate {@link Policy#LOWEST_CYCLES} compares
    */
-  public record Options(Policy policy, boolean narrowInputs, Policy.CycleEstimate cycles) {
+  public record Options(Policy policy, boolean narrowInputs, Policy.CycleEstimate cycles,
+      Map<Refusal, String> refusedFusions) {
+    public Options {
+      refusedFusions = Map.copyOf(refusedFusions);
+    }
+
+    public Options(Policy policy, boolean narrowInputs, Policy.CycleEstimate cycles) {
+      this(policy, narrowInputs, cycles, Map.of());
+    }
+
     public static Options of(Policy policy) {
       return new Options(policy, false, null);
     }
+
+    /**
+     * The same options with one fusion refused for {@code reason} (what planning found, for
+     * example that no tiling of the fused layer fits); dispatch reports it on the fused nodes.
+     */
+    public Options refusing(Refusal r, String reason) {
+      Map<Refusal, String> m = new HashMap<>(refusedFusions);
+      m.put(r, reason);
+      return new Options(policy, narrowInputs, cycles, m);
+    }
   }
+
+  /** One fused pattern at one convolution (by node index) that must not be used. */
+  public record Refusal(int anchor, String pattern) {}
 
   public static DispatchResult dispatch(Graph g, HardwareDescription hw, Options o) {
     o.policy().check(hw);
@@ -90,15 +121,87 @@ public final class Dispatcher {
         last = i;
       }
     }
-    List<LayerDispatch> out = new ArrayList<>();
-    for (int i = 0; i < g.nodes().size(); i++) {
-      String unit = accepted.get(i).isEmpty() ? hw.cpu().name()
+    String[] units = new String[g.nodes().size()];
+    for (int i = 0; i < units.length; i++) {
+      units[i] = accepted.get(i).isEmpty() ? hw.cpu().name()
           : o.policy().choose(layers.get(i).get(), accepted.get(i), i == first || i == last,
               cycles);
-      out.add(new LayerDispatch(i, g.nodes().get(i), layers.get(i), unit, accepted.get(i),
-          rejected.get(i)));
+    }
+    int[] fusedInto = fuse(idx, hw, o, units, layers, accepted, rejected);
+    List<LayerDispatch> out = new ArrayList<>();
+    for (int i = 0; i < g.nodes().size(); i++) {
+      boolean fused = fusedInto[i] >= 0;
+      out.add(new LayerDispatch(i, g.nodes().get(i), layers.get(i),
+          fused ? units[fusedInto[i]] : units[i], accepted.get(i), rejected.get(i),
+          fused ? OptionalInt.of(fusedInto[i]) : OptionalInt.empty()));
     }
     return new DispatchResult(hw.name(), o.policy().cliName(), g, out);
+  }
+
+  /**
+   * Replaces each accelerator convolution's layer by the longest fused layer its unit accepts
+   * (unless refused), and returns, per node, the index of the layer it was fused into (or -1).
+   * Fusions a unit does not take are added to the reasons of the nodes that stay apart and that
+   * unit does not run on their own.
+   */
+  private static int[] fuse(GraphIndex idx, HardwareDescription hw, Options o, String[] units,
+      List<Optional<Layer>> layers, List<List<Acceptance>> accepted,
+      List<List<Rejection>> rejected) {
+    int[] fusedInto = new int[units.length];
+    java.util.Arrays.fill(fusedInto, -1);
+    String target = targetLabel(hw);
+    for (Map.Entry<Integer, List<Layer>> e : LayerPatterns.fusions(idx).entrySet()) {
+      int at = e.getKey();
+      Optional<Accelerator> acc = hw.accelerator(units[at]);
+      if (acc.isEmpty() || fusedInto[at] >= 0) {
+        continue;
+      }
+      for (Layer candidate : e.getValue()) {
+        List<Integer> nodes = candidate.fusedNodes().stream()
+            .map(n -> idx.graph().nodes().indexOf(n)).toList();
+        if (nodes.stream().anyMatch(n -> fusedInto[n] >= 0)) {
+          continue;
+        }
+        String unit = target + "." + acc.get().name();
+        String why = o.refusedFusions().get(new Refusal(at, candidate.pattern()));
+        boolean accepts = false;
+        for (OpPattern p : why != null ? List.<OpPattern>of() : acc.get().patterns(candidate.kind())) {
+          List<String> reasons = check(candidate, new Site(target, acc.get(), p, o.narrowInputs()));
+          if (reasons.isEmpty()) {
+            accepts = true;
+            break;
+          }
+          why = why == null ? String.join("; ", reasons) : why;
+        }
+        if (accepts) {
+          layers.set(at, Optional.of(candidate));
+          nodes.forEach(n -> fusedInto[n] = at);
+          break;
+        }
+        String reason = "not fused into %" + idx.graph().nodes().get(at).output() + " ("
+            + candidate.pattern() + ") on " + unit + ": " + why;
+        for (int n : nodes) {
+          if (accepted.get(n).stream().noneMatch(a -> a.unit().equals(acc.get().name()))) {
+            note(rejected.get(n), acc.get().name(), reason);
+          }
+        }
+      }
+    }
+    return fusedInto;
+  }
+
+  /** Adds {@code reason} to the node's rejection by {@code unit}, once. */
+  private static void note(List<Rejection> rejections, String unit, String reason) {
+    for (int i = 0; i < rejections.size(); i++) {
+      Rejection r = rejections.get(i);
+      if (r.unit().equals(unit)) {
+        if (!r.reason().contains(reason)) {
+          rejections.set(i, new Rejection(unit, r.reason() + "; " + reason));
+        }
+        return;
+      }
+    }
+    rejections.add(new Rejection(unit, reason));
   }
 
   /** The target as reasons name it: {@code dla} for every parameterization of the preset. */

@@ -7,6 +7,7 @@ import io.kiln.ir.Op;
 import io.kiln.ir.Quantization;
 import io.kiln.ir.Value;
 import io.kiln.target.OpPattern;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -17,14 +18,62 @@ import java.util.Optional;
  * @param kind the operator family the accelerators' {@link OpPattern}s are keyed by
  * @param window kernel/stride/dilation/padding for windowed operators
  * @param rhs the second operand of an element-wise operator
+ * @param output the main operator's output (before any fused stage)
+ * @param activation the main operator's fused activation clamp (a standalone activation's
+ *     function is its operator, see {@link #function()})
+ * @param fused stages after the main operator that run in the same accelerator call, in dataflow
+ *     order (a residual Add, a pooling); empty for a layer of one node
  */
 public record Layer(Graph graph, Node node, String pattern, OpPattern.Op kind, Value input,
     Optional<Value> weights, Optional<Value> bias, Optional<Value> rhs, Value output,
-    Optional<Window> window, Op.Activation activation, int depthMultiplier) {
+    Optional<Window> window, Op.Activation activation, int depthMultiplier, List<Fused> fused) {
+
+  public Layer {
+    fused = List.copyOf(fused);
+  }
 
   /** Kernel, stride, dilation and padding of a conv or pooling window. */
   public record Window(int fy, int fx, int strideH, int strideW, int dilationH, int dilationW,
       Op.Pads pads) {}
+
+  /**
+   * One stage fused after the main operator.
+   *
+   * @param stage which stage of the accelerator's output pipeline it is
+   * @param node the fused-away node
+   * @param input what the stage reads from the stage before (the conv output, or the Add's)
+   * @param skip the residual Add's other operand (the skip tensor)
+   * @param window a pooling's window
+   * @param activation the stage's fused activation clamp
+   * @param output the stage's output
+   */
+  public record Fused(OpPattern.FusedStage stage, Node node, Value input, Optional<Value> skip,
+      Optional<Window> window, Op.Activation activation, Value output) {
+
+    /** {@code residual_add}, as descriptions spell the stage. */
+    public String stageName() {
+      return stage.name().toLowerCase(java.util.Locale.ROOT);
+    }
+  }
+
+  /** The fused-away nodes, in dataflow order. */
+  public List<Node> fusedNodes() {
+    return fused.stream().map(Fused::node).toList();
+  }
+
+  /**
+   * The function a standalone activation computes (its operator: {@code Relu} is relu,
+   * {@code Logistic} sigmoid); empty for other layers.
+   */
+  public Optional<OpPattern.ActivationFn> function() {
+    return switch (node.op()) {
+      case Op.Relu r -> Optional.of(OpPattern.ActivationFn.RELU);
+      case Op.Relu6 r -> Optional.of(OpPattern.ActivationFn.RELU6);
+      case Op.Logistic r -> Optional.of(OpPattern.ActivationFn.SIGMOID);
+      case Op.Tanh r -> Optional.of(OpPattern.ActivationFn.TANH);
+      default -> Optional.empty();
+    };
+  }
 
   public boolean depthwise() {
     return kind == OpPattern.Op.DEPTHWISE_CONV2D;

@@ -48,6 +48,13 @@ public record PlanReport(String model, String target, String policy, long clockH
     Map<String, Long> weights = new LinkedHashMap<>();
     long total = 0;
     for (LayerDispatch l : d.layers()) {
+      if (l.fused()) {
+        // Run, and charged, by the calls of the layer it is fused into.
+        rows.add(new Row(l.index(), "%" + l.node().output(), l.node().op().opName(), l.unit(),
+            "fused into layer " + l.fusedInto().getAsInt(), List.of(), null, null, null, null, 0,
+            null, true));
+        continue;
+      }
       LayerPlan p = plans.get(l.index());
       long cycles = p != null ? p.totalCycles() * hw.clockHz() / p.clockHz()
           : estimate(hw, d.graph(), l);
@@ -55,8 +62,9 @@ public record PlanReport(String model, String target, String policy, long clockH
       byUnit.merge(l.unit(), 1, Integer::sum);
       l.layer().flatMap(Layer::weights).ifPresent(w -> weights.merge(weightMemory(hw, l.unit()),
           w.type().bytes(), Long::sum));
-      String pattern = l.accepted().stream().filter(a -> a.unit().equals(l.unit()))
-          .map(a -> a.pattern()).findFirst().orElse(null);
+      String pattern = l.layer().filter(x -> !x.fused().isEmpty()).map(Layer::pattern)
+          .orElse(l.accepted().stream().filter(a -> a.unit().equals(l.unit()))
+              .map(a -> a.pattern()).findFirst().orElse(null));
       rows.add(new Row(l.index(), "%" + l.node().output(), l.node().op().opName(), l.unit(),
           pattern, l.rejections().stream().map(r -> new Reject(r.unit(), r.reason())).toList(),
           p != null && p.tiling() != null ? tileSizes(p.tiling()) : null,

@@ -26,15 +26,26 @@ import java.util.List;
  * @param macs useful multiply-accumulates of the layer
  * @param energyPj estimated energy from per-byte memory and per-MAC (or per-cycle) energies
  * @param clockHz the clock the cycle counts refer to
+ * @param fused nodes after {@code node} that run in the same calls' output stage (a residual Add,
+ *     a pooling), in dataflow order; empty for most layers
  */
 public record LayerPlan(Node node, Unit unit, TileProblem problem, Tiling tiling, List<Transfer> transfers,
     List<ComputeCall> calls, long l1Bytes, long weightMemoryBytes, long dmaBytes, long computeCycles,
-    long dmaCycles, long totalCycles, double macUtilization, long macs, double energyPj, long clockHz)
-    implements LayerPlanResult {
+    long dmaCycles, long totalCycles, double macUtilization, long macs, double energyPj, long clockHz,
+    List<Node> fused) implements LayerPlanResult {
 
   public LayerPlan {
     transfers = List.copyOf(transfers);
     calls = List.copyOf(calls);
+    fused = List.copyOf(fused);
+  }
+
+  /** A plan of one node with nothing fused. */
+  public LayerPlan(Node node, Unit unit, TileProblem problem, Tiling tiling, List<Transfer> transfers,
+      List<ComputeCall> calls, long l1Bytes, long weightMemoryBytes, long dmaBytes, long computeCycles,
+      long dmaCycles, long totalCycles, double macUtilization, long macs, double energyPj, long clockHz) {
+    this(node, unit, problem, tiling, transfers, calls, l1Bytes, weightMemoryBytes, dmaBytes, computeCycles,
+        dmaCycles, totalCycles, macUtilization, macs, energyPj, clockHz, List.of());
   }
 
   /** Whether the layer runs tiled on an accelerator (false for the CPU). */

@@ -33,6 +33,13 @@ import java.util.Optional;
  * setup per command plus bytes over bandwidth. Under double buffering the next tile's loads and
  * the previous tile's write-back run during this tile's compute, so each step costs the slower of
  * the two; the first loads and the last write-back are exposed.
+ *
+ * <p>A second operand (an element-wise operator's right operand, a fused residual Add's skip
+ * tensor) is loaded once per output tile, with the input of the tile that writes it back. Each
+ * stage fused into the output stage (residual Add, pooling) costs one more output-stage pass per
+ * array step of outputs: the unrolled output loops (K, OY, OX) of the tile, each unroll entry's
+ * product divided by its factor rounded up, at one cycle a pass. A fused pooling writes back only
+ * the pooled tile.
  */
 public final class LayerPlanner {
   private final HardwareDescription hw;
@@ -49,17 +56,30 @@ public final class LayerPlanner {
 
   /** The plan of {@code n} (a node of {@code g}) on {@code unit}, or why there is none. */
   public LayerPlanResult plan(Graph g, Node n, Unit unit) {
+    return plan(g, n, List.of(), unit);
+  }
+
+  /**
+   * The plan of {@code n} with the {@code fused} nodes (a residual Add, a pooling; in dataflow
+   * order) in the output stage of the same accelerator calls, or why there is none.
+   */
+  public LayerPlanResult plan(Graph g, Node n, List<Node> fused, Unit unit) {
     return switch (unit) {
-      case Unit.CpuUnit c -> CpuCost.plan(hw, g, n, c);
-      case Unit.AcceleratorUnit a -> planOn(g, n, a);
+      case Unit.CpuUnit c -> {
+        if (!fused.isEmpty()) {
+          throw new IllegalArgumentException("the CPU runs fused nodes one by one, not in one call");
+        }
+        yield CpuCost.plan(hw, g, n, c);
+      }
+      case Unit.AcceleratorUnit a -> planOn(g, n, fused, a);
     };
   }
 
-  private LayerPlanResult planOn(Graph g, Node n, Unit.AcceleratorUnit unit) {
+  private LayerPlanResult planOn(Graph g, Node n, List<Node> fused, Unit.AcceleratorUnit unit) {
     Accelerator acc = unit.accelerator();
     Optional<LayerGeometry> geo;
     try {
-      geo = LayerGeometry.of(g, n);
+      geo = LayerGeometry.of(g, n, fused);
     } catch (IllegalArgumentException e) {
       return new Unplannable(unit, n.op().opName() + " has a geometry the tiler cannot express: " + e.getMessage());
     }
@@ -85,7 +105,7 @@ public final class LayerPlanner {
           + "): " + inf.reason());
     }
     Tiling chosen = ((TilingResult.Solved) with).tiling();
-    LayerPlan best = schedule(n, unit, geo.get(), ok.pattern(), p, chosen, links.get());
+    LayerPlan best = schedule(n, fused, unit, geo.get(), ok.pattern(), p, chosen, links.get());
     // Guard the heuristics with the cost model (as CostGuard does, with this schedule's cycles):
     // a tiling chosen without them that runs faster wins.
     if (!p.objective().heuristics().isEmpty()) {
@@ -93,7 +113,7 @@ public final class LayerPlanner {
           new Objective(p.objective().alpha(), List.of()));
       if (solver.solve(plain) instanceof TilingResult.Solved s) {
         Tiling t = Tiling.of(p, s.tiling().sizes());
-        LayerPlan alt = schedule(n, unit, geo.get(), ok.pattern(), p, t, links.get());
+        LayerPlan alt = schedule(n, fused, unit, geo.get(), ok.pattern(), p, t, links.get());
         if (alt.totalCycles() < best.totalCycles()) {
           best = alt;
         }
@@ -128,8 +148,8 @@ public final class LayerPlanner {
   }
 
   /** The ordered transfers and calls of {@code t}, with their cycles, energy and totals. */
-  LayerPlan schedule(Node n, Unit.AcceleratorUnit unit, LayerGeometry geo, OpPattern pattern, TileProblem p,
-      Tiling t, Links links) {
+  LayerPlan schedule(Node n, List<Node> fused, Unit.AcceleratorUnit unit, LayerGeometry geo, OpPattern pattern,
+      TileProblem p, Tiling t, Links links) {
     Accelerator acc = unit.accelerator();
     LayerShape l = p.layer();
     var s = p.sizes();
@@ -169,17 +189,30 @@ public final class LayerPlanner {
         in.add(new Transfer(-1, links.l2(), acc.l1(), bytes, Transfer.Kind.INPUT, tile.index(),
             cycles(links.in(), bytes, cmds)));
       }
+      if (s.operandBits() > 0 && tile.lastC(l)) {
+        // The output stage consumes the second operand, so it arrives with the tile that
+        // finishes the outputs, cut from its own tensor at the output tile's position.
+        long bytes = ceilDiv((long) tile.k().length() * tile.y().length() * tile.x().length() * s.operandBits(), 8);
+        long cmds = commands(acc.layout(), tile.k().length(), l.k(), tile.y().length(), geo.operandRows(),
+            tile.x().length(), geo.operandCols(), links.in());
+        in.add(new Transfer(-1, links.l2(), acc.l1(), bytes, Transfer.Kind.OPERAND, tile.index(),
+            cycles(links.in(), bytes, cmds)));
+      }
       loads.add(in);
       if (tile.lastC(l)) {
-        long bytes = ceilDiv((long) tile.k().length() * tile.y().length() * tile.x().length() * s.outputBits(), 8);
-        long cmds = commands(acc.layout(), tile.k().length(), l.k(), tile.y().length(), l.oy(), tile.x().length(),
-            l.ox(), links.out());
+        // A fused pooling writes whole windows only (tiles are aligned to them).
+        int rowsOut = tile.y().length() / geo.poolY();
+        int colsOut = tile.x().length() / geo.poolX();
+        long bytes = ceilDiv((long) tile.k().length() * rowsOut * colsOut * s.outputBits(), 8);
+        long cmds = commands(acc.layout(), tile.k().length(), l.k(), rowsOut, l.oy() / geo.poolY(), colsOut,
+            l.ox() / geo.poolX(), links.out());
         stores.add(new Transfer(-1, acc.l1(), links.l2(), bytes, Transfer.Kind.OUTPUT, tile.index(),
             cycles(links.out(), bytes, cmds)));
       } else {
         stores.add(null);
       }
-      compute[tile.index()] = computeCycles(acc, pattern, l, tile);
+      compute[tile.index()] = computeCycles(acc, pattern, l, tile)
+          + (tile.lastC(l) ? fused.size() * outputSteps(pattern, tile) : 0);
       macs[tile.index()] = geo.hasWeights()
           ? (long) tile.k().length() * (l.depthwise() ? 1 : tile.c().length()) * tile.y().length()
               * tile.x().length() * l.fy() * l.fx()
@@ -240,7 +273,7 @@ public final class LayerPlanner {
     double util = macSum == 0 ? 0 : (double) macSum / ((double) total * acc.peakMacsPerCycle());
     return new LayerPlan(n, unit, p, t, transfers, calls, t.footprint().l1Bytes(),
         t.footprint().weightMemoryBytes(), dmaBytes, computeSum, dmaCycles, total, util, macSum, energy,
-        hw.clockHz());
+        hw.clockHz(), fused);
   }
 
   /**
@@ -325,6 +358,41 @@ public final class LayerPlanner {
     }
     long perCall = (long) Math.ceil(steps * acc.cyclesPerArrayStep());
     return calls * (perCall + acc.perCallOverheadCycles());
+  }
+
+  /**
+   * Output-stage passes of one tile: the array steps over the output loops alone. Each unroll
+   * entry divides the product of its output loops (K, OY, OX) by its factor, rounded up; output
+   * loops no entry unrolls pass one at a time; reduction loops (C, FY, FX) do not count, since
+   * the output stage sees each output once.
+   */
+  static long outputSteps(OpPattern pattern, TileOrder.Tile tile) {
+    long[] size = new long[io.kiln.target.LoopDim.values().length];
+    size[io.kiln.target.LoopDim.K.ordinal()] = tile.k().length();
+    size[io.kiln.target.LoopDim.OY.ordinal()] = tile.y().length();
+    size[io.kiln.target.LoopDim.OX.ordinal()] = tile.x().length();
+    boolean[] covered = new boolean[size.length];
+    long steps = 1;
+    for (OpPattern.Unroll u : pattern.unroll()) {
+      long prod = 1;
+      boolean any = false;
+      for (io.kiln.target.LoopDim d : u.loops()) {
+        if (size[d.ordinal()] > 0 && !covered[d.ordinal()]) {
+          prod *= size[d.ordinal()];
+          covered[d.ordinal()] = true;
+          any = true;
+        }
+      }
+      if (any) {
+        steps *= ceilDiv(prod, Math.max(1, u.factor()));
+      }
+    }
+    for (io.kiln.target.LoopDim d : io.kiln.target.LoopDim.values()) {
+      if (size[d.ordinal()] > 0 && !covered[d.ordinal()]) {
+        steps *= size[d.ordinal()];
+      }
+    }
+    return steps;
   }
 
   /**

@@ -1,8 +1,11 @@
 package io.kiln.plan.schedule;
 
+import io.kiln.ir.Node;
+import io.kiln.ir.Op;
 import io.kiln.plan.tiling.LayerShape;
 import io.kiln.plan.tiling.Span;
 import io.kiln.plan.tiling.TilingChecker;
+import io.kiln.plan.tiling.Halo;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -12,6 +15,11 @@ import java.util.List;
  * (walking kernel taps), that bytes add up to what the tiles need, that the largest transfer of
  * each buffer (doubled when it streams under double buffering) fits its memory, and that every
  * compute call comes after the loads it needs.
+ *
+ * <p>For a layer with a second operand (an element-wise Add or Mul, or a convolution with a fused
+ * residual Add) each output tile's operand must arrive, sized to that tile, before the call that
+ * finishes it. For a fused pooling, read from the pooling node itself, no tile may cut a window,
+ * every window is written by exactly one tile, and write-backs hold the pooled outputs.
  */
 public final class PlanChecker {
   private PlanChecker() {}
@@ -31,6 +39,25 @@ public final class PlanChecker {
     var s = plan.problem().sizes();
     var mem = plan.problem().memories();
     List<TileOrder.Tile> tiles = TileOrder.of(l, plan.tiling());
+    Window pool = Window.NONE;
+    boolean residual = false;
+    for (Node f : plan.fused()) {
+      switch (f.op()) {
+        case Op.Add a -> residual = true;
+        case Op.MaxPool2D m -> pool = new Window(m.filterH(), m.filterW(), m.strideH(), m.strideW());
+        case Op.AveragePool2D m -> pool = new Window(m.filterH(), m.filterW(), m.strideH(), m.strideW());
+        default -> errors.add(f.op().opName() + " cannot run in a convolution's output stage");
+      }
+    }
+    boolean needsOperand = residual || plan.node().op() instanceof Op.Add || plan.node().op() instanceof Op.Mul;
+    if (needsOperand != (s.operandBits() > 0)) {
+      errors.add(needsOperand ? "the second operand of " + plan.node().op().opName() + " is never loaded"
+          : "a second operand is loaded for " + plan.node().op().opName() + ", which has none");
+    }
+    int[] rowWindows = windows(errors, "rows", Halo.tiles(l.oy(), plan.tiling().tileOY()), l.oy(), pool.fy(),
+        pool.sy());
+    int[] colWindows = windows(errors, "columns", Halo.tiles(l.ox(), plan.tiling().tileOX()), l.ox(), pool.fx(),
+        pool.sx());
     if (plan.calls().size() != tiles.size()) {
       errors.add(plan.calls().size() + " compute calls for " + tiles.size() + " tiles");
       return errors;
@@ -51,6 +78,8 @@ public final class PlanChecker {
     int inLoads = 0;
     int wLoads = 0;
     long outBytes = 0;
+    long maxOperand = 0;
+    int operandLoads = 0;
     int stores = 0;
     long macs = 0;
     for (TileOrder.Tile tile : tiles) {
@@ -79,6 +108,20 @@ public final class PlanChecker {
               + expected + " B");
         }
       }
+      // The operand the output stage adds must be this output tile's.
+      if (s.operandBits() > 0 && tile.lastC(l)) {
+        Transfer operand = latest(plan, Transfer.Kind.OPERAND, call.step(), tile.index());
+        TileOrder.Tile from = operand == null ? null : tiles.get(operand.tileIndex());
+        if (from == null || !from.k().equals(tile.k()) || !from.y().equals(tile.y()) || !from.x().equals(tile.x())) {
+          errors.add("tile " + tile.index() + " finishes its outputs without their second operand");
+        } else if (operand.tileIndex() == tile.index()) {
+          long expected = bytes((long) tile.k().length() * tile.y().length() * tile.x().length() * s.operandBits());
+          if (operand.bytes() != expected) {
+            errors.add("tile " + tile.index() + " loads " + operand.bytes() + " B of the second operand but its"
+                + " outputs need " + expected + " B");
+          }
+        }
+      }
     }
     for (Transfer t : plan.transfers()) {
       TileOrder.Tile tile = tiles.get(t.tileIndex());
@@ -105,10 +148,18 @@ public final class PlanChecker {
           }
           maxParams = Math.max(maxParams, p);
         }
+        case OPERAND -> {
+          maxOperand = Math.max(maxOperand, t.bytes());
+          operandLoads++;
+          if (!tile.lastC(l)) {
+            errors.add("tile " + tile.index() + " loads a second operand but does not finish its outputs");
+          }
+        }
         case OUTPUT -> {
           outBytes += t.bytes();
           stores++;
-          long expected = bytes((long) tile.k().length() * tile.y().length() * tile.x().length() * s.outputBits());
+          long expected = bytes((long) tile.k().length() * rowWindows[tile.y().start()]
+              * colWindows[tile.x().start()] * s.outputBits());
           if (t.bytes() != expected) {
             errors.add("tile " + tile.index() + " writes " + t.bytes() + " B but its outputs are " + expected + " B");
           }
@@ -123,7 +174,12 @@ public final class PlanChecker {
     if (stores != outTiles) {
       errors.add(stores + " output write-backs for " + outTiles + " output tiles");
     }
-    if (outBytes < bytes((long) l.k() * l.oy() * l.ox() * s.outputBits())) {
+    if (s.operandBits() > 0 && operandLoads != outTiles) {
+      errors.add(operandLoads + " second-operand loads for " + outTiles + " output tiles");
+    }
+    long pooledRows = (l.oy() - pool.fy()) / pool.sy() + 1;
+    long pooledCols = (l.ox() - pool.fx()) / pool.sx() + 1;
+    if (outBytes < bytes((long) l.k() * pooledRows * pooledCols * s.outputBits())) {
       errors.add("write-backs move " + outBytes + " B, less than the layer's output");
     }
     if (macs != plan.macs()) {
@@ -138,6 +194,7 @@ public final class PlanChecker {
     long maxOutTile = bytes((long) t.tileK() * t.tileOY() * t.tileOX() * (splitC ? s.accumulatorBits()
         : s.outputBits()));
     long l1 = maxIn * (db && inLoads > 1 ? 2 : 1) + maxOutTile * (db && stores > 1 ? 2 : 1)
+        + maxOperand * (db && operandLoads > 1 ? 2 : 1)
         + maxParams * (db && t.tilesK() > 1 ? 2 : 1) + (mem.separateWeights() ? 0 : maxW * (db && wLoads > 1 ? 2 : 1));
     if (l1 > mem.l1Bytes()) {
       errors.add("tiles need " + l1 + " B of L1 > " + mem.l1Bytes() + " B");
@@ -158,6 +215,44 @@ public final class PlanChecker {
       errors.add("MAC utilization " + plan.macUtilization() + " above 1");
     }
     return errors;
+  }
+
+  /** A pooling window and stride ({@link #NONE}: every output its own window). */
+  private record Window(int fy, int fx, int sy, int sx) {
+    static final Window NONE = new Window(1, 1, 1, 1);
+  }
+
+  /**
+   * Along one axis of {@code size} conv outputs pooled by windows of {@code f} every {@code s}:
+   * checks that each window lies inside exactly one tile span and none is cut, and returns, by
+   * span start, how many windows each span holds.
+   */
+  private static int[] windows(List<String> errors, String axis, Span[] spans, int size, int f, int s) {
+    int[] held = new int[size];
+    int count = size < f ? 0 : (size - f) / s + 1;
+    if (count == 0) {
+      errors.add("the " + size + " conv output " + axis + " hold no whole " + f + "-wide pooling window");
+    }
+    for (int w = 0; w < count; w++) {
+      int first = w * s;
+      int last = first + f - 1;
+      int owners = 0;
+      for (Span sp : spans) {
+        boolean holdsFirst = first >= sp.start() && first < sp.end();
+        boolean holdsLast = last >= sp.start() && last < sp.end();
+        if (holdsFirst && holdsLast) {
+          owners++;
+          held[sp.start()]++;
+        } else if (holdsFirst || holdsLast) {
+          errors.add("tile " + axis + " " + sp.start() + ".." + (sp.end() - 1) + " cut the pooling window "
+              + first + ".." + last);
+        }
+      }
+      if (owners != 1) {
+        errors.add("pooling window " + axis + " " + first + ".." + last + " is written by " + owners + " tiles");
+      }
+    }
+    return held;
   }
 
   private static void mark(boolean[] used, int step, List<String> errors) {

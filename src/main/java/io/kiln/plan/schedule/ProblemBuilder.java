@@ -55,7 +55,8 @@ final class ProblemBuilder {
     int params = !geo.hasWeights() ? 0
         : (geo.hasBias() ? 4 : 0) + (pattern.requant().contains(OpPattern.RequantScheme.FIXED_POINT) ? 5
             : pattern.requant().isEmpty() ? 0 : 1);
-    ElementSizes sizes = new ElementSizes(inBits, outBits, Math.max(1, weightBits), 1, 1, 0, 32, params);
+    int operandBits = geo.operandType().map(t -> t.bytes() * 8).orElse(0);
+    ElementSizes sizes = new ElementSizes(inBits, outBits, weightBits, 1, 1, 0, 32, params, operandBits);
 
     List<TileConstraint> constraints = new ArrayList<>();
     TilingPolicy policy = acc.tiling();
@@ -65,6 +66,14 @@ final class ProblemBuilder {
       if (!channelOfDepthwise && !policy.split().contains(toLoop(d))) {
         constraints.add(new TileConstraint.Untiled(d));
       }
+    }
+    // A fused pooling reduces whole windows: output tiles (in conv output coordinates) start and
+    // end on window boundaries, so no window is cut between two calls.
+    if (geo.poolY() > 1) {
+      constraints.add(new TileConstraint.MultipleOf(Dim.OY, geo.poolY()));
+    }
+    if (geo.poolX() > 1) {
+      constraints.add(new TileConstraint.MultipleOf(Dim.OX, geo.poolX()));
     }
     pattern.maxInputChannels().ifPresent(m -> constraints.add(new TileConstraint.AtMost(Dim.C, m)));
     pattern.maxOutputChannels().ifPresent(m -> constraints.add(new TileConstraint.AtMost(Dim.K, m)));
@@ -126,11 +135,12 @@ final class ProblemBuilder {
   /**
    * Bits per stored weight: ternary-valued weights take 2 bits where the array stores ternary
    * cells; otherwise the narrowest format the pattern accepts that holds the values (an array that
-   * only takes ternary or 2-bit weights stores 2 bits — dispatch decides whether that is allowed).
+   * only takes ternary or 2-bit weights stores 2 bits — dispatch decides whether that is allowed);
+   * 0 for a layer without weights.
    */
   static int weightBits(OpPattern pattern, LayerGeometry geo) {
     if (!geo.hasWeights()) {
-      return 1;
+      return 0;
     }
     List<OpPattern.WeightFormat> f = pattern.weights();
     if (geo.ternaryWeights() && (f.contains(OpPattern.WeightFormat.TERNARY) || f.contains(OpPattern.WeightFormat.INT2))) {

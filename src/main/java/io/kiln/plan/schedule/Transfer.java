@@ -13,8 +13,12 @@ package io.kiln.plan.schedule;
  */
 public record Transfer(int step, String from, String to, long bytes, Kind kind, int tileIndex, long cycles) {
 
-  /** The buffer a transfer moves. */
+  /**
+   * The buffer a transfer moves: {@code OPERAND} is a second input aligned element for element
+   * with the output tile (an element-wise operator's right operand, or the skip tensor of a
+   * residual Add fused into a convolution).
+   */
   public enum Kind {
-    INPUT, WEIGHTS, OUTPUT
+    INPUT, WEIGHTS, OUTPUT, OPERAND
   }
 }

@@ -22,6 +22,7 @@ import java.util.TreeSet;
  * pair {@code 0 <= 8·bytes - bits <= 7}, and a buffer's second copy (or the partial sums' wider
  * outputs) is a variable equal to the buffer when the literal "this tile splits a dimension the
  * buffer depends on" holds and 0 otherwise. For a depthwise layer the channel tile is K's variable.
+ * A layer without weights or without a second operand gets buffers fixed at 0 bytes.
  */
 final class CpSatModel {
   final CpModel model = new CpModel();
@@ -75,6 +76,8 @@ final class CpSatModel {
     Var outputs = product(k, product(oy, ox));
     Var output = bytes(outputs, s.outputBits());
     Var params = scaled(k, s.paramBytesPerChannel());
+    // A second operand (residual skip, element-wise right-hand side) streams with the outputs.
+    Var operand = bytes(outputs, s.operandBits());
 
     BoolVar splitK = split(k, l.k());
     BoolVar splitC = dw ? null : split(c, l.c());
@@ -83,11 +86,13 @@ final class CpSatModel {
     Var reserved = dw ? output : choose(splitC, bytes(outputs, s.accumulatorBits()), output);
 
     Memories m = p.memories();
-    LinearExprBuilder l1 = LinearExpr.newBuilder().add(input.v).add(reserved.v).add(params.v);
+    LinearExprBuilder l1 = LinearExpr.newBuilder().add(input.v).add(reserved.v).add(operand.v).add(params.v);
     LinearExprBuilder weightMemory = LinearExpr.newBuilder().add(weights.v);
     if (m.doubleBuffered()) {
+      BoolVar outputsStream = or(splitK, splitYX);
       l1.add(when(or(dw ? splitK : splitC, splitYX), input).v)
-          .add(when(or(splitK, splitYX), reserved).v)
+          .add(when(outputsStream, reserved).v)
+          .add(when(outputsStream, operand).v)
           .add(when(splitK, params).v);
       weightMemory.add(when(dw ? splitK : or(splitK, splitC), weights).v);
     }
@@ -100,7 +105,8 @@ final class CpSatModel {
 
     Objective o = p.objective();
     LinearExprBuilder value = LinearExpr.newBuilder()
-        .addTerm(input.v, o.alpha()).addTerm(output.v, o.alpha()).addTerm(params.v, o.alpha());
+        .addTerm(input.v, o.alpha()).addTerm(output.v, o.alpha()).addTerm(operand.v, o.alpha())
+        .addTerm(params.v, o.alpha());
     if (!m.separateWeights()) {
       value.addTerm(weights.v, o.alpha());
     }

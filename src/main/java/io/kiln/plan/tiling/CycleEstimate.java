@@ -45,8 +45,9 @@ public record CycleEstimate(long computeCycles, long dmaCycles, long dmaBytes, l
             long in = ceilDiv(channels * Halo.rows(l, y).length() * Halo.cols(l, x).length() * s.inputBits(), 8);
             long w = weightsStream ? weightBytes : 0;
             long out = lastC ? ceilDiv(k.length() * y.length() * x.length() * s.outputBits(), 8) : 0;
-            long move = transfer(in, c) + transfer(w, c) + transfer(out, c);
-            bytesMoved += in + w + out;
+            long operand = lastC ? ceilDiv(k.length() * y.length() * x.length() * s.operandBits(), 8) : 0;
+            long move = transfer(in, c) + transfer(w, c) + transfer(out, c) + transfer(operand, c);
+            bytesMoved += in + w + out + operand;
             compute += passes;
             dma += move;
             if (db && tiles == 0) {

@@ -7,7 +7,9 @@ package io.kiln.plan.tiling;
  * <p>Input buffers are sized for the worst tile: the halo formula, clipped to the input (a tile
  * never reads more rows than exist). Which buffers stream follows the loop nest: inputs change
  * with C, OY and OX tiles, weights with K and C tiles, outputs with K, OY and OX tiles, and
- * per-channel parameters with K tiles.
+ * per-channel parameters with K tiles. A second operand ({@link ElementSizes#operandBits()}) is
+ * one element per output element, so it is sized and streams like the output tile (at its own
+ * width, never widened to partial sums); it is 0 bytes for layers without one.
  *
  * <p>{@code dataBytes} is the size of one tile's data in L1 (one copy of each buffer, outputs at
  * their final width): the objective's memory term. It grows with every tile size, and it does not
@@ -22,7 +24,8 @@ public record Footprint(
     long paramBytes,
     long l1Bytes,
     long weightMemoryBytes,
-    long dataBytes) {
+    long dataBytes,
+    long operandBytes) {
 
   /** The exact reservation of tile sizes {@code tile} (indexed by {@link Dim#ordinal()}). */
   public static Footprint of(TileProblem p, int[] tile) {
@@ -64,11 +67,13 @@ public record Footprint(
     long output = ElementSizes.ceilDiv((long) tk * toy * tox * s.outputBits(), 8);
     long reservedOutput = ElementSizes.ceilDiv((long) tk * toy * tox * outBits, 8);
     long params = tk * s.paramBytesPerChannel();
+    long operand = ElementSizes.ceilDiv((long) tk * toy * tox * s.operandBits(), 8);
     boolean separate = p.memories().separateWeights();
-    long data = input + output + params + (separate ? 0 : weights);
-    long l1 = inMult * input + outMult * reservedOutput + parMult * params + (separate ? 0 : wMult * weights);
+    long data = input + output + operand + params + (separate ? 0 : weights);
+    long l1 = inMult * input + outMult * (reservedOutput + operand) + parMult * params
+        + (separate ? 0 : wMult * weights);
     return new Footprint(rows, cols, inMult * input, wMult * weights, outMult * reservedOutput, parMult * params, l1,
-        separate ? wMult * weights : 0, data);
+        separate ? wMult * weights : 0, data, outMult * operand);
   }
 
   /** Input rows buffered for {@code toy} output rows: the halo formula, clipped to the input. */

@@ -26,8 +26,11 @@ final class Infeasibility {
           f.weightMemoryBytes(), m.weightMemoryBytes()));
     }
     return new TilingResult.Infeasible(String.format(Locale.ROOT,
-        "even the smallest tile (%s) needs %,d B (input %,d + %soutput %,d + parameters %,d%s) > L1 %,d B", tile,
-        f.l1Bytes(), f.inputBytes(), m.separateWeights() ? "" : String.format(Locale.ROOT, "weights %,d + ", f.weightBytes()),
-        f.outputBytes(), f.paramBytes(), m.doubleBuffered() ? ", streaming buffers doubled" : "", m.l1Bytes()));
+        "even the smallest tile (%s) needs %,d B (input %,d + %soutput %,d + %sparameters %,d%s) > L1 %,d B", tile,
+        f.l1Bytes(), f.inputBytes(), m.separateWeights() || f.weightBytes() == 0 ? ""
+            : String.format(Locale.ROOT, "weights %,d + ", f.weightBytes()),
+        f.outputBytes(), f.operandBytes() == 0 ? "" : String.format(Locale.ROOT, "second operand %,d + ",
+            f.operandBytes()),
+        f.paramBytes(), m.doubleBuffered() ? ", streaming buffers doubled" : "", m.l1Bytes()));
   }
 }

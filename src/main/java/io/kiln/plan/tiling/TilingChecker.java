@@ -121,8 +121,11 @@ public final class TilingChecker {
     int outBits = !l.depthwise() && cTiles > 1 ? s.accumulatorBits() : s.outputBits();
     long outs = bytes(kMax * spans[2][0].length() * spans[3][0].length() * outBits) * copies(db, kTiles * yxTiles);
     long params = kMax * s.paramBytesPerChannel() * copies(db, kTiles);
+    // A second operand arrives element for element with the outputs, so it streams like them.
+    long operands = bytes(kMax * spans[2][0].length() * spans[3][0].length() * s.operandBits())
+        * copies(db, kTiles * yxTiles);
     Memories m = p.memories();
-    long l1 = inputs + outs + params + (m.separateWeights() ? 0 : weights);
+    long l1 = inputs + outs + operands + params + (m.separateWeights() ? 0 : weights);
     if (l1 > m.l1Bytes()) {
       errors.add("tile needs " + l1 + " B of L1 > budget " + m.l1Bytes() + " B");
     }

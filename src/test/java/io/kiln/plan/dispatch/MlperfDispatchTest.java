@@ -41,7 +41,13 @@ class MlperfDispatchTest {
       assertThat(d.layers()).hasSize(g.nodes().size());
       for (DispatchResult.LayerDispatch l : d.layers()) {
         assertThat(hw.unitNames()).contains(l.unit());
-        if (l.accelerable()) {
+        if (l.fused()) {
+          // Runs in the calls of an earlier convolution on the same accelerator.
+          DispatchResult.LayerDispatch anchor = d.layers().get(l.fusedInto().getAsInt());
+          assertThat(anchor.index()).isLessThan(l.index());
+          assertThat(anchor.unit()).isEqualTo(l.unit()).isNotEqualTo(hw.cpu().name());
+          assertThat(anchor.layer().orElseThrow().fusedNodes()).contains(l.node());
+        } else if (l.accelerable()) {
           assertThat(l.accepted()).anyMatch(a -> a.unit().equals(l.unit()));
         } else {
           assertThat(l.unit()).isEqualTo(hw.cpu().name());
@@ -51,7 +57,7 @@ class MlperfDispatchTest {
           assertThat(r.reason()).isNotBlank().contains(Dispatcher.targetLabel(hw) + "." + r.unit());
           assertThat(r.reason()).containsAnyOf("kernel", "stride", "dilation", "padding",
               "depthwise", "dtype", "bits", "weights", "requant", "activation", "layout",
-              "channels", "exceeds", "broadcast", "not supported", "no pattern");
+              "channels", "exceeds", "broadcast", "not supported", "no pattern", "fused");
         }
       }
     }

@@ -12,11 +12,8 @@ import io.kiln.ir.TensorType;
 import io.kiln.plan.tiling.BranchAndBoundSolver;
 import io.kiln.target.Accelerator;
 import io.kiln.target.HardwareDescription;
-import io.kiln.target.MemoryLevel;
 import io.kiln.target.Targets;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -25,20 +22,7 @@ class LayerPlannerRandomTest {
 
   /** A description whose L1 and weight memories are shrunk to the given sizes. */
   static HardwareDescription withBudgets(HardwareDescription hw, long l1, long weights) {
-    List<MemoryLevel> mems = new ArrayList<>();
-    String l1Name = hw.accelerators().get(0).l1();
-    for (MemoryLevel m : hw.memories()) {
-      mems.add(m.name().equals(l1Name) ? new MemoryLevel(m.name(), l1, m.bandwidthBytesPerCycle(),
-          m.latencyCycles(), m.energyPjPerByte(), m.writable(), m.readers()) : m);
-    }
-    List<Accelerator> accs = new ArrayList<>();
-    for (Accelerator a : hw.accelerators()) {
-      Optional<MemoryLevel> wm = a.weightMemory().map(m -> new MemoryLevel(m.name(), weights,
-          m.bandwidthBytesPerCycle(), m.latencyCycles(), m.energyPjPerByte(), m.writable(), m.readers()));
-      accs.add(new Accelerator(a.name(), a.kind(), a.peakMacsPerCycle(), a.array(), a.layout(), a.l1(), wm,
-          a.patterns(), a.perCallOverheadCycles(), a.doubleBuffering(), a.energyPjPerMac(), a.tiling()));
-    }
-    return new HardwareDescription(hw.name(), hw.description(), hw.clockHz(), mems, hw.dmas(), hw.cpu(), accs);
+    return io.kiln.testing.TestTargets.withBudgets(hw, l1, weights);
   }
 
   static Graph conv(Random r, boolean depthwise, int c, int k, int h, int w, int f, int stride, int pad) {

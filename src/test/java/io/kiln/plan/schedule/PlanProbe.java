@@ -40,7 +40,7 @@ public final class PlanProbe {
     var ok = (ProblemBuilder.Ok) ProblemBuilder.build(hw, unit.accelerator(), geo);
     TileProblem p = ok.problem();
     var links = LayerPlanner.Links.of(hw, unit.accelerator()).orElseThrow();
-    LayerPlan with = planner.schedule(n, unit, geo, ok.pattern(), p,
+    LayerPlan with = planner.schedule(n, List.of(), unit, geo, ok.pattern(), p,
         ((TilingResult.Solved) solver.solve(p)).tiling(), links);
     TileProblem plain = new TileProblem(p.layer(), p.sizes(), p.memories(), p.constraints(),
         new Objective(p.objective().alpha(), List.of()));
@@ -48,7 +48,7 @@ public final class PlanProbe {
     if (solver.solve(plain) instanceof TilingResult.Solved s) {
       // Scheduled against the full problem, as the planner's guard does, so both plans are
       // checked against the same memories and constraints.
-      without = planner.schedule(n, unit, geo, ok.pattern(), p,
+      without = planner.schedule(n, List.of(), unit, geo, ok.pattern(), p,
           io.kiln.plan.tiling.Tiling.of(p, s.tiling().sizes()), links);
     }
     return new Raw(with, without, chosen);

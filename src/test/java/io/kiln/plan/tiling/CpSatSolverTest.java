@@ -5,16 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.kiln.frontend.tflite.TfliteImporter;
 import io.kiln.ir.Graph;
 import io.kiln.passes.Pipeline;
-import io.kiln.plan.dispatch.DispatchResult;
 import io.kiln.plan.dispatch.Dispatcher;
+import io.kiln.plan.dispatch.PlannedDispatch;
 import io.kiln.plan.dispatch.Policy;
 import io.kiln.plan.dispatch.Ternarize;
 import io.kiln.plan.schedule.LayerPlanner;
-import io.kiln.plan.schedule.Unit;
 import io.kiln.target.HardwareDescription;
 import io.kiln.target.Targets;
-import io.kiln.testing.Hardware;
 import io.kiln.testing.SharedModels;
+import io.kiln.testing.TestTargets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -57,7 +56,7 @@ class CpSatSolverTest {
     List<TileProblem> problems = new ArrayList<>();
     HardwareDescription diana = Targets.resolve("diana");
     for (long l1 : new long[] {32 * 1024, 8 * 1024}) {
-      problems.addAll(posed(Hardware.withMemorySize(diana, "l1", l1), Policy.MIXED, true));
+      problems.addAll(posed(TestTargets.withMemory(diana, "l1", l1), Policy.MIXED, true));
     }
     problems.addAll(posed(Targets.resolve("dla"), Policy.FIRST, false));
     Outcomes o = agree("MLPerf Tiny problems", problems);
@@ -128,7 +127,7 @@ class CpSatSolverTest {
     return new Outcomes(tiled, untiled, infeasible);
   }
 
-  /** The problems {@link LayerPlanner} poses for the accelerator layers of the four models. */
+  /** The problems {@link LayerPlanner} poses when {@code kiln plan} plans the four models. */
   private static List<TileProblem> posed(HardwareDescription hw, Policy policy, boolean ternarize) {
     List<TileProblem> posed = new ArrayList<>();
     LayerPlanner planner = new LayerPlanner(hw, p -> {
@@ -140,10 +139,7 @@ class CpSatSolverTest {
       if (ternarize) {
         g = Ternarize.apply(g).graph();
       }
-      DispatchResult d = Dispatcher.dispatch(g, hw, new Dispatcher.Options(policy, ternarize, null));
-      for (DispatchResult.LayerDispatch l : d.layers()) {
-        hw.accelerator(l.unit()).ifPresent(a -> planner.plan(d.graph(), l.node(), new Unit.AcceleratorUnit(a)));
-      }
+      PlannedDispatch.of(g, hw, new Dispatcher.Options(policy, ternarize, null), planner);
     }
     return posed;
   }

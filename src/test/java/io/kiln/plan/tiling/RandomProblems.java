@@ -34,12 +34,20 @@ final class RandomProblems {
 
   static ElementSizes sizes(Random r) {
     ElementSizes s = r.nextBoolean() ? ElementSizes.int8() : new ElementSizes(8, 8, 8, 1, 1, 0, 32, 4);
-    return switch (r.nextInt(6)) {
+    ElementSizes base = switch (r.nextInt(6)) {
       case 0 -> s.withWeightBits(2);
       case 1 -> s.withSparsity(2, 4, 2);
       case 2 -> s.withWeightBits(4).withSparsity(1, 4, 2);
       case 3 -> new ElementSizes(16, 16, 8, 1, 1, 0, 64, 8);
       default -> s;
+    };
+    // A second operand streamed with the outputs (residual skip, element-wise rhs), and layers
+    // without weights (pooling, element-wise), with and without one.
+    return switch (r.nextInt(6)) {
+      case 0 -> base.withOperandBits(8);
+      case 1 -> new ElementSizes(8, 8, 0, 1, 1, 0, 32, 0, r.nextBoolean() ? 8 : 0);
+      case 2 -> new ElementSizes(16, 16, 0, 1, 1, 0, 64, 0, 16);
+      default -> base;
     };
   }
 

@@ -44,7 +44,7 @@ class TilingCheckerTest {
   void flagsAnUnderstatedReservationAndAnOverflow() {
     Tiling t = valid();
     Footprint f = t.footprint();
-    Footprint small = new Footprint(f.inputRows(), f.inputCols(), 1, 1, 1, 1, 4, 0, 4);
+    Footprint small = new Footprint(f.inputRows(), f.inputCols(), 1, 1, 1, 1, 4, 0, 4, 0);
     assertThat(TilingChecker.check(P, with(t, t.tilesOY(), t.inputRows(), small)))
         .anyMatch(e -> e.startsWith("tiling reserves 4 B of L1 but a tile needs"));
     Tiling big = Tiling.of(P, new int[] {16, 8, 12, 12});

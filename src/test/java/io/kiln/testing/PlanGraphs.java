@@ -1,0 +1,98 @@
+package io.kiln.testing;
+
+import io.kiln.ir.ConstData;
+import io.kiln.ir.DType;
+import io.kiln.ir.Graph;
+import io.kiln.ir.GraphBuilder;
+import io.kiln.ir.Op;
+import io.kiln.ir.Quantization;
+import io.kiln.ir.Shape;
+import io.kiln.ir.TensorType;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * Small int8 graphs for dispatch and planning tests: convolutions with ternary-valued weights
+ * (so every unit's weight rules can pass) and chosen scales, element-wise operators, activations
+ * and poolings, each a line. Values are ids of the graph being built.
+ */
+public final class PlanGraphs {
+  private final GraphBuilder b = new GraphBuilder("t");
+  private final Random random;
+  private int names;
+
+  public PlanGraphs(long seed) {
+    random = new Random(seed);
+  }
+
+  /** An int8 image input [1, h, w, c] with scale {@code scale}, zero point 0. */
+  public int input(int h, int w, int c, double scale) {
+    return b.input("in" + names++, TensorType.quantized(DType.INT8, Shape.of(1, h, w, c), scale, 0));
+  }
+
+  /** An int8 input of any shape. */
+  public int input(Shape shape, double scale) {
+    return b.input("in" + names++, TensorType.quantized(DType.INT8, shape, scale, 0));
+  }
+
+  /**
+   * A k-channel f×f conv of {@code x} with SAME-like symmetric padding {@code pad}, weights in
+   * {-1, 0, +1} at per-channel scale {@code wScale}, an int32 bias, output scale {@code outScale}.
+   */
+  public int conv(int x, int k, int f, int stride, int pad, double wScale, double outScale, Op.Activation act) {
+    int c = b.type(x).shape().dims()[3];
+    int[] w = new int[k * f * f * c];
+    for (int i = 0; i < w.length; i++) {
+      w[i] = random.nextInt(3) - 1;
+    }
+    float[] ws = new float[k];
+    Arrays.fill(ws, (float) wScale);
+    int wid = b.constant("w" + names++, new TensorType(DType.INT8, Shape.of(k, f, f, c),
+        new Quantization.PerAxis(0, ws, new long[k])), ConstData.ofInts(DType.INT8, w));
+    float[] bs = new float[k];
+    Arrays.fill(bs, (float) (wScale * scaleOf(x)));
+    int bid = b.constant("b" + names++, new TensorType(DType.INT32, Shape.of(k),
+        new Quantization.PerAxis(0, bs, new long[k])), ConstData.ofInts(DType.INT32, new int[k]));
+    return b.apply(new Op.Conv2D(stride, stride, 1, 1, new Op.Pads(pad, pad, pad, pad), act), List.of(x, wid, bid),
+        "conv" + names++, DType.INT8, new Quantization.PerTensor((float) outScale, 0));
+  }
+
+  public int add(int lhs, int rhs, double outScale, Op.Activation act) {
+    return b.apply(new Op.Add(act), List.of(lhs, rhs), "add" + names++, DType.INT8,
+        new Quantization.PerTensor((float) outScale, 0));
+  }
+
+  public int mul(int lhs, int rhs, double outScale, Op.Activation act) {
+    return b.apply(new Op.Mul(act), List.of(lhs, rhs), "mul" + names++, DType.INT8,
+        new Quantization.PerTensor((float) outScale, 0));
+  }
+
+  /** A max or average pooling that keeps its input's quantization (as TFLite requires). */
+  public int pool(int x, boolean max, int f, int stride, Op.Pads pads) {
+    Op op = max ? new Op.MaxPool2D(f, f, stride, stride, pads, Op.Activation.NONE)
+        : new Op.AveragePool2D(f, f, stride, stride, pads, Op.Activation.NONE);
+    return b.apply(op, List.of(x), "pool" + names++, DType.INT8, b.type(x).quant());
+  }
+
+  /** A standalone unary operator (Relu, Logistic, ...) with output scale {@code outScale}. */
+  public int unary(Op op, int x, double outScale) {
+    return b.apply(op, List.of(x), "act" + names++, DType.INT8, new Quantization.PerTensor((float) outScale, 0));
+  }
+
+  public TensorType type(int id) {
+    return b.type(id);
+  }
+
+  /** The graph with {@code outputs} as its outputs. */
+  public Graph build(int... outputs) {
+    for (int o : outputs) {
+      b.output(o);
+    }
+    return b.build();
+  }
+
+  private double scaleOf(int x) {
+    return ((Quantization.PerTensor) b.type(x).quant()).scale();
+  }
+}

@@ -1,0 +1,37 @@
+package io.kiln.testing;
+
+import io.kiln.target.Accelerator;
+import io.kiln.target.HardwareDescription;
+import io.kiln.target.MemoryLevel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** Hardware descriptions changed for tests and sweeps: memories resized to a budget. */
+public final class TestTargets {
+  private TestTargets() {}
+
+  /** {@code hw} with the memory named {@code memory} resized to {@code bytes}, all else kept. */
+  public static HardwareDescription withMemory(HardwareDescription hw, String memory, long bytes) {
+    List<MemoryLevel> mems = new ArrayList<>();
+    for (MemoryLevel m : hw.memories()) {
+      mems.add(m.name().equals(memory) ? new MemoryLevel(m.name(), bytes, m.bandwidthBytesPerCycle(),
+          m.latencyCycles(), m.energyPjPerByte(), m.writable(), m.readers()) : m);
+    }
+    return new HardwareDescription(hw.name(), hw.description(), hw.clockHz(), mems, hw.dmas(), hw.cpu(),
+        hw.accelerators());
+  }
+
+  /** {@code hw} whose accelerators' L1 and weight memories are shrunk to the given sizes. */
+  public static HardwareDescription withBudgets(HardwareDescription hw, long l1, long weights) {
+    List<MemoryLevel> mems = withMemory(hw, hw.accelerators().get(0).l1(), l1).memories();
+    List<Accelerator> accs = new ArrayList<>();
+    for (Accelerator a : hw.accelerators()) {
+      Optional<MemoryLevel> wm = a.weightMemory().map(m -> new MemoryLevel(m.name(), weights,
+          m.bandwidthBytesPerCycle(), m.latencyCycles(), m.energyPjPerByte(), m.writable(), m.readers()));
+      accs.add(new Accelerator(a.name(), a.kind(), a.peakMacsPerCycle(), a.array(), a.layout(), a.l1(), wm,
+          a.patterns(), a.perCallOverheadCycles(), a.doubleBuffering(), a.energyPjPerMac(), a.tiling()));
+    }
+    return new HardwareDescription(hw.name(), hw.description(), hw.clockHz(), mems, hw.dmas(), hw.cpu(), accs);
+  }
+}
