@@ -109,6 +109,10 @@ class PlanCommandTest {
           "--policy", "mixed", "--ternarize", "--solver", solver);
       assertThat(r.code()).as(r.err()).isZero();
       Golden.assertMatches("plan/resnet_diana_mixed_ternarize.txt", r.out());
+      CliRunner.Result dla = kiln("plan", model("pretrainedResnet_quant"), "--target", "dla",
+          "--solver", solver);
+      assertThat(dla.code()).as(dla.err()).isZero();
+      Golden.assertMatches("plan/resnet_dla.txt", dla.out());
     }
   }
 

@@ -12,9 +12,10 @@ import java.util.Arrays;
  * model that drifted from {@link Footprint} fails loudly instead of tiling wrongly.
  *
  * <p>The search is reproducible: one worker (CP-SAT's default portfolio races threads), a fixed
- * seed, and a limit in CP-SAT's deterministic time rather than wall time. The limit is a safety
- * net thousands of times above what real layers take (about 0.001 units); reaching it is reported
- * as an error, never taken as an answer.
+ * seed, and a limit in CP-SAT's deterministic time rather than wall time, so that where it ends
+ * does not depend on the machine's load. The limit is a safety net: the slowest problem measured
+ * (BENCHMARKS.md) took about 50 ms, and a deterministic second is typically longer than a wall
+ * second. Reaching it is reported as an error, never taken as an answer.
  */
 public final class CpSatSolver implements TilingSolver {
   private static final int SEED = 1;
