@@ -3,7 +3,9 @@ package io.kiln.plan.schedule;
 import io.kiln.ir.Node;
 import io.kiln.plan.tiling.TileProblem;
 import io.kiln.plan.tiling.Tiling;
+import io.kiln.plan.weights.BlobLayout;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The plan of one layer on one unit: tiles, the ordered DMA transfers and compute calls, and the
@@ -26,15 +28,25 @@ import java.util.List;
  * @param macs useful multiply-accumulates of the layer
  * @param energyPj estimated energy from per-byte memory and per-MAC (or per-cycle) energies
  * @param clockHz the clock the cycle counts refer to
+ * @param weightBlob how the layer's weights and parameters are laid out for its accelerator
+ *     (its weight transfers read slices of it); empty for CPU layers and layers without weights
  */
 public record LayerPlan(Node node, Unit unit, TileProblem problem, Tiling tiling, List<Transfer> transfers,
     List<ComputeCall> calls, long l1Bytes, long weightMemoryBytes, long dmaBytes, long computeCycles,
-    long dmaCycles, long totalCycles, double macUtilization, long macs, double energyPj, long clockHz)
-    implements LayerPlanResult {
+    long dmaCycles, long totalCycles, double macUtilization, long macs, double energyPj, long clockHz,
+    Optional<BlobLayout> weightBlob) implements LayerPlanResult {
 
   public LayerPlan {
     transfers = List.copyOf(transfers);
     calls = List.copyOf(calls);
+  }
+
+  /** A plan that reads no weight blob (a CPU layer, or a layer without weights). */
+  public LayerPlan(Node node, Unit unit, TileProblem problem, Tiling tiling, List<Transfer> transfers,
+      List<ComputeCall> calls, long l1Bytes, long weightMemoryBytes, long dmaBytes, long computeCycles,
+      long dmaCycles, long totalCycles, double macUtilization, long macs, double energyPj, long clockHz) {
+    this(node, unit, problem, tiling, transfers, calls, l1Bytes, weightMemoryBytes, dmaBytes, computeCycles,
+        dmaCycles, totalCycles, macUtilization, macs, energyPj, clockHz, Optional.empty());
   }
 
   /** Whether the layer runs tiled on an accelerator (false for the CPU). */

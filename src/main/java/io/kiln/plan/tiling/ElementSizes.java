@@ -8,6 +8,11 @@ package io.kiln.plan.tiling;
  * each with an index of {@code indexBits}. Dense weights have {@code n == m == 1} and no index.
  * Partial sums are kept at {@code accumulatorBits} when the reduction over C is split across tiles,
  * because requantization can only happen after the last input-channel tile.
+ *
+ * <p>A unit's weight layout may store channels in blocks ({@code kBlock} output channels,
+ * {@code cBlock} input channels per kernel tap), zero-padding a partial block: a tile of weights
+ * then takes the bytes of whole blocks. {@link #weightBytes} is the one formula for a tile's
+ * weight bytes; the tiler, the schedule's DMA transfers and the laid-out weight blobs all use it.
  */
 public record ElementSizes(
     int inputBits,
@@ -17,7 +22,9 @@ public record ElementSizes(
     int sparseM,
     int indexBits,
     int accumulatorBits,
-    int paramBytesPerChannel) {
+    int paramBytesPerChannel,
+    int kBlock,
+    int cBlock) {
 
   public ElementSizes {
     if (inputBits < 1 || outputBits < 1 || weightBits < 1 || accumulatorBits < 1) {
@@ -32,6 +39,19 @@ public record ElementSizes(
     if (sparseN == sparseM && indexBits != 0) {
       throw new IllegalArgumentException("dense weights carry no index bits");
     }
+    if (kBlock < 1 || cBlock < 1) {
+      throw new IllegalArgumentException("channel blocks must be at least 1, got " + kBlock + " and " + cBlock);
+    }
+    if ((kBlock > 1 || cBlock > 1) && sparseN != sparseM) {
+      throw new IllegalArgumentException("blocked weight layouts store dense weights only");
+    }
+  }
+
+  /** Weights stored channel after channel, with no blocks to pad. */
+  public ElementSizes(int inputBits, int outputBits, int weightBits, int sparseN, int sparseM, int indexBits,
+      int accumulatorBits, int paramBytesPerChannel) {
+    this(inputBits, outputBits, weightBits, sparseN, sparseM, indexBits, accumulatorBits, paramBytesPerChannel, 1,
+        1);
   }
 
   /** int8 activations and weights, int32 bias plus a 32-bit multiplier and 8-bit shift per channel. */
@@ -41,12 +61,31 @@ public record ElementSizes(
 
   /** The same with weights of {@code bits} (2 for ternary cells). */
   public ElementSizes withWeightBits(int bits) {
-    return new ElementSizes(inputBits, outputBits, bits, sparseN, sparseM, indexBits, accumulatorBits, paramBytesPerChannel);
+    return new ElementSizes(inputBits, outputBits, bits, sparseN, sparseM, indexBits, accumulatorBits,
+        paramBytesPerChannel, kBlock, cBlock);
   }
 
   /** The same with N:M sparse weights carrying {@code idxBits} per stored weight. */
   public ElementSizes withSparsity(int n, int m, int idxBits) {
-    return new ElementSizes(inputBits, outputBits, weightBits, n, m, idxBits, accumulatorBits, paramBytesPerChannel);
+    return new ElementSizes(inputBits, outputBits, weightBits, n, m, idxBits, accumulatorBits, paramBytesPerChannel,
+        kBlock, cBlock);
+  }
+
+  /** The same with weights stored in blocks of {@code k} output and {@code c} input channels. */
+  public ElementSizes withBlocks(int k, int c) {
+    return new ElementSizes(inputBits, outputBits, weightBits, sparseN, sparseM, indexBits, accumulatorBits,
+        paramBytesPerChannel, k, c);
+  }
+
+  /**
+   * Bytes of the weights of {@code k} output channels × {@code c} input channels × {@code taps}
+   * kernel taps (a depthwise layer has {@code c == 1}): both channel counts rounded up to whole
+   * blocks, the bits rounded up to whole bytes.
+   */
+  public long weightBytes(long k, long c, long taps) {
+    long paddedK = ceilDiv(k, kBlock) * kBlock;
+    long paddedC = ceilDiv(c, cBlock) * cBlock;
+    return ceilDiv(paddedK * weightBitsPerChannel(paddedC * taps), 8);
   }
 
   /** Bits to store one output channel's weights over a reduction of {@code reduction} elements. */
