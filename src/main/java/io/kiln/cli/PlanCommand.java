@@ -13,6 +13,8 @@ import io.kiln.plan.dispatch.Ternarize;
 import io.kiln.plan.schedule.LayerPlan;
 import io.kiln.plan.schedule.LayerPlanResult;
 import io.kiln.plan.schedule.LayerPlanner;
+import io.kiln.plan.schedule.NetworkSchedule;
+import io.kiln.plan.schedule.WeightPlacementChecker;
 import io.kiln.plan.schedule.Unit;
 import io.kiln.plan.schedule.Unplannable;
 import io.kiln.plan.tiling.BranchAndBoundSolver;
@@ -86,16 +88,32 @@ final class PlanCommand implements Callable<Integer> {
     }
     DispatchResult d = Dispatcher.dispatch(g, hw, new Dispatcher.Options(p, ternarize, null));
     Map<Integer, LayerPlan> plans = new HashMap<>();
+    NetworkSchedule schedule = null;
     if (!dispatchOnly) {
       d = planLayers(hw, d, plans);
-      // Every plan is re-derived by the independent checker; a violation is a bug in Kiln.
-      plans.forEach((index, plan) -> {
-        List<String> errors = io.kiln.plan.schedule.PlanChecker.check(plan);
-        if (!errors.isEmpty()) {
-          throw new IllegalStateException("plan of layer " + index + " fails its check: "
-              + String.join("; ", errors));
+      List<LayerPlan> ordered = new java.util.ArrayList<>();
+      for (LayerDispatch l : d.layers()) {
+        LayerPlan plan = plans.get(l.index());
+        if (plan == null) {
+          throw new IllegalStateException("layer " + l.index() + " has no plan on any unit");
         }
-      });
+        ordered.add(plan);
+      }
+      schedule = NetworkSchedule.of(hw, d.graph(), ordered);
+      // Every plan and the weight placement are re-derived by independent checkers; a
+      // violation is a bug in Kiln.
+      for (int i = 0; i < schedule.layers().size(); i++) {
+        List<String> errors = io.kiln.plan.schedule.PlanChecker.check(schedule.layers().get(i));
+        if (!errors.isEmpty()) {
+          throw new IllegalStateException("plan of layer " + d.layers().get(i).index()
+              + " fails its check: " + String.join("; ", errors));
+        }
+      }
+      List<String> errors = WeightPlacementChecker.check(hw, schedule);
+      if (!errors.isEmpty()) {
+        throw new IllegalStateException("weight placement fails its check: "
+            + String.join("; ", errors));
+      }
     }
     if (strict) {
       for (LayerDispatch l : d.layers()) {
@@ -107,8 +125,8 @@ final class PlanCommand implements Callable<Integer> {
         }
       }
     }
-    PlanReport report = PlanReport.of(g.name(), hw, d, plans,
-        io.kiln.plan.schedule.NetworkSchedule.l2ArenaBytes(g));
+    PlanReport report = schedule != null ? PlanReport.of(g.name(), hw, d, schedule)
+        : PlanReport.dispatchOnly(g.name(), hw, d, NetworkSchedule.l2ArenaBytes(g));
     out.print(report.toText());
     if (json != null) {
       RunCommand.writeAtomically(json, report.toJson().getBytes(StandardCharsets.UTF_8));
@@ -118,8 +136,8 @@ final class PlanCommand implements Callable<Integer> {
   }
 
   /**
-   * Plans every accelerator layer; one the planner cannot tile goes back to the CPU with the
-   * planner's reason added to its rejections.
+   * Plans every layer; an accelerator layer the planner cannot tile goes back to the CPU (and is
+   * planned there) with the planner's reason added to its rejections.
    */
   private static DispatchResult planLayers(HardwareDescription hw, DispatchResult d,
       Map<Integer, LayerPlan> plans) {
@@ -135,6 +153,9 @@ final class PlanCommand implements Callable<Integer> {
           layers.add(l);
         }
         case Unplannable u when unit instanceof Unit.AcceleratorUnit -> {
+          if (planner.plan(d.graph(), l.node(), new Unit.CpuUnit(hw.cpu())) instanceof LayerPlan cpu) {
+            plans.put(l.index(), cpu);
+          }
           var rej = new java.util.ArrayList<>(l.rejections());
           rej.add(new DispatchResult.Rejection(l.unit(), Dispatcher.targetLabel(hw) + "." + l.unit()
               + ": no tiling fits: " + u.reason()));

@@ -109,8 +109,25 @@ public final class LayerPlanner {
     return best;
   }
 
-  /** The DMA engines a unit's tiles move through, and the memory they come from. */
-  record Links(String l2, DmaEngine in, DmaEngine out, DmaEngine weights, String weightTarget) {
+  /**
+   * The DMA engines a unit's tiles move through, and the memories they come from: activations
+   * from {@code l2}, weights and parameters from {@code constants} (the same memory unless the
+   * weight placement put the layer's blob in a read-only one).
+   */
+  record Links(String l2, DmaEngine in, DmaEngine out, DmaEngine weights, String weightTarget, String constants,
+      DmaEngine params) {
+    Links(String l2, DmaEngine in, DmaEngine out, DmaEngine weights, String weightTarget) {
+      this(l2, in, out, weights, weightTarget, l2, in);
+    }
+
+    /** The same links with weights and parameters read from {@code memory}, if DMA engines do that. */
+    Optional<Links> readingConstantsFrom(HardwareDescription hw, String memory, String l1) {
+      Optional<DmaEngine> w = hw.dma(memory, weightTarget);
+      Optional<DmaEngine> p = hw.dma(memory, l1);
+      return w.isPresent() && p.isPresent()
+          ? Optional.of(new Links(l2, in, out, w.get(), weightTarget, memory, p.get())) : Optional.empty();
+    }
+
     static Optional<Links> of(HardwareDescription hw, Accelerator acc) {
       String l1 = acc.l1();
       for (DmaEngine d : hw.dmas()) {
@@ -248,13 +265,32 @@ public final class LayerPlanner {
     List<Transfer> out = new ArrayList<>();
     BlobSlice w = blob.weightSlice(tile.k(), tile.c());
     long cmds = w.runs() == 1 || links.weights().stridedDims() >= 2 ? 1 : w.runs();
-    out.add(new Transfer(-1, links.l2(), links.weightTarget(), w.bytes(), Transfer.Kind.WEIGHTS, tile.index(),
-        cycles(links.weights(), w.bytes(), cmds), Optional.of(w)));
+    out.add(new Transfer(-1, links.constants(), links.weightTarget(), w.bytes(), Transfer.Kind.WEIGHTS,
+        tile.index(), cycles(links.weights(), w.bytes(), cmds), Optional.of(w)));
     if (prev == null || !prev.k().equals(tile.k())) {
-      blob.paramSlice(tile.k()).ifPresent(ps -> out.add(new Transfer(-1, links.l2(), l1, ps.bytes(),
-          Transfer.Kind.PARAMS, tile.index(), links.in().transferCycles(ps.bytes()), Optional.of(ps))));
+      blob.paramSlice(tile.k()).ifPresent(ps -> out.add(new Transfer(-1, links.constants(), l1, ps.bytes(),
+          Transfer.Kind.PARAMS, tile.index(), links.params().transferCycles(ps.bytes()), Optional.of(ps))));
     }
     return out;
+  }
+
+  /**
+   * {@code plan} (a tiled plan of a node of {@code g}) with its weights and parameters read from
+   * {@code memory} instead: the same tiles, rescheduled with the DMA engines that read that
+   * memory. The weight placement uses it when it falls back to read-only memory; empty when no
+   * DMA engine moves data from there into the unit's weight memory and L1.
+   */
+  static Optional<LayerPlan> readingConstantsFrom(HardwareDescription hw, Graph g, LayerPlan plan, String memory) {
+    Accelerator acc = ((Unit.AcceleratorUnit) plan.unit()).accelerator();
+    Optional<LayerGeometry> geo = LayerGeometry.of(g, plan.node());
+    Optional<Links> links = Links.of(hw, acc).flatMap(l -> l.readingConstantsFrom(hw, memory, acc.l1()));
+    if (geo.isEmpty() || links.isEmpty()) {
+      return Optional.empty();
+    }
+    // The pattern ProblemBuilder posed the layer with; rescheduling needs no solver.
+    OpPattern pattern = acc.patterns(geo.get().op()).get(0);
+    return Optional.of(new LayerPlanner(hw, null).schedule(plan.node(), (Unit.AcceleratorUnit) plan.unit(),
+        geo.get(), pattern, plan.problem(), plan.tiling(), links.get()));
   }
 
   /**
