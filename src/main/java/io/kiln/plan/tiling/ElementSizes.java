@@ -12,7 +12,8 @@ package io.kiln.plan.tiling;
  * <p>A unit's weight layout may store channels in blocks ({@code kBlock} output channels,
  * {@code cBlock} input channels per kernel tap), zero-padding a partial block: a tile of weights
  * then takes the bytes of whole blocks. {@link #weightBytes} is the one formula for a tile's
- * weight bytes; the tiler, the schedule's DMA transfers and the laid-out weight blobs all use it.
+ * weight bytes: the tiler and the schedule's DMA transfers use it, and the laid-out weight blobs
+ * ({@code io.kiln.plan.weights}) are tested to take exactly these bytes per tile.
  */
 public record ElementSizes(
     int inputBits,
