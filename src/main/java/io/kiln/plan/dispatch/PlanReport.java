@@ -229,8 +229,8 @@ public record PlanReport(String model, String target, String policy, long clockH
     for (MemoryUse u : pl.memories()) {
       String arena = u.arenaBytes() > 0
           ? String.format(Locale.ROOT, "the %,d B arena", u.arenaBytes()) : "";
-      String blobs = String.format(Locale.ROOT, "%,d B of weights in %d blobs (%,d B padding)",
-          u.weightBytes(), u.blobs(), u.paddingBytes());
+      String blobs = String.format(Locale.ROOT, "%,d B of weights in %d blob%s (%,d B padding)",
+          u.weightBytes(), u.blobs(), u.blobs() == 1 ? "" : "s", u.paddingBytes());
       String what = u.blobs() == 0 ? arena : arena.isEmpty() ? blobs : blobs + " after " + arena;
       sb.append(String.format(Locale.ROOT, "    %s: %s, %,d / %,d B used (%.0f%%)%n", u.memory(),
           what, u.usedBytes(), u.capacityBytes(), 100.0 * u.usedBytes() / u.capacityBytes()));

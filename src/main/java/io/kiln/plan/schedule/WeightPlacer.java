@@ -178,8 +178,12 @@ final class WeightPlacer {
 
   private String room(String memory, long bytes) {
     long free = Math.max(0, capacity(memory) - alignUp(next.getOrDefault(memory, 0L), WeightPlacement.ALIGNMENT));
-    return String.format(Locale.ROOT, "%s has %,d B free%s, the blob needs %,d B", memory, free,
-        memory.equals(arena) ? " after the " + String.format(Locale.ROOT, "%,d", arenaBytes) + " B arena" : "", bytes);
+    String before = memory.equals(arena) ? String.format(Locale.ROOT, " after the %,d B arena", arenaBytes) : "";
+    long blobs = used.getOrDefault(memory, 0L);
+    if (blobs > 0) {
+      before += String.format(Locale.ROOT, "%s %,d B of earlier blobs", before.isEmpty() ? " after" : " and", blobs);
+    }
+    return String.format(Locale.ROOT, "%s has %,d B free%s, the blob needs %,d B", memory, free, before, bytes);
   }
 
   private long capacity(String memory) {
