@@ -153,8 +153,9 @@ final class PlanCommand implements Callable<Integer> {
           layers.add(l);
         }
         case Unplannable u when unit instanceof Unit.AcceleratorUnit -> {
-          if (planner.plan(d.graph(), l.node(), new Unit.CpuUnit(hw.cpu())) instanceof LayerPlan cpu) {
-            plans.put(l.index(), cpu);
+          Unit cpu = new Unit.CpuUnit(hw.cpu());
+          if (planner.plan(d.graph(), l.node(), cpu) instanceof LayerPlan onCpu) {
+            plans.put(l.index(), onCpu);
           }
           var rej = new java.util.ArrayList<>(l.rejections());
           rej.add(new DispatchResult.Rejection(l.unit(), Dispatcher.targetLabel(hw) + "." + l.unit()

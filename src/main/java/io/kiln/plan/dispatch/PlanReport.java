@@ -224,8 +224,8 @@ public record PlanReport(String model, String target, String policy, long clockH
       sb.append("  weights: not placed without layer plans (their layouts depend on the tiles)\n");
       return sb.toString();
     }
-    sb.append(String.format(Locale.ROOT, "  weight placement (blobs %d-byte aligned for DMA bursts):%n",
-        pl.alignment()));
+    sb.append(String.format(Locale.ROOT,
+        "  weight placement (blobs %d-byte aligned for DMA bursts):%n", pl.alignment()));
     for (MemoryUse u : pl.memories()) {
       String arena = u.arenaBytes() > 0
           ? String.format(Locale.ROOT, "the %,d B arena", u.arenaBytes()) : "";

@@ -119,7 +119,7 @@ public final class TilingChecker {
     // Blocked layouts store whole blocks of channels: round the largest tile up to them.
     long cStored = (cMax + s.cBlock() - 1) / s.cBlock() * s.cBlock();
     long kStored = (kMax + s.kBlock() - 1) / s.kBlock() * s.kBlock();
-    long perChannelBits = l.depthwise() ? storedBits(s, (long) l.fy() * l.fx()) : storedBits(s, cStored * l.fy() * l.fx());
+    long perChannelBits = storedBits(s, (l.depthwise() ? 1 : cStored) * l.fy() * l.fx());
     long weights = bytes(kStored * perChannelBits) * copies(db, kTiles * (l.depthwise() ? 1 : cTiles));
     int outBits = !l.depthwise() && cTiles > 1 ? s.accumulatorBits() : s.outputBits();
     long outs = bytes(kMax * spans[2][0].length() * spans[3][0].length() * outBits) * copies(db, kTiles * yxTiles);
