@@ -1,11 +1,17 @@
 package io.kiln.plan.schedule;
 
 import io.kiln.ir.Graph;
+import io.kiln.ir.Node;
 import io.kiln.plan.memory.GreedyPlanner;
 import io.kiln.plan.memory.Lifetimes;
 import io.kiln.target.HardwareDescription;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -37,7 +43,7 @@ public record NetworkSchedule(List<LayerPlan> layers, long totalCycles, double l
 
   /** Totals and weight placement of {@code plans} (nodes of {@code g}, in order) on {@code hw}. */
   public static NetworkSchedule of(HardwareDescription hw, Graph g, List<LayerPlan> plans) {
-    long arena = l2ArenaBytes(g);
+    long arena = l2ArenaBytes(g, plans);
     WeightPlacer.Result placed = WeightPlacer.place(hw, g, plans, arena);
     long cycles = 0;
     double seconds = 0;
@@ -65,5 +71,62 @@ public record NetworkSchedule(List<LayerPlan> layers, long totalCycles, double l
   /** The L2 activation arena: every activation of the network, placed by the memory planner. */
   public static long l2ArenaBytes(Graph g) {
     return new GreedyPlanner().plan(Lifetimes.of(g), ARENA_ALIGNMENT).arenaBytes();
+  }
+
+  /**
+   * The L2 activation arena when {@code plans} run: a layer with fused nodes is one step, and the
+   * values that pass between its stages (a convolution's output feeding its fused residual Add or
+   * pooling) stay in L1, so they take no arena space.
+   */
+  public static long l2ArenaBytes(Graph g, List<LayerPlan> plans) {
+    List<Node> nodes = g.nodes();
+    Map<Node, Integer> index = new HashMap<>();
+    for (int i = 0; i < nodes.size(); i++) {
+      index.put(nodes.get(i), i);
+    }
+    int[] rootOf = new int[nodes.size()];
+    Arrays.fill(rootOf, -1);
+    Set<Integer> onChip = new HashSet<>();
+    for (LayerPlan p : plans) {
+      if (p.fused().isEmpty()) {
+        continue;
+      }
+      int root = index.get(p.node());
+      onChip.add(p.node().output());
+      for (int f = 0; f < p.fused().size(); f++) {
+        Node n = p.fused().get(f);
+        rootOf[index.get(n)] = root;
+        if (f < p.fused().size() - 1) {
+          onChip.add(n.output());
+        }
+      }
+    }
+    if (onChip.isEmpty()) {
+      return l2ArenaBytes(g);
+    }
+    // Execution order: graph order, with each fused node moved into its root's step; nodes between
+    // a root and its fused nodes run after the fused call.
+    List<Integer> order = new ArrayList<>();
+    for (int i = 0; i < nodes.size(); i++) {
+      if (rootOf[i] < 0) {
+        order.add(i);
+        for (int j = i + 1; j < nodes.size(); j++) {
+          if (rootOf[j] == i) {
+            order.add(j);
+          }
+        }
+      }
+    }
+    List<Node> reordered = new ArrayList<>();
+    int[] stepOf = new int[nodes.size()];
+    int step = -1;
+    for (int k = 0; k < order.size(); k++) {
+      int i = order.get(k);
+      reordered.add(nodes.get(i));
+      step = rootOf[i] < 0 ? step + 1 : step;
+      stepOf[k] = step;
+    }
+    Graph executed = new Graph(g.name(), g.values(), reordered, g.inputs(), g.outputs());
+    return new GreedyPlanner().plan(Lifetimes.of(executed, stepOf, onChip), ARENA_ALIGNMENT).arenaBytes();
   }
 }
