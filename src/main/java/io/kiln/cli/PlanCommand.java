@@ -13,6 +13,8 @@ import io.kiln.plan.dispatch.Policy;
 import io.kiln.plan.dispatch.Ternarize;
 import io.kiln.plan.schedule.LayerPlan;
 import io.kiln.plan.schedule.LayerPlanner;
+import io.kiln.plan.schedule.NetworkSchedule;
+import io.kiln.plan.schedule.WeightPlacementChecker;
 import io.kiln.plan.tiling.SolverKind;
 import io.kiln.target.HardwareDescription;
 import io.kiln.target.Targets;
@@ -92,22 +94,28 @@ final class PlanCommand implements Callable<Integer> {
     }
     Dispatcher.Options options = new Dispatcher.Options(p, ternarize, null);
     DispatchResult d;
-    Map<Integer, LayerPlan> plans = new HashMap<>();
+    NetworkSchedule schedule = null;
     if (dispatchOnly) {
       d = Dispatcher.dispatch(g, hw, options);
     } else {
       PlannedDispatch planned = PlannedDispatch.of(g, hw, options,
           new LayerPlanner(hw, solverKind.create()));
       d = planned.dispatch();
-      plans.putAll(planned.plans());
-      // Every plan is re-derived by the independent checker; a violation is a bug in Kiln.
-      plans.forEach((index, plan) -> {
+      schedule = planned.schedule(hw);
+      // Every plan and the weight placement are re-derived by independent checkers; a
+      // violation is a bug in Kiln.
+      for (LayerPlan plan : schedule.layers()) {
         List<String> errors = io.kiln.plan.schedule.PlanChecker.check(plan);
         if (!errors.isEmpty()) {
-          throw new IllegalStateException("plan of layer " + index + " fails its check: "
-              + String.join("; ", errors));
+          throw new IllegalStateException("plan of node %" + plan.node().output()
+              + " fails its check: " + String.join("; ", errors));
         }
-      });
+      }
+      List<String> errors = WeightPlacementChecker.check(hw, schedule);
+      if (!errors.isEmpty()) {
+        throw new IllegalStateException("weight placement fails its check: "
+            + String.join("; ", errors));
+      }
     }
     if (strict) {
       for (LayerDispatch l : d.layers()) {
@@ -119,8 +127,8 @@ final class PlanCommand implements Callable<Integer> {
         }
       }
     }
-    PlanReport report = PlanReport.of(g.name(), hw, d, plans,
-        io.kiln.plan.schedule.NetworkSchedule.l2ArenaBytes(g));
+    PlanReport report = schedule != null ? PlanReport.of(g.name(), hw, d, schedule)
+        : PlanReport.dispatchOnly(g.name(), hw, d, NetworkSchedule.l2ArenaBytes(g));
     out.print(report.toText());
     if (json != null) {
       RunCommand.writeAtomically(json, report.toJson().getBytes(StandardCharsets.UTF_8));

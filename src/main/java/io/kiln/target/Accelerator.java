@@ -19,15 +19,35 @@ import java.util.Optional;
  * @param doubleBuffering whether DMA of the next tile overlaps compute of this one, so the
  *     tiler must fit two of each tile buffer in L1
  * @param energyPjPerMac energy of one MAC, for the energy report
+ * @param weightLayout how its weights are stored for its DMA (the planner lays each layer's
+ *     weights out that way and sizes weight transfers by it)
  */
 public record Accelerator(String name, Kind kind, long peakMacsPerCycle, List<ArrayDim> array,
     Layout layout, String l1, Optional<MemoryLevel> weightMemory, List<OpPattern> patterns,
     long perCallOverheadCycles, boolean doubleBuffering, double energyPjPerMac,
-    TilingPolicy tiling) {
+    TilingPolicy tiling, WeightLayout weightLayout) {
 
   public Accelerator {
     array = List.copyOf(array);
     patterns = List.copyOf(patterns);
+  }
+
+  /**
+   * An accelerator that reads weights in the model's order: for descriptions built in code
+   * (tests, derived configurations) that do not care how weights are stored.
+   */
+  public Accelerator(String name, Kind kind, long peakMacsPerCycle, List<ArrayDim> array,
+      Layout layout, String l1, Optional<MemoryLevel> weightMemory, List<OpPattern> patterns,
+      long perCallOverheadCycles, boolean doubleBuffering, double energyPjPerMac,
+      TilingPolicy tiling) {
+    this(name, kind, peakMacsPerCycle, array, layout, l1, weightMemory, patterns,
+        perCallOverheadCycles, doubleBuffering, energyPjPerMac, tiling, WeightLayout.TFLITE);
+  }
+
+  /** The same accelerator with another private weight memory (or none). */
+  public Accelerator withWeightMemory(Optional<MemoryLevel> newWeightMemory) {
+    return new Accelerator(name, kind, peakMacsPerCycle, array, layout, l1, newWeightMemory,
+        patterns, perCallOverheadCycles, doubleBuffering, energyPjPerMac, tiling, weightLayout);
   }
 
   /** Families of accelerators, which decide how cost models and simulators treat the array. */

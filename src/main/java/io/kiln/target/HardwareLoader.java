@@ -183,8 +183,11 @@ public final class HardwareLoader {
     YamlFields t = f.object("tiling");
     TilingPolicy tiling = readTiling(t);
     t.done();
+    // Optional: an accelerator that says nothing about its weights reads the model's order.
+    WeightLayout weightLayout = f.enumValue("weight_layout", WeightLayout.class,
+        WeightLayout.TFLITE);
     return new Accelerator(name, kind, peak, array, layout, l1, weights, patterns, overhead,
-        doubleBuffering, energy, tiling);
+        doubleBuffering, energy, tiling, weightLayout);
   }
 
   private static OpPattern readPattern(YamlFields f) {
@@ -434,6 +437,40 @@ public final class HardwareLoader {
     }
     if (a.tiling().split().isEmpty()) {
       throw f.errorAt(at + ".tiling.split", "must name at least one loop");
+    }
+    if (a.weightLayout() == WeightLayout.CROSSBAR) {
+      validateCrossbar(a, at, f);
+    }
+  }
+
+  /**
+   * A crossbar image holds one call's weights as the array does: the reduction on one array
+   * dimension, the output channels alone on another. A pattern that runs kernel taps or input
+   * channels as separate calls, or a depthwise one, has no such image.
+   */
+  private static void validateCrossbar(Accelerator a, String at, YamlFields f) {
+    for (int p = 0; p < a.patterns().size(); p++) {
+      OpPattern pat = a.patterns().get(p);
+      if (!pat.op().hasWeights()) {
+        continue;
+      }
+      String why = null;
+      if (pat.op() == OpPattern.Op.DEPTHWISE_CONV2D) {
+        why = "a depthwise pattern has no crossbar image (one filter per channel)";
+      } else {
+        Set<LoopDim> reduction = pat.op() == OpPattern.Op.CONV2D
+            ? Set.of(LoopDim.C, LoopDim.FY, LoopDim.FX) : Set.of(LoopDim.C);
+        boolean kAlone = pat.unroll().stream().anyMatch(u -> u.loops().equals(List.of(LoopDim.K)));
+        boolean rows = pat.unroll().stream().anyMatch(u -> Set.copyOf(u.loops()).equals(reduction));
+        if (!kAlone || !rows) {
+          why = "crossbar needs K alone on one array dimension and " + reduction.stream()
+              .sorted().map(LoopDim::name).toList() + " together on another";
+        }
+      }
+      if (why != null) {
+        throw f.errorAt(at + ".weight_layout", "crossbar does not fit pattern '" + pat.name()
+            + "': " + why + " (use array_blocks or tflite)");
+      }
     }
   }
 

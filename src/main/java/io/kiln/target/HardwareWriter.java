@@ -115,6 +115,7 @@ public final class HardwareWriter {
     m.put("layout", YamlFields.yamlName(a.layout()));
     m.put("l1", a.l1());
     a.weightMemory().ifPresent(w -> m.put("memories", Map.of("weights", memoryCosts(w))));
+    m.put("weight_layout", YamlFields.yamlName(a.weightLayout()));
     m.put("per_call_overhead_cycles", a.perCallOverheadCycles());
     m.put("double_buffering", a.doubleBuffering());
     m.put("energy_pj_per_mac", a.energyPjPerMac());

@@ -26,7 +26,21 @@ class PlanCommandTest {
         .contains("rejected by digital: kernel 10x4 not supported by diana.digital: supports"
             + " 1..7")
         .contains("totals:").contains("cycles:").contains("latency")
-        .contains("weight bytes per memory:");
+        .contains("weight placement (blobs 16-byte aligned for DMA bursts):")
+        .containsPattern("    l2: [0-9,]+ B of weights in [0-9]+ blobs \\([0-9,]+ B padding\\) after the"
+            + " 16,000 B arena, [0-9,]+ / 524,288 B used");
+  }
+
+  @Test
+  void dispatchOnlyPlacesNoWeights(@TempDir Path dir) throws Exception {
+    Path json = dir.resolve("plan.json");
+    CliRunner.Result r = kiln("plan", model("kws_ref_model"), "--target", "diana", "--dispatch-only",
+        "--json", json.toString());
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).contains("weights: not placed without layer plans");
+    JsonNode root = new ObjectMapper().readTree(Files.readString(json));
+    assertThat(root.get("totals").get("weight_placement").isNull()).isTrue();
+    assertThat(root.get("layers").get(0).get("weights").isNull()).isTrue();
   }
 
   @Test
@@ -49,6 +63,26 @@ class PlanCommandTest {
     assertThat(root.get("layers")).hasSize(10);
     assertThat(root.get("totals").get("cycles").asLong()).isPositive();
     assertThat(root.get("layers").get(0).get("unit").asText()).isEqualTo("dla");
+    // Each layer's blob: in DRAM after the arena, in the PEs' input-channel blocks.
+    JsonNode totals = root.get("totals");
+    long arena = totals.get("l2_arena_bytes").asLong();
+    JsonNode w = root.get("layers").get(0).get("weights");
+    assertThat(w.get("memory").asText()).isEqualTo("dram");
+    assertThat(w.get("offset").asLong()).isGreaterThanOrEqualTo(arena).matches(o -> o % 16 == 0);
+    assertThat(w.get("layout").asText()).isEqualTo("array_blocks K1 C128");
+    // The rows and the totals come from one owner, so they add up.
+    long cycles = 0;
+    long weights = 0;
+    for (JsonNode row : root.get("layers")) {
+      cycles += row.get("cycles").asLong();
+      weights += row.get("weights").isNull() ? 0 : row.get("weights").get("bytes").asLong();
+    }
+    assertThat(cycles).isEqualTo(totals.get("cycles").asLong());
+    assertThat(weights).isEqualTo(totals.get("weight_bytes_by_memory").get("dram").asLong());
+    JsonNode dram = totals.get("weight_placement").get("memories").get(0);
+    assertThat(dram.get("memory").asText()).isEqualTo("dram");
+    assertThat(dram.get("weight_bytes").asLong()).isEqualTo(weights);
+    assertThat(dram.get("capacity_bytes").asLong()).isEqualTo(512L * 1024 * 1024);
   }
 
   @Test

@@ -128,6 +128,27 @@ class HardwareLoaderTest {
   }
 
   @Test
+  void weightLayoutIsAValidatedEnum() {
+    assertError("    weight_layout: array_blocks", "    weight_layout: blocked",
+        "accelerators[0].weight_layout: unknown value 'blocked' (allowed: tflite, array_blocks, crossbar)");
+    assertError("    weight_layout: crossbar", "    weight_layout: [crossbar]",
+        "accelerators[1].weight_layout: unknown value a list");
+    // A crossbar image needs the reduction on one array dimension and K alone on another.
+    assertError("    weight_layout: array_blocks", "    weight_layout: crossbar",
+        "accelerators[0].weight_layout: crossbar does not fit pattern 'conv2d': crossbar needs K alone",
+        "[C, FY, FX] together");
+    assertError("          - {loops: [C, FY, FX], on: rows}", "          - {loops: [C, FY], on: rows}",
+        "accelerators[1].weight_layout: crossbar does not fit pattern 'conv2d'");
+  }
+
+  @Test
+  void weightLayoutIsOptionalAndDefaultsToTheModelOrder() throws IOException {
+    HardwareDescription hw = loadEdited("    weight_layout: array_blocks\n", "");
+    assertThat(hw.accelerator("digital").orElseThrow().weightLayout()).isEqualTo(WeightLayout.TFLITE);
+    assertThat(hw.accelerator("analog").orElseThrow().weightLayout()).isEqualTo(WeightLayout.CROSSBAR);
+  }
+
+  @Test
   void aMemoryNobodyCanFillIsAnError() {
     assertError("    to: digital.weights", "    to: l1",
         "accelerators[0].memories.weights: no DMA moves data into memory 'digital.weights'");

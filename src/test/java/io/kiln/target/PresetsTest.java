@@ -72,7 +72,10 @@ class PresetsTest {
         new TilingPolicy.Heuristic.MultipleOf(LoopDim.C, 16, 1000),
         new TilingPolicy.Heuristic.MultipleOf(LoopDim.OX, 16, 1000));
 
+    assertThat(digital.weightLayout()).isEqualTo(WeightLayout.ARRAY_BLOCKS);
+
     Accelerator analog = d.accelerator("analog").orElseThrow();
+    assertThat(analog.weightLayout()).isEqualTo(WeightLayout.CROSSBAR);
     assertThat(analog.kind()).isEqualTo(Accelerator.Kind.ANALOG_IMC);
     assertThat(analog.arrayDim("rows").orElseThrow().size()).isEqualTo(1152);
     assertThat(analog.arrayDim("cols").orElseThrow().size()).isEqualTo(512);
@@ -124,6 +127,10 @@ class PresetsTest {
     assertThat(in.depthwise()).isEqualTo(DepthwiseSupport.UNSUPPORTED);
     assertThat(in.patterns(Op.DEPTHWISE_CONV2D)).isEmpty();
     assertThat(in.patterns(Op.CONV2D).get(0).outputs()).containsExactly(DType.INT8, DType.INT32);
+
+    // The layout follows the parameters through the unrolling: array blocks either way.
+    assertThat(base.weightLayout()).isEqualTo(WeightLayout.ARRAY_BLOCKS);
+    assertThat(in.weightLayout()).isEqualTo(WeightLayout.ARRAY_BLOCKS);
 
     // Spelling out the defaults is the default preset.
     assertThat(Presets.get("dla:pe=64,sram=512KiB,par=output,dw=emulated")).isEqualTo(dflt);

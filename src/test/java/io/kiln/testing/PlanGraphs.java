@@ -80,6 +80,21 @@ public final class PlanGraphs {
     return b.apply(op, List.of(x), "act" + names++, DType.INT8, new Quantization.PerTensor((float) outScale, 0));
   }
 
+  /**
+   * A residual block whose conv output is the arena's peak unless it is fused away: x
+   * [1,16,16,4] → a = 1×1 conv to 64 channels → b = 1×1 conv of a → y = b + a → 1×1 conv to 4
+   * channels. Unfused, a, b and y (16 KiB each) are live at the Add; with the Add fused into b's
+   * conv, b never leaves L1. Scales are powers of two so shift-only output stages accept it.
+   */
+  public static Graph convAddChain() {
+    PlanGraphs t = new PlanGraphs(7);
+    int x = t.input(16, 16, 4, 1.0);
+    int a = t.conv(x, 64, 1, 1, 0, 1.0, 2.0, Op.Activation.RELU);
+    int b = t.conv(a, 64, 1, 1, 0, 1.0, 4.0, Op.Activation.NONE);
+    int y = t.add(b, a, 4.0, Op.Activation.RELU);
+    return t.build(t.conv(y, 4, 1, 1, 0, 1.0, 8.0, Op.Activation.NONE));
+  }
+
   public TensorType type(int id) {
     return b.type(id);
   }

@@ -29,8 +29,7 @@ public final class TestTargets {
     for (Accelerator a : hw.accelerators()) {
       Optional<MemoryLevel> wm = a.weightMemory().map(m -> new MemoryLevel(m.name(), weights,
           m.bandwidthBytesPerCycle(), m.latencyCycles(), m.energyPjPerByte(), m.writable(), m.readers()));
-      accs.add(new Accelerator(a.name(), a.kind(), a.peakMacsPerCycle(), a.array(), a.layout(), a.l1(), wm,
-          a.patterns(), a.perCallOverheadCycles(), a.doubleBuffering(), a.energyPjPerMac(), a.tiling()));
+      accs.add(a.withWeightMemory(wm));
     }
     return new HardwareDescription(hw.name(), hw.description(), hw.clockHz(), mems, hw.dmas(), hw.cpu(), accs);
   }

@@ -7,6 +7,7 @@ import io.kiln.plan.dispatch.DispatchResult.Rejection;
 import io.kiln.plan.schedule.LayerPlan;
 import io.kiln.plan.schedule.LayerPlanResult;
 import io.kiln.plan.schedule.LayerPlanner;
+import io.kiln.plan.schedule.NetworkSchedule;
 import io.kiln.plan.schedule.Unit;
 import io.kiln.plan.schedule.Unplannable;
 import io.kiln.target.HardwareDescription;
@@ -83,6 +84,24 @@ public record PlannedDispatch(DispatchResult dispatch, Map<Integer, LayerPlan> p
       // Each round refuses one more fusion, so this ends.
       options = refused;
     }
+  }
+
+  /**
+   * The network schedule of these plans on {@code hw}: the plans in dispatch order (nodes fused
+   * into another layer have none), their totals, the L2 arena and the weight placement.
+   */
+  public NetworkSchedule schedule(HardwareDescription hw) {
+    List<LayerPlan> ordered = new ArrayList<>();
+    for (LayerDispatch l : dispatch.layers()) {
+      if (!l.fused()) {
+        LayerPlan p = plans.get(l.index());
+        if (p == null) {
+          throw new IllegalStateException("layer " + l.index() + " has no plan");
+        }
+        ordered.add(p);
+      }
+    }
+    return NetworkSchedule.of(hw, dispatch.graph(), ordered);
   }
 
   private record Key(int index, String unit, List<Node> fused) {}

@@ -32,8 +32,32 @@ public final class Lifetimes {
   private Lifetimes() {}
 
   public static List<Lifetime> of(Graph g) {
+    int[] steps = new int[g.nodes().size()];
+    for (int i = 0; i < steps.length; i++) {
+      steps[i] = i;
+    }
+    return of(g, steps, Set.of());
+  }
+
+  /**
+   * The buffers of {@code g} when node {@code i} runs at step {@code stepOf[i]} (non-decreasing;
+   * nodes sharing a step run in one call, as an accelerator runs a convolution with a residual
+   * Add fused into its output stage), leaving out the values {@code onChip}: intermediates of such
+   * a call that never leave the accelerator's local memory. A call's outputs then start at its
+   * step, while every value it reads stays live through it, so no output tile written back can
+   * overwrite an input a later tile of the same call still reads.
+   */
+  public static List<Lifetime> of(Graph g, int[] stepOf, Set<Integer> onChip) {
+    if (stepOf.length != g.nodes().size()) {
+      throw new IllegalArgumentException(stepOf.length + " steps for " + g.nodes().size() + " nodes");
+    }
+    for (int i = 1; i < stepOf.length; i++) {
+      if (stepOf[i] < stepOf[i - 1]) {
+        throw new IllegalArgumentException("node " + i + " runs at step " + stepOf[i] + ", before node " + (i - 1));
+      }
+    }
     int n = g.values().size();
-    int end = Math.max(0, g.nodes().size() - 1);
+    int end = stepOf.length == 0 ? 0 : stepOf[stepOf.length - 1];
     int[] first = new int[n];
     int[] last = new int[n];
     java.util.Arrays.fill(first, -1);
@@ -43,8 +67,9 @@ public final class Lifetimes {
       last[id] = 0;
     }
     List<Node> nodes = g.nodes();
-    for (int step = 0; step < nodes.size(); step++) {
-      Node node = nodes.get(step);
+    for (int i = 0; i < nodes.size(); i++) {
+      Node node = nodes.get(i);
+      int step = stepOf[i];
       for (int id : node.inputs()) {
         if (id != Node.ABSENT && !g.value(id).isConstant()) {
           if (first[id] < 0) {
@@ -104,7 +129,7 @@ public final class Lifetimes {
     List<Lifetime> result = new ArrayList<>();
     for (Value v : g.values()) {
       int id = v.id();
-      if (v.isConstant() || first[id] < 0) {
+      if (v.isConstant() || first[id] < 0 || onChip.contains(id)) {
         continue; // constants live in flash; a value nothing writes or reads is not a buffer
       }
       OptionalInt alias = aliasOf[id] < 0 ? OptionalInt.empty() : OptionalInt.of(aliasOf[id]);

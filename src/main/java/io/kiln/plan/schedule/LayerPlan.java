@@ -3,7 +3,9 @@ package io.kiln.plan.schedule;
 import io.kiln.ir.Node;
 import io.kiln.plan.tiling.TileProblem;
 import io.kiln.plan.tiling.Tiling;
+import io.kiln.plan.weights.BlobLayout;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The plan of one layer on one unit: tiles, the ordered DMA transfers and compute calls, and the
@@ -28,11 +30,13 @@ import java.util.List;
  * @param clockHz the clock the cycle counts refer to
  * @param fused nodes after {@code node} that run in the same calls' output stage (a residual Add,
  *     a pooling), in dataflow order; empty for most layers
+ * @param weightBlob how the layer's weights and parameters are laid out for its accelerator
+ *     (its weight transfers read slices of it); empty for CPU layers and layers without weights
  */
 public record LayerPlan(Node node, Unit unit, TileProblem problem, Tiling tiling, List<Transfer> transfers,
     List<ComputeCall> calls, long l1Bytes, long weightMemoryBytes, long dmaBytes, long computeCycles,
     long dmaCycles, long totalCycles, double macUtilization, long macs, double energyPj, long clockHz,
-    List<Node> fused) implements LayerPlanResult {
+    List<Node> fused, Optional<BlobLayout> weightBlob) implements LayerPlanResult {
 
   public LayerPlan {
     transfers = List.copyOf(transfers);
@@ -40,12 +44,24 @@ public record LayerPlan(Node node, Unit unit, TileProblem problem, Tiling tiling
     fused = List.copyOf(fused);
   }
 
-  /** A plan of one node with nothing fused. */
+  /** A plan of one node with nothing fused that reads no weight blob (a CPU layer, or one without weights). */
   public LayerPlan(Node node, Unit unit, TileProblem problem, Tiling tiling, List<Transfer> transfers,
       List<ComputeCall> calls, long l1Bytes, long weightMemoryBytes, long dmaBytes, long computeCycles,
       long dmaCycles, long totalCycles, double macUtilization, long macs, double energyPj, long clockHz) {
     this(node, unit, problem, tiling, transfers, calls, l1Bytes, weightMemoryBytes, dmaBytes, computeCycles,
-        dmaCycles, totalCycles, macUtilization, macs, energyPj, clockHz, List.of());
+        dmaCycles, totalCycles, macUtilization, macs, energyPj, clockHz, List.of(), Optional.empty());
+  }
+
+  /** The same plan with other transfers (tests use it to break a plan on purpose). */
+  public LayerPlan withTransfers(List<Transfer> newTransfers) {
+    return new LayerPlan(node, unit, problem, tiling, newTransfers, calls, l1Bytes, weightMemoryBytes, dmaBytes,
+        computeCycles, dmaCycles, totalCycles, macUtilization, macs, energyPj, clockHz, fused, weightBlob);
+  }
+
+  /** The same plan claiming other fused nodes. */
+  public LayerPlan withFused(List<Node> newFused) {
+    return new LayerPlan(node, unit, problem, tiling, transfers, calls, l1Bytes, weightMemoryBytes, dmaBytes,
+        computeCycles, dmaCycles, totalCycles, macUtilization, macs, energyPj, clockHz, newFused, weightBlob);
   }
 
   /** Whether the layer runs tiled on an accelerator (false for the CPU). */

@@ -10,6 +10,8 @@ import io.kiln.plan.tiling.Tiling;
 import io.kiln.plan.tiling.TilingChecker;
 import io.kiln.plan.tiling.TilingResult;
 import io.kiln.plan.tiling.TilingSolver;
+import io.kiln.plan.weights.BlobLayout;
+import io.kiln.plan.weights.BlobSlice;
 import io.kiln.target.Accelerator;
 import io.kiln.target.DmaEngine;
 import io.kiln.target.HardwareDescription;
@@ -127,8 +129,25 @@ public final class LayerPlanner {
     return best;
   }
 
-  /** The DMA engines a unit's tiles move through, and the memory they come from. */
-  record Links(String l2, DmaEngine in, DmaEngine out, DmaEngine weights, String weightTarget) {
+  /**
+   * The DMA engines a unit's tiles move through, and the memories they come from: activations
+   * from {@code l2}, weights and parameters from {@code constants} (the same memory unless the
+   * weight placement put the layer's blob in a read-only one).
+   */
+  record Links(String l2, DmaEngine in, DmaEngine out, DmaEngine weights, String weightTarget, String constants,
+      DmaEngine params) {
+    Links(String l2, DmaEngine in, DmaEngine out, DmaEngine weights, String weightTarget) {
+      this(l2, in, out, weights, weightTarget, l2, in);
+    }
+
+    /** The same links with weights and parameters read from {@code memory}, if DMA engines do that. */
+    Optional<Links> readingConstantsFrom(HardwareDescription hw, String memory, String l1) {
+      Optional<DmaEngine> w = hw.dma(memory, weightTarget);
+      Optional<DmaEngine> p = hw.dma(memory, l1);
+      return w.isPresent() && p.isPresent()
+          ? Optional.of(new Links(l2, in, out, w.get(), weightTarget, memory, p.get())) : Optional.empty();
+    }
+
     static Optional<Links> of(HardwareDescription hw, Accelerator acc) {
       String l1 = acc.l1();
       for (DmaEngine d : hw.dmas()) {
@@ -156,6 +175,10 @@ public final class LayerPlanner {
     boolean db = p.memories().doubleBuffered();
     List<TileOrder.Tile> tiles = TileOrder.of(l, t);
     int count = tiles.size();
+    Optional<BlobLayout> blob = geo.hasWeights()
+        ? Optional.of(new BlobLayout(ProblemBuilder.storage(acc, pattern, geo).arrange(l, t.tileK()),
+            ProblemBuilder.paramFormat(pattern, geo)))
+        : Optional.empty();
     List<List<Transfer>> loads = new ArrayList<>();
     List<Transfer> stores = new ArrayList<>();
     long[] compute = new long[count];
@@ -164,20 +187,8 @@ public final class LayerPlanner {
     for (TileOrder.Tile tile : tiles) {
       List<Transfer> in = new ArrayList<>();
       boolean weightsChange = prev == null || !prev.k().equals(tile.k()) || !prev.c().equals(tile.c());
-      if (geo.hasWeights() && weightsChange) {
-        long reduction = (l.depthwise() ? 1L : tile.c().length()) * l.fy() * l.fx();
-        long wBytes = ceilDiv(tile.k().length() * s.weightBitsPerChannel(reduction), 8);
-        long params = (long) tile.k().length() * s.paramBytesPerChannel();
-        // Bias and requantization constants go to L1 with the activations; where weights share
-        // L1 they travel in the same transfer, stored next to their channel's weights.
-        boolean separate = p.memories().separateWeights();
-        long first = separate ? wBytes : wBytes + params;
-        in.add(new Transfer(-1, links.l2(), links.weightTarget(), first, Transfer.Kind.WEIGHTS, tile.index(),
-            links.weights().transferCycles(first)));
-        if (separate && params > 0) {
-          in.add(new Transfer(-1, links.l2(), acc.l1(), params, Transfer.Kind.WEIGHTS, tile.index(),
-              links.in().transferCycles(params)));
-        }
+      if (blob.isPresent() && weightsChange) {
+        in.addAll(constantLoads(blob.get(), tile, prev, links, acc.l1()));
       }
       boolean inputChanges = prev == null || !prev.c().equals(tile.c()) || !prev.y().equals(tile.y())
           || !prev.x().equals(tile.x());
@@ -273,7 +284,46 @@ public final class LayerPlanner {
     double util = macSum == 0 ? 0 : (double) macSum / ((double) total * acc.peakMacsPerCycle());
     return new LayerPlan(n, unit, p, t, transfers, calls, t.footprint().l1Bytes(),
         t.footprint().weightMemoryBytes(), dmaBytes, computeSum, dmaCycles, total, util, macSum, energy,
-        hw.clockHz(), fused);
+        hw.clockHz(), fused, blob);
+  }
+
+  /**
+   * A tile's loads from the layer's weight blob: its weights whenever its K or C tile changes,
+   * and the parameter records of its output channels (bias, requantization: to L1, beside the
+   * outputs they requantize) when its K tile changes. A strided slice takes one DMA command per
+   * run unless the engine describes two dimensions in one.
+   */
+  private static List<Transfer> constantLoads(BlobLayout blob, TileOrder.Tile tile, TileOrder.Tile prev, Links links,
+      String l1) {
+    List<Transfer> out = new ArrayList<>();
+    BlobSlice w = blob.weightSlice(tile.k(), tile.c());
+    long cmds = w.runs() == 1 || links.weights().stridedDims() >= 2 ? 1 : w.runs();
+    out.add(new Transfer(-1, links.constants(), links.weightTarget(), w.bytes(), Transfer.Kind.WEIGHTS,
+        tile.index(), cycles(links.weights(), w.bytes(), cmds), Optional.of(w)));
+    if (prev == null || !prev.k().equals(tile.k())) {
+      blob.paramSlice(tile.k()).ifPresent(ps -> out.add(new Transfer(-1, links.constants(), l1, ps.bytes(),
+          Transfer.Kind.PARAMS, tile.index(), links.params().transferCycles(ps.bytes()), Optional.of(ps))));
+    }
+    return out;
+  }
+
+  /**
+   * {@code plan} (a tiled plan of a node of {@code g}) with its weights and parameters read from
+   * {@code memory} instead: the same tiles, rescheduled with the DMA engines that read that
+   * memory. The weight placement uses it when it falls back to read-only memory; empty when no
+   * DMA engine moves data from there into the unit's weight memory and L1.
+   */
+  static Optional<LayerPlan> readingConstantsFrom(HardwareDescription hw, Graph g, LayerPlan plan, String memory) {
+    Accelerator acc = ((Unit.AcceleratorUnit) plan.unit()).accelerator();
+    Optional<LayerGeometry> geo = LayerGeometry.of(g, plan.node(), plan.fused());
+    Optional<Links> links = Links.of(hw, acc).flatMap(l -> l.readingConstantsFrom(hw, memory, acc.l1()));
+    if (geo.isEmpty() || links.isEmpty()) {
+      return Optional.empty();
+    }
+    // The pattern ProblemBuilder posed the layer with; rescheduling needs no solver.
+    OpPattern pattern = acc.patterns(geo.get().op()).get(0);
+    return Optional.of(new LayerPlanner(hw, null).schedule(plan.node(), plan.fused(), (Unit.AcceleratorUnit) plan.unit(),
+        geo.get(), pattern, plan.problem(), plan.tiling(), links.get()));
   }
 
   /**
@@ -312,7 +362,7 @@ public final class LayerPlanner {
   }
 
   private static Transfer withStep(Transfer x, int step) {
-    return new Transfer(step, x.from(), x.to(), x.bytes(), x.kind(), x.tileIndex(), x.cycles());
+    return x.withStep(step);
   }
 
   /**

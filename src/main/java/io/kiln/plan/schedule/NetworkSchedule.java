@@ -2,63 +2,70 @@ package io.kiln.plan.schedule;
 
 import io.kiln.ir.Graph;
 import io.kiln.ir.Node;
-import io.kiln.ir.Value;
 import io.kiln.plan.memory.GreedyPlanner;
 import io.kiln.plan.memory.Lifetimes;
 import io.kiln.target.HardwareDescription;
-import io.kiln.target.MemoryLevel;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * The network-level totals of a list of layer plans: cycles, latency at the clock, the L2
- * activation arena (from the memory planner) and the weight bytes each memory holds.
+ * The network-level result of a list of layer plans, and the one owner of its totals: cycles and
+ * latency at the clock, the L2 activation arena (from the memory planner), where every layer's
+ * constants live ({@link WeightPlacement}) and how much of each accelerator weight memory the
+ * largest layer keeps resident. Reports read these; they do not add things up again.
  *
- * @param layers the layer plans in execution order
+ * @param layers the layer plans in execution order (a layer whose blob the placement moved to
+ *     read-only memory is rescheduled to read it there)
  * @param totalCycles sum of the layers' cycles at the description's clock (CPU layers converted
- *     from the CPU's clock)
+ *     from the CPU's clock with {@link #cycles})
  * @param latencySeconds total latency
  * @param arenaBytes the activation arena the greedy memory planner computed
- * @param weightBytesByMemory weights and per-channel parameters stored per memory (L2 or flash),
- *     and for each accelerator weight memory the most one tile keeps resident there
+ * @param placement where each layer's weight blob or constant tensors live
+ * @param residentWeightBytes for each accelerator weight memory, the most one layer's tiles
+ *     reserve in it (double buffers included)
  */
 public record NetworkSchedule(List<LayerPlan> layers, long totalCycles, double latencySeconds, long arenaBytes,
-    Map<String, Long> weightBytesByMemory) {
+    WeightPlacement placement, Map<String, Long> residentWeightBytes) {
 
   /** Arena offsets are aligned as the generated C's static arena aligns them. */
   public static final int ARENA_ALIGNMENT = 16;
 
   public NetworkSchedule {
     layers = List.copyOf(layers);
-    weightBytesByMemory = Map.copyOf(weightBytesByMemory);
+    residentWeightBytes = Map.copyOf(residentWeightBytes);
   }
 
-  /** Totals of {@code plans} (nodes of {@code g}) on {@code hw}. */
+  /** Totals and weight placement of {@code plans} (nodes of {@code g}, in order) on {@code hw}. */
   public static NetworkSchedule of(HardwareDescription hw, Graph g, List<LayerPlan> plans) {
+    long arena = l2ArenaBytes(g, plans);
+    WeightPlacer.Result placed = WeightPlacer.place(hw, g, plans, arena);
     long cycles = 0;
     double seconds = 0;
-    Map<String, Long> weights = new TreeMap<>();
-    String constants = constantMemory(hw);
-    for (LayerPlan p : plans) {
+    Map<String, Long> resident = new TreeMap<>();
+    for (LayerPlan p : placed.plans()) {
       seconds += p.seconds();
-      cycles += Math.round((double) p.totalCycles() * hw.clockHz() / p.clockHz());
-      if (p.tiled()) {
-        var l = p.problem().layer();
-        var s = p.problem().sizes();
-        long reduction = (l.depthwise() ? 1L : l.c()) * l.fy() * l.fx();
-        long stored = p.macs() == 0 ? 0
-            : (l.k() * s.weightBitsPerChannel(reduction) + 7) / 8 + (long) l.k() * s.paramBytesPerChannel();
-        String from = p.transfers().isEmpty() ? constants : p.transfers().get(0).from();
-        weights.merge(from, stored, Long::sum);
-        if (p.weightMemoryBytes() > 0 && p.unit() instanceof Unit.AcceleratorUnit a) {
-          a.accelerator().weightMemory().ifPresent(m -> weights.merge(m.name(), p.weightMemoryBytes(), Math::max));
-        }
-      } else {
-        weights.merge(constants, constantBytes(g, p.node()), Long::sum);
+      cycles += cycles(hw, p);
+      if (p.weightMemoryBytes() > 0 && p.unit() instanceof Unit.AcceleratorUnit a) {
+        a.accelerator().weightMemory().ifPresent(m -> resident.merge(m.name(), p.weightMemoryBytes(), Math::max));
       }
     }
-    return new NetworkSchedule(plans, cycles, seconds, l2ArenaBytes(g), weights);
+    return new NetworkSchedule(placed.plans(), cycles, seconds, arena, placed.placement(), resident);
+  }
+
+  /** A layer's cycles at the description's clock (a CPU layer's are converted from the CPU's). */
+  public static long cycles(HardwareDescription hw, LayerPlan p) {
+    return Math.round((double) p.totalCycles() * hw.clockHz() / p.clockHz());
+  }
+
+  /** Bytes of weight blobs and constant tensors stored per memory (L2, flash). */
+  public Map<String, Long> weightBytesByMemory() {
+    return placement.bytesByMemory();
   }
 
   /** The L2 activation arena: every activation of the network, placed by the memory planner. */
@@ -66,23 +73,60 @@ public record NetworkSchedule(List<LayerPlan> layers, long totalCycles, double l
     return new GreedyPlanner().plan(Lifetimes.of(g), ARENA_ALIGNMENT).arenaBytes();
   }
 
-  /** Where the CPU's constants live: read-only memory (flash) if any, else the largest memory. */
-  private static String constantMemory(HardwareDescription hw) {
-    return hw.memories().stream().filter(m -> !m.writable()).map(MemoryLevel::name).findFirst()
-        .orElseGet(() -> hw.memories().stream().max(java.util.Comparator.comparingLong(MemoryLevel::sizeBytes))
-            .map(MemoryLevel::name).orElse("memory"));
-  }
-
-  private static long constantBytes(Graph g, Node n) {
-    long b = 0;
-    for (int id : n.inputs()) {
-      if (id != Node.ABSENT) {
-        Value v = g.value(id);
-        if (v.isConstant()) {
-          b += v.type().bytes();
+  /**
+   * The L2 activation arena when {@code plans} run: a layer with fused nodes is one step, and the
+   * values that pass between its stages (a convolution's output feeding its fused residual Add or
+   * pooling) stay in L1, so they take no arena space.
+   */
+  public static long l2ArenaBytes(Graph g, List<LayerPlan> plans) {
+    List<Node> nodes = g.nodes();
+    Map<Node, Integer> index = new HashMap<>();
+    for (int i = 0; i < nodes.size(); i++) {
+      index.put(nodes.get(i), i);
+    }
+    int[] rootOf = new int[nodes.size()];
+    Arrays.fill(rootOf, -1);
+    Set<Integer> onChip = new HashSet<>();
+    for (LayerPlan p : plans) {
+      if (p.fused().isEmpty()) {
+        continue;
+      }
+      int root = index.get(p.node());
+      onChip.add(p.node().output());
+      for (int f = 0; f < p.fused().size(); f++) {
+        Node n = p.fused().get(f);
+        rootOf[index.get(n)] = root;
+        if (f < p.fused().size() - 1) {
+          onChip.add(n.output());
         }
       }
     }
-    return b;
+    if (onChip.isEmpty()) {
+      return l2ArenaBytes(g);
+    }
+    // Execution order: graph order, with each fused node moved into its root's step; nodes between
+    // a root and its fused nodes run after the fused call.
+    List<Integer> order = new ArrayList<>();
+    for (int i = 0; i < nodes.size(); i++) {
+      if (rootOf[i] < 0) {
+        order.add(i);
+        for (int j = i + 1; j < nodes.size(); j++) {
+          if (rootOf[j] == i) {
+            order.add(j);
+          }
+        }
+      }
+    }
+    List<Node> reordered = new ArrayList<>();
+    int[] stepOf = new int[nodes.size()];
+    int step = -1;
+    for (int k = 0; k < order.size(); k++) {
+      int i = order.get(k);
+      reordered.add(nodes.get(i));
+      step = rootOf[i] < 0 ? step + 1 : step;
+      stepOf[k] = step;
+    }
+    Graph executed = new Graph(g.name(), g.values(), reordered, g.inputs(), g.outputs());
+    return new GreedyPlanner().plan(Lifetimes.of(executed, stepOf, onChip), ARENA_ALIGNMENT).arenaBytes();
   }
 }

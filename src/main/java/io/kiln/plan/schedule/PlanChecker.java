@@ -6,6 +6,8 @@ import io.kiln.plan.tiling.LayerShape;
 import io.kiln.plan.tiling.Span;
 import io.kiln.plan.tiling.TilingChecker;
 import io.kiln.plan.tiling.Halo;
+import io.kiln.plan.weights.BlobLayout;
+import io.kiln.plan.weights.BlobSlice;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -14,7 +16,9 @@ import java.util.List;
  * then, from the transfers themselves, that each tile's input window is what its outputs read
  * (walking kernel taps), that bytes add up to what the tiles need, that the largest transfer of
  * each buffer (doubled when it streams under double buffering) fits its memory, and that every
- * compute call comes after the loads it needs.
+ * compute call comes after the loads it needs (inputs, weights and parameter records of its
+ * channels), and that every weight or parameter transfer reads, from the layer's weight blob,
+ * a slice that holds each of the tile's weights or exactly its channels' records.
  *
  * <p>For a layer with a second operand (an element-wise Add or Mul, or a convolution with a fused
  * residual Add) each output tile's operand must arrive, sized to that tile, before the call that
@@ -35,7 +39,9 @@ public final class PlanChecker {
     }
     errors.addAll(TilingChecker.check(plan.problem(), plan.tiling()));
     LayerShape l = plan.problem().layer();
-    String l1Name = ((Unit.AcceleratorUnit) plan.unit()).accelerator().l1();
+    var acc = ((Unit.AcceleratorUnit) plan.unit()).accelerator();
+    String l1Name = acc.l1();
+    String weightTarget = acc.weightMemory().map(m -> m.name()).orElse(l1Name);
     var s = plan.problem().sizes();
     var mem = plan.problem().memories();
     List<TileOrder.Tile> tiles = TileOrder.of(l, plan.tiling());
@@ -88,6 +94,7 @@ public final class PlanChecker {
         errors.add("call " + tile.index() + " computes tile " + call.tileIndex());
       }
       macs += call.macs();
+      checkConstantsLoaded(plan, tiles, tile, call, errors);
       // The latest input load for this or an earlier tile issued before the call must read the same
       // window (under double buffering the next tile's load is issued first, into the other buffer).
       Transfer input = latest(plan, Transfer.Kind.INPUT, call.step(), tile.index());
@@ -131,20 +138,30 @@ public final class PlanChecker {
           inLoads++;
         }
         case WEIGHTS -> {
-          long reduction = (l.depthwise() ? 1L : tile.c().length()) * l.fy() * l.fx();
+          // Blocked layouts move whole blocks of channels.
+          long cStored = l.depthwise() ? 1 : roundUp(tile.c().length(), s.cBlock());
+          long reduction = cStored * l.fy() * l.fx();
           long groups = (reduction + s.sparseM() - 1) / s.sparseM();
           long stored = s.sparseN() == s.sparseM() ? reduction : groups * s.sparseN();
-          long w = bytes(tile.k().length() * stored * (s.weightBits() + s.indexBits()));
-          long p = (long) tile.k().length() * s.paramBytesPerChannel();
-          boolean toL1 = t.to().equals(l1Name);
-          long expected = !mem.separateWeights() ? w + p : toL1 ? p : w;
-          if (t.bytes() != expected) {
-            errors.add("tile " + tile.index() + " loads " + t.bytes() + " B of weights/parameters into " + t.to()
-                + " but needs " + expected + " B");
+          long w = bytes(roundUp(tile.k().length(), s.kBlock()) * stored * (s.weightBits() + s.indexBits()));
+          if (t.bytes() != w) {
+            errors.add("tile " + tile.index() + " loads " + t.bytes() + " B of weights into " + t.to()
+                + " but its weights take " + w + " B");
           }
-          if (!mem.separateWeights() || !toL1) {
-            maxW = Math.max(maxW, w);
-            wLoads++;
+          if (!t.to().equals(weightTarget)) {
+            errors.add("tile " + tile.index() + " loads weights into " + t.to() + ", not " + weightTarget);
+          }
+          maxW = Math.max(maxW, w);
+          wLoads++;
+        }
+        case PARAMS -> {
+          long p = (long) tile.k().length() * s.paramBytesPerChannel();
+          if (t.bytes() != p) {
+            errors.add("tile " + tile.index() + " loads " + t.bytes() + " B of parameters but its channels need "
+                + p + " B");
+          }
+          if (!t.to().equals(l1Name)) {
+            errors.add("tile " + tile.index() + " loads parameters into " + t.to() + ", not L1 " + l1Name);
           }
           maxParams = Math.max(maxParams, p);
         }
@@ -214,6 +231,7 @@ public final class PlanChecker {
     if (plan.macUtilization() > 1.0 + 1e-9) {
       errors.add("MAC utilization " + plan.macUtilization() + " above 1");
     }
+    checkBlobReads(plan, tiles, errors);
     return errors;
   }
 
@@ -255,6 +273,83 @@ public final class PlanChecker {
     return held;
   }
 
+  /** The latest weight and parameter loads before a tile's call hold its channels. */
+  private static void checkConstantsLoaded(LayerPlan plan, List<TileOrder.Tile> tiles, TileOrder.Tile tile,
+      ComputeCall call, List<String> errors) {
+    if (plan.weightBlob().isEmpty()) {
+      return;
+    }
+    Transfer w = latest(plan, Transfer.Kind.WEIGHTS, call.step(), tile.index());
+    if (w == null) {
+      errors.add("tile " + tile.index() + " computes before any weights are loaded");
+    } else {
+      TileOrder.Tile src = tiles.get(w.tileIndex());
+      if (!src.k().equals(tile.k()) || !src.c().equals(tile.c())) {
+        errors.add("tile " + tile.index() + " computes with the weights of tile " + src.index());
+      }
+    }
+    if (plan.problem().sizes().paramBytesPerChannel() > 0) {
+      Transfer p = latest(plan, Transfer.Kind.PARAMS, call.step(), tile.index());
+      if (p == null || !tiles.get(p.tileIndex()).k().equals(tile.k())) {
+        errors.add("tile " + tile.index() + " computes without the parameters of its output channels");
+      }
+    }
+  }
+
+  /**
+   * Every weight and parameter transfer names a slice of the layer's blob that lies in the
+   * right region and holds exactly what the tile needs: each of the tile's weights sits in a
+   * byte the slice reads, and parameters are the records of the tile's channels.
+   */
+  private static void checkBlobReads(LayerPlan plan, List<TileOrder.Tile> tiles, List<String> errors) {
+    for (Transfer t : plan.transfers()) {
+      boolean constant = t.kind() == Transfer.Kind.WEIGHTS || t.kind() == Transfer.Kind.PARAMS;
+      if (!constant) {
+        if (t.source().isPresent()) {
+          errors.add(t.kind() + " transfer at step " + t.step() + " reads the weight blob");
+        }
+        continue;
+      }
+      if (plan.weightBlob().isEmpty() || t.source().isEmpty()) {
+        errors.add(t.kind() + " transfer at step " + t.step() + " names no slice of a weight blob");
+        continue;
+      }
+      BlobLayout blob = plan.weightBlob().get();
+      BlobSlice slice = t.source().get();
+      TileOrder.Tile tile = tiles.get(t.tileIndex());
+      if (t.kind() == Transfer.Kind.PARAMS) {
+        int pb = plan.problem().sizes().paramBytesPerChannel();
+        BlobSlice expected = BlobSlice.contiguous(blob.paramsOffset() + (long) tile.k().start() * pb,
+            (long) tile.k().length() * pb);
+        if (!slice.equals(expected) || slice.end() > blob.bytes()) {
+          errors.add("parameters of tile " + tile.index() + " read " + slice + ", not their records " + expected);
+        }
+        continue;
+      }
+      if (slice.end() > blob.weights().bytes()) {
+        errors.add("weights of tile " + tile.index() + " read " + slice + " past the weights region ("
+            + blob.weights().bytes() + " B)");
+        continue;
+      }
+      LayerShape l = plan.problem().layer();
+      Span cs = l.depthwise() ? new Span(0, 1) : tile.c();
+      search:
+      for (int k = tile.k().start(); k < tile.k().end(); k++) {
+        for (int c = cs.start(); c < cs.end(); c++) {
+          for (int fy = 0; fy < l.fy(); fy++) {
+            for (int fx = 0; fx < l.fx(); fx++) {
+              if (!slice.covers(blob.weights().bitOffset(k, c, fy, fx) / 8)) {
+                errors.add("weights of tile " + tile.index() + " read " + slice + ", which misses weight (k " + k
+                    + ", c " + c + ", fy " + fy + ", fx " + fx + ")");
+                break search;
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
   private static void mark(boolean[] used, int step, List<String> errors) {
     if (step < 0 || step >= used.length) {
       errors.add("step " + step + " out of range");
@@ -289,6 +384,10 @@ public final class PlanChecker {
       }
     }
     return first > last ? 0 : last - first + 1;
+  }
+
+  private static long roundUp(long v, long block) {
+    return (v + block - 1) / block * block;
   }
 
   private static long bytes(long bits) {

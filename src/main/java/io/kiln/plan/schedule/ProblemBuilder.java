@@ -7,6 +7,8 @@ import io.kiln.plan.tiling.Memories;
 import io.kiln.plan.tiling.Objective;
 import io.kiln.plan.tiling.TileConstraint;
 import io.kiln.plan.tiling.TileProblem;
+import io.kiln.plan.weights.ChannelParams;
+import io.kiln.plan.weights.WeightStorage;
 import io.kiln.target.Accelerator;
 import io.kiln.target.HardwareDescription;
 import io.kiln.target.LoopDim;
@@ -50,15 +52,18 @@ final class ProblemBuilder {
     int weightBits = weightBits(pattern, geo);
     int inBits = geo.inputType().bytes() * 8;
     int outBits = geo.outputType().bytes() * 8;
-    // Per output channel: an int32 bias when present, and the requantization constants the
-    // output stage reads (a shift byte, plus a 32-bit multiplier under fixed-point requant).
-    int params = !geo.hasWeights() ? 0
-        : (geo.hasBias() ? 4 : 0) + (pattern.requant().contains(OpPattern.RequantScheme.FIXED_POINT) ? 5
-            : pattern.requant().isEmpty() ? 0 : 1);
+    // Per output channel: the bias and requantization record the output stage reads.
+    int params = !geo.hasWeights() ? 0 : paramFormat(pattern, geo).bytes();
     int operandBits = geo.operandType().map(t -> t.bytes() * 8).orElse(0);
     ElementSizes sizes = new ElementSizes(inBits, outBits, weightBits, 1, 1, 0, 32, params, operandBits);
 
     List<TileConstraint> constraints = new ArrayList<>();
+    if (geo.hasWeights()) {
+      // The unit's weight layout decides the bits and blocks a tile of weights takes.
+      WeightStorage storage = storage(acc, pattern, geo);
+      sizes = storage.applyTo(sizes);
+      constraints.addAll(storage.constraints());
+    }
     TilingPolicy policy = acc.tiling();
     for (Dim d : Dim.values()) {
       // A depthwise layer's channel loop is K's (the tiler binds C's rules to K): C is never cut.
@@ -130,6 +135,16 @@ final class ProblemBuilder {
     }
     Objective objective = new Objective(Math.round(policy.alpha() * scale), hs);
     return new Ok(new TileProblem(geo.shape(), sizes, mem, constraints, objective), pattern);
+  }
+
+  /** How {@code acc} stores this layer's weights. */
+  static WeightStorage storage(Accelerator acc, OpPattern pattern, LayerGeometry geo) {
+    return WeightStorage.of(acc, pattern, geo.shape().depthwise(), weightBits(pattern, geo));
+  }
+
+  /** The per-channel record the pattern's output stage reads for this layer. */
+  static ChannelParams.Format paramFormat(OpPattern pattern, LayerGeometry geo) {
+    return ChannelParams.Format.of(geo.hasBias(), pattern.requant());
   }
 
   /**

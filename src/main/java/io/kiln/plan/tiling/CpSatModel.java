@@ -16,8 +16,9 @@ import java.util.TreeSet;
  * {@link Footprint} and {@link ObjectiveValue}, so its optimum is the exhaustive solver's.
  *
  * <p>Each dimension's tile size is picked by an index into its allowed sizes; whatever depends on
- * one size alone (halo-clipped input rows and columns, weight bits per channel, single-dimension
- * heuristics) is a table read with an element constraint, computed by the owner of that formula.
+ * one size alone (halo-clipped input rows and columns, block-padded channels, weight bits per
+ * channel, single-dimension heuristics) is a table read with an element constraint, computed by
+ * the owner of that formula.
  * Products of sizes are multiplication constraints, a ceiling division of bits by 8 is the linear
  * pair {@code 0 <= 8·bytes - bits <= 7}, and a buffer's second copy (or the partial sums' wider
  * outputs) is a variable equal to the buffer when the literal "this tile splits a dimension the
@@ -69,10 +70,13 @@ final class CpSatModel {
     Var rows = table(Dim.OY, v -> Footprint.inputRows(l, v));
     Var cols = table(Dim.OX, v -> Footprint.inputCols(l, v));
     Var input = bytes(product(c, product(rows, cols)), s.inputBits());
+    // ElementSizes.weightBytes: stored (block-padded) K channels × bits per stored channel.
+    long taps = (long) l.fy() * l.fx();
     Var perChannel = dw
-        ? constant(s.weightBitsPerChannel((long) l.fy() * l.fx()))
-        : table(Dim.C, v -> s.weightBitsPerChannel((long) v * l.fy() * l.fx()));
-    Var weights = bytes(product(k, perChannel), 1);
+        ? constant(s.weightBitsPerChannel(ElementSizes.storedChannels(1, s.cBlock()) * taps))
+        : table(Dim.C, v -> s.weightBitsPerChannel(ElementSizes.storedChannels(v, s.cBlock()) * taps));
+    Var storedK = table(Dim.K, v -> ElementSizes.storedChannels(v, s.kBlock()));
+    Var weights = bytes(product(storedK, perChannel), 1);
     Var outputs = product(k, product(oy, ox));
     Var output = bytes(outputs, s.outputBits());
     Var params = scaled(k, s.paramBytesPerChannel());

@@ -30,8 +30,8 @@ public record CycleEstimate(long computeCycles, long dmaCycles, long dmaBytes, l
     for (Span k : spans[0]) {
       for (Span cs : l.depthwise() ? new Span[] {new Span(0, 1)} : spans[1]) {
         long channels = l.depthwise() ? k.length() : cs.length();
-        long weightBytes = ceilDiv(k.length() * p.sizes().weightBitsPerChannel(
-            (l.depthwise() ? 1 : channels) * l.fy() * l.fx()), 8) + (long) k.length() * s.paramBytesPerChannel();
+        long weightBytes = s.weightBytes(k.length(), l.depthwise() ? 1 : channels, (long) l.fy() * l.fx())
+            + (long) k.length() * s.paramBytesPerChannel();
         if (!weightsStream && tiles == 0) {
           prologue += transfer(weightBytes, c);
           bytesMoved += weightBytes;

@@ -14,6 +14,12 @@ package io.kiln.plan.tiling;
  * second input that streams in step with the output tile, one element per output element: the
  * right operand of an element-wise Add or Mul, or the skip tensor of a residual Add fused into a
  * convolution's output stage; 0 when there is none.
+ *
+ * <p>A unit's weight layout may store channels in blocks ({@code kBlock} output channels,
+ * {@code cBlock} input channels per kernel tap), zero-padding a partial block: a tile of weights
+ * then takes the bytes of whole blocks. {@link #weightBytes} is the one formula for a tile's
+ * weight bytes: the tiler and the schedule's DMA transfers use it, and the laid-out weight blobs
+ * ({@code io.kiln.plan.weights}) are tested to take exactly these bytes per tile.
  */
 public record ElementSizes(
     int inputBits,
@@ -24,7 +30,9 @@ public record ElementSizes(
     int indexBits,
     int accumulatorBits,
     int paramBytesPerChannel,
-    int operandBits) {
+    int operandBits,
+    int kBlock,
+    int cBlock) {
 
   public ElementSizes {
     if (inputBits < 1 || outputBits < 1 || accumulatorBits < 1) {
@@ -45,12 +53,25 @@ public record ElementSizes(
     if (sparseN == sparseM && indexBits != 0) {
       throw new IllegalArgumentException("dense weights carry no index bits");
     }
+    if (kBlock < 1 || cBlock < 1) {
+      throw new IllegalArgumentException("channel blocks must be at least 1, got " + kBlock + " and " + cBlock);
+    }
+    if ((kBlock > 1 || cBlock > 1) && sparseN != sparseM) {
+      throw new IllegalArgumentException("blocked weight layouts store dense weights only");
+    }
   }
 
-  /** Sizes without a second operand. */
+  /** Sizes without a second operand, weights stored channel after channel (no blocks to pad). */
   public ElementSizes(int inputBits, int outputBits, int weightBits, int sparseN, int sparseM, int indexBits,
       int accumulatorBits, int paramBytesPerChannel) {
     this(inputBits, outputBits, weightBits, sparseN, sparseM, indexBits, accumulatorBits, paramBytesPerChannel, 0);
+  }
+
+  /** Sizes with a second operand of {@code operandBits}, weights stored without blocks. */
+  public ElementSizes(int inputBits, int outputBits, int weightBits, int sparseN, int sparseM, int indexBits,
+      int accumulatorBits, int paramBytesPerChannel, int operandBits) {
+    this(inputBits, outputBits, weightBits, sparseN, sparseM, indexBits, accumulatorBits, paramBytesPerChannel,
+        operandBits, 1, 1);
   }
 
   /** int8 activations and weights, int32 bias plus a 32-bit multiplier and 8-bit shift per channel. */
@@ -60,20 +81,40 @@ public record ElementSizes(
 
   /** The same with weights of {@code bits} (2 for ternary cells). */
   public ElementSizes withWeightBits(int bits) {
-    return new ElementSizes(inputBits, outputBits, bits, sparseN, sparseM, indexBits, accumulatorBits, paramBytesPerChannel,
-        operandBits);
+    return new ElementSizes(inputBits, outputBits, bits, sparseN, sparseM, indexBits, accumulatorBits,
+        paramBytesPerChannel, operandBits, kBlock, cBlock);
   }
 
   /** The same with N:M sparse weights carrying {@code idxBits} per stored weight. */
   public ElementSizes withSparsity(int n, int m, int idxBits) {
     return new ElementSizes(inputBits, outputBits, weightBits, n, m, idxBits, accumulatorBits, paramBytesPerChannel,
-        operandBits);
+        operandBits, kBlock, cBlock);
   }
 
   /** The same with a second operand of {@code bits} per output element (0 for none). */
   public ElementSizes withOperandBits(int bits) {
     return new ElementSizes(inputBits, outputBits, weightBits, sparseN, sparseM, indexBits, accumulatorBits,
-        paramBytesPerChannel, bits);
+        paramBytesPerChannel, bits, kBlock, cBlock);
+  }
+
+  /** The same with weights stored in blocks of {@code k} output and {@code c} input channels. */
+  public ElementSizes withBlocks(int k, int c) {
+    return new ElementSizes(inputBits, outputBits, weightBits, sparseN, sparseM, indexBits, accumulatorBits,
+        paramBytesPerChannel, operandBits, k, c);
+  }
+
+  /**
+   * Bytes of the weights of {@code k} output channels × {@code c} input channels × {@code taps}
+   * kernel taps (a depthwise layer has {@code c == 1}): both channel counts rounded up to whole
+   * blocks, the bits rounded up to whole bytes.
+   */
+  public long weightBytes(long k, long c, long taps) {
+    return ceilDiv(storedChannels(k, kBlock) * weightBitsPerChannel(storedChannels(c, cBlock) * taps), 8);
+  }
+
+  /** {@code n} channels rounded up to whole blocks of {@code block}: the channels a layout stores. */
+  static long storedChannels(long n, int block) {
+    return ceilDiv(n, block) * block;
   }
 
   /** Bits to store one output channel's weights over a reduction of {@code reduction} elements. */

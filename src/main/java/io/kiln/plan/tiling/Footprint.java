@@ -62,8 +62,7 @@ public record Footprint(
     int rows = inputRows(l, toy);
     int cols = inputCols(l, tox);
     long input = ElementSizes.ceilDiv(tc * rows * cols * s.inputBits(), 8);
-    long reduction = (l.depthwise() ? 1 : tc) * l.fy() * l.fx();
-    long weights = ElementSizes.ceilDiv(tk * s.weightBitsPerChannel(reduction), 8);
+    long weights = s.weightBytes(tk, l.depthwise() ? 1 : tc, (long) l.fy() * l.fx());
     long output = ElementSizes.ceilDiv((long) tk * toy * tox * s.outputBits(), 8);
     long reservedOutput = ElementSizes.ceilDiv((long) tk * toy * tox * outBits, 8);
     long params = tk * s.paramBytesPerChannel();

@@ -116,8 +116,11 @@ public final class TilingChecker {
     long kMax = spans[0][0].length();
     long cMax = l.depthwise() ? kMax : spans[1][0].length();
     long inputs = bytes(cMax * maxRows * maxCols * s.inputBits()) * copies(db, cTiles * yxTiles);
-    long perChannelBits = l.depthwise() ? storedBits(s, (long) l.fy() * l.fx()) : storedBits(s, cMax * l.fy() * l.fx());
-    long weights = bytes(kMax * perChannelBits) * copies(db, kTiles * (l.depthwise() ? 1 : cTiles));
+    // Blocked layouts store whole blocks of channels: round the largest tile up to them.
+    long cStored = (cMax + s.cBlock() - 1) / s.cBlock() * s.cBlock();
+    long kStored = (kMax + s.kBlock() - 1) / s.kBlock() * s.kBlock();
+    long perChannelBits = storedBits(s, (l.depthwise() ? 1 : cStored) * l.fy() * l.fx());
+    long weights = bytes(kStored * perChannelBits) * copies(db, kTiles * (l.depthwise() ? 1 : cTiles));
     int outBits = !l.depthwise() && cTiles > 1 ? s.accumulatorBits() : s.outputBits();
     long outs = bytes(kMax * spans[2][0].length() * spans[3][0].length() * outBits) * copies(db, kTiles * yxTiles);
     long params = kMax * s.paramBytesPerChannel() * copies(db, kTiles);

@@ -105,4 +105,25 @@ class PlannedDispatchTest {
         .satisfies(r -> assertThat(r.reason()).contains("not fused into %" + g.nodes().get(0).output()
             + " (conv2d_bias_requant_add_act) on diana.analog: no tiling fits: ").contains("second operand"));
   }
+
+  @Test
+  void fusedIntermediatesStayOnChipAndTheArenaFollowsTheFusedOrder() {
+    Graph g = Ternarize.apply(MlperfDispatchTest.load("pretrainedResnet_quant")).graph();
+    HardwareDescription hw = Targets.resolve("diana");
+    PlannedDispatch pd = plan(g, hw, Policy.ANALOG, true);
+    var schedule = pd.schedule(hw);
+    var fusedPlans = schedule.layers().stream().filter(p -> !p.fused().isEmpty()).toList();
+    assertThat(fusedPlans).as("ResNet8's residual Adds fuse on analog").hasSize(3);
+    // Executed as planned, nothing of ResNet8 beats three live 32x32x16 tensors (a block's input,
+    // its skip and its output), which is also the unfused graph's peak.
+    assertThat(schedule.arenaBytes()).isEqualTo(3 * 32 * 32 * 16)
+        .isLessThanOrEqualTo(io.kiln.plan.schedule.NetworkSchedule.l2ArenaBytes(g));
+    // A residual block squeezed so that the conv's own output would be the peak: fusing it away
+    // must shrink the arena below the unfused one.
+    Graph tail = PlanGraphs.convAddChain();
+    PlannedDispatch fused = plan(tail, hw, Policy.ANALOG, true);
+    long unfused = io.kiln.plan.schedule.NetworkSchedule.l2ArenaBytes(tail);
+    assertThat(fused.schedule(hw).layers()).anyMatch(p -> !p.fused().isEmpty());
+    assertThat(fused.schedule(hw).arenaBytes()).isLessThan(unfused);
+  }
 }

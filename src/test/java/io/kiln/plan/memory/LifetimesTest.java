@@ -145,4 +145,33 @@ class LifetimesTest {
     Graph g = b.build();
     assertThatThrownBy(() -> Lifetimes.of(g)).hasMessageContaining("'later' is read at step 0");
   }
+
+  @Test
+  void nodesSharingAStepRunAsOneCallAndOnChipValuesTakeNoBuffer() {
+    // relu a, then a "fused" pair (relu h of a, add y of h and x) in one call at step 1, then z.
+    GraphBuilder b = new GraphBuilder("fused");
+    int x = b.input("x", i8(1, 8));
+    int a = relu(b, x, "a");
+    int h = relu(b, a, "h");
+    int y = b.apply(new Op.Add(Op.Activation.NONE), List.of(x, h), "y", DType.INT8, Q);
+    int z = relu(b, y, "z");
+    b.output(z);
+    List<Lifetime> ls = Lifetimes.of(b.build(), new int[] {0, 1, 1, 2}, java.util.Set.of(h));
+    // h never reaches the arena; y is written while a and x are still read by the same call.
+    assertThat(ls).containsExactly(Lifetime.of(x, "x", 8, 0, 1), Lifetime.of(a, "a", 8, 0, 1),
+        Lifetime.of(y, "y", 8, 1, 2), Lifetime.of(z, "z", 8, 2, 2));
+  }
+
+  @Test
+  void stepsMustNotGoBackwards() {
+    GraphBuilder b = new GraphBuilder("chain");
+    int x = b.input("x", i8(1, 4));
+    int a = relu(b, x, "a");
+    b.output(relu(b, a, "y"));
+    Graph g = b.build();
+    assertThatThrownBy(() -> Lifetimes.of(g, new int[] {1, 0}, java.util.Set.of()))
+        .hasMessageContaining("before node 0");
+    assertThatThrownBy(() -> Lifetimes.of(g, new int[] {0}, java.util.Set.of()))
+        .hasMessageContaining("1 steps for 2 nodes");
+  }
 }

@@ -160,9 +160,7 @@ class FusedPlanRandomTest {
     assertThat(PlanChecker.check(withTransfers(p, unpooled))).anyMatch(e -> e.contains("B but its outputs are"));
 
     // Dropping the fused Add from the plan leaves an operand nobody reads.
-    LayerPlan noAdd = new LayerPlan(p.node(), p.unit(), p.problem(), p.tiling(), p.transfers(), p.calls(),
-        p.l1Bytes(), p.weightMemoryBytes(), p.dmaBytes(), p.computeCycles(), p.dmaCycles(), p.totalCycles(),
-        p.macUtilization(), p.macs(), p.energyPj(), p.clockHz(), List.of(c.fused().get(1)));
+    LayerPlan noAdd = p.withFused(List.of(c.fused().get(1)));
     assertThat(PlanChecker.check(noAdd)).anyMatch(e -> e.contains("a second operand is loaded for Conv2D"));
   }
 
@@ -186,8 +184,6 @@ class FusedPlanRandomTest {
   }
 
   static LayerPlan withTransfers(LayerPlan p, List<Transfer> ts) {
-    return new LayerPlan(p.node(), p.unit(), p.problem(), p.tiling(), ts, p.calls(), p.l1Bytes(),
-        p.weightMemoryBytes(), p.dmaBytes(), p.computeCycles(), p.dmaCycles(), p.totalCycles(), p.macUtilization(),
-        p.macs(), p.energyPj(), p.clockHz(), p.fused());
+    return p.withTransfers(ts);
   }
 }
