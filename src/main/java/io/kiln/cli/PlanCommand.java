@@ -15,7 +15,7 @@ import io.kiln.plan.schedule.LayerPlan;
 import io.kiln.plan.schedule.LayerPlanner;
 import io.kiln.plan.schedule.NetworkSchedule;
 import io.kiln.plan.schedule.WeightPlacementChecker;
-import io.kiln.plan.tiling.BranchAndBoundSolver;
+import io.kiln.plan.tiling.SolverKind;
 import io.kiln.target.HardwareDescription;
 import io.kiln.target.Targets;
 import java.io.IOException;
@@ -67,12 +67,18 @@ final class PlanCommand implements Callable<Integer> {
       + " (CHANGES ACCURACY).")
   boolean ternarize;
 
+  @Option(names = "--solver", paramLabel = "S", defaultValue = "bnb",
+      description = "Tiling solver: bnb (branch and bound, the default), cpsat (OR-Tools CP-SAT)"
+          + " or exhaustive (the baseline, slow on large layers). All reach the same objective.")
+  String solver;
+
   @Option(names = "--dispatch-only",
       description = "Dispatch without tiling: no tile, L1 or DMA columns; array-bound cycles.")
   boolean dispatchOnly;
 
   @Override
   public Integer call() throws IOException {
+    SolverKind solverKind = SolverKind.named(solver);
     HardwareDescription hw = Targets.resolve(target);
     Policy p = policy == null ? Policy.defaultFor(hw) : Policy.named(policy);
     Graph g = Pipeline.DEFAULT.apply(ModelSource.load(model));
@@ -93,7 +99,7 @@ final class PlanCommand implements Callable<Integer> {
       d = Dispatcher.dispatch(g, hw, options);
     } else {
       PlannedDispatch planned = PlannedDispatch.of(g, hw, options,
-          new LayerPlanner(hw, new BranchAndBoundSolver()));
+          new LayerPlanner(hw, solverKind.create()));
       d = planned.dispatch();
       schedule = planned.schedule(hw);
       // Every plan and the weight placement are re-derived by independent checkers; a

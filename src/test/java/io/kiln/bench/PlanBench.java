@@ -17,24 +17,31 @@ import io.kiln.plan.schedule.PlanProbe;
 import io.kiln.plan.schedule.Unit;
 import io.kiln.plan.tiling.BranchAndBoundSolver;
 import io.kiln.plan.tiling.LayerShape;
+import io.kiln.plan.tiling.SolverKind;
+import io.kiln.plan.tiling.TileProblem;
 import io.kiln.plan.tiling.Tiling;
+import io.kiln.plan.tiling.TilingResult;
+import io.kiln.plan.tiling.TilingSolver;
 import io.kiln.target.HardwareDescription;
-import io.kiln.target.MemoryLevel;
 import io.kiln.target.Targets;
+import io.kiln.testing.TestTargets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Predicate;
 
 /**
  * The planning benchmarks of issue 5 (run by {@code bench/plan.sh}, not a test): an L1-budget
  * sweep of real MLPerf Tiny conv layers on DIANA's digital accelerator with the tiling heuristics
- * on and off, and warm in-process planning time of the four models. Prints Markdown rows.
+ * on and off, each tiling solver's time on the problems that sweep poses, and warm in-process
+ * planning time of the four models with branch and bound and with CP-SAT. Prints Markdown rows.
  */
 public final class PlanBench {
   private static final Path MODELS = Path.of(System.getProperty("kiln.shared", "/work/shared"), "models",
@@ -50,6 +57,7 @@ public final class PlanBench {
 
   private static final int WARMUP = 3;
   private static final int RUNS = 10;
+  private static final int SOLVE_REPEATS = 5;
 
   public static void main(String[] args) throws Exception {
     for (String f : FILES.values()) {
@@ -60,14 +68,19 @@ public final class PlanBench {
     }
     Map<String, Graph> graphs = new LinkedHashMap<>();
     FILES.forEach((k, f) -> graphs.put(k, Pipeline.DEFAULT.apply(TfliteImporter.load(MODELS.resolve(f)))));
-    sweep(graphs);
+    long t0 = System.nanoTime();
+    SolverKind.CPSAT.create();
+    System.out.printf(Locale.ROOT, "cpsat_load_ms=%.0f%n", (System.nanoTime() - t0) / 1e6);
+    List<TileProblem> posed = sweep(graphs);
+    perSolve(posed);
     timing(graphs);
   }
 
   /** A representative layer: the model it comes from, a label, and how to recognize it. */
   private record Pick(String model, String label, Predicate<LayerShape> is) {}
 
-  private static void sweep(Map<String, Graph> graphs) {
+  /** Prints the sweep's rows; returns every distinct tiling problem the planner posed in it. */
+  private static List<TileProblem> sweep(Map<String, Graph> graphs) {
     List<Pick> picks = List.of(
         new Pick("kws", "kws conv 10x4 s2", s -> !s.depthwise() && s.fy() == 10 && s.fx() == 4),
         new Pick("ic", "ic conv 3x3 16->32 s2", s -> !s.depthwise() && s.fy() == 3 && s.c() == 16 && s.k() == 32),
@@ -75,7 +88,12 @@ public final class PlanBench {
         new Pick("vww", "vww dw 3x3 32 s2", s -> s.depthwise() && s.fy() == 3 && s.k() == 32 && s.strideY() == 2),
         new Pick("vww", "vww pw 1x1 128->256", s -> !s.depthwise() && s.fy() == 1 && s.c() == 128 && s.k() == 256));
     HardwareDescription diana = Targets.resolve("diana");
-    BranchAndBoundSolver solver = new BranchAndBoundSolver();
+    TilingSolver bnb = new BranchAndBoundSolver();
+    Set<TileProblem> posed = new LinkedHashSet<>();
+    TilingSolver solver = p -> {
+      posed.add(p);
+      return bnb.solve(p);
+    };
     StringBuilder rows = new StringBuilder();
     int checked = 0;
     int worse = 0;
@@ -99,7 +117,7 @@ public final class PlanBench {
           shape.c(), shape.oy(), shape.ox(), shape.k());
       for (long l1 = 256 * 1024; l1 >= 16; l1 /= 2) {
         String kb = l1 >= 1024 ? l1 / 1024 + " kB" : l1 + " B";
-        HardwareDescription hw = withL1(diana, l1);
+        HardwareDescription hw = TestTargets.withMemory(diana, "l1", l1);
         LayerPlanner planner = new LayerPlanner(hw, solver);
         var unit = new Unit.AcceleratorUnit(hw.accelerator("digital").orElseThrow());
         PlanProbe.Raw raw = PlanProbe.both(planner, solver, g, node, unit);
@@ -146,19 +164,66 @@ public final class PlanBench {
     if (chosenWorse > 0) {
       throw new IllegalStateException("the planner chose a plan slower than the α-only one");
     }
+    return new ArrayList<>(posed);
   }
 
-  /** {@code hw} with its L1 memory (named {@code l1}) resized; everything else unchanged. */
-  static HardwareDescription withL1(HardwareDescription hw, long bytes) {
-    List<MemoryLevel> mems = new ArrayList<>();
-    for (MemoryLevel m : hw.memories()) {
-      mems.add(m.name().equals("l1")
-          ? new MemoryLevel(m.name(), bytes, m.bandwidthBytesPerCycle(), m.latencyCycles(), m.energyPjPerByte(),
-              m.writable(), m.readers())
-          : m);
+  /**
+   * Each solver on each problem of the sweep: the median of {@value #SOLVE_REPEATS} solves after
+   * one unmeasured pass over all problems. Fails if two solvers reach different objectives.
+   */
+  private static void perSolve(List<TileProblem> problems) {
+    System.out.println("SOLVE_ROWS_BEGIN");
+    Map<SolverKind, double[]> micros = new LinkedHashMap<>();
+    Map<SolverKind, TilingSolver> solvers = new LinkedHashMap<>();
+    for (SolverKind k : SolverKind.values()) {
+      solvers.put(k, k.create());
+      problems.forEach(solvers.get(k)::solve);
+      micros.put(k, new double[problems.size()]);
     }
-    return new HardwareDescription(hw.name(), hw.description(), hw.clockHz(), mems, hw.dmas(), hw.cpu(),
-        hw.accelerators());
+    int tiled = 0;
+    int infeasible = 0;
+    for (int i = 0; i < problems.size(); i++) {
+      TileProblem p = problems.get(i);
+      TilingResult reference = null;
+      for (var e : solvers.entrySet()) {
+        double[] times = new double[SOLVE_REPEATS];
+        TilingResult r = null;
+        for (int rep = 0; rep < SOLVE_REPEATS; rep++) {
+          long t0 = System.nanoTime();
+          r = e.getValue().solve(p);
+          times[rep] = (System.nanoTime() - t0) / 1e3;
+        }
+        micros.get(e.getKey())[i] = median(times);
+        if (reference == null) {
+          reference = r;
+        } else if (!sameOutcome(reference, r)) {
+          throw new IllegalStateException(e.getKey().cliName() + " disagrees on " + p + ": " + r + " vs " + reference);
+        }
+      }
+      if (reference instanceof TilingResult.Solved s && s.tiling().tileCount(p.layer().depthwise()) > 1) {
+        tiled++;
+      } else if (reference instanceof TilingResult.Infeasible) {
+        infeasible++;
+      }
+    }
+    for (var e : micros.entrySet()) {
+      double[] t = e.getValue();
+      double[] sorted = t.clone();
+      Arrays.sort(sorted);
+      System.out.printf(Locale.ROOT, "| %s | %.0f | %.0f | %.0f | %.1f |%n", e.getKey().cliName(), median(t),
+          sorted[(int) Math.ceil(0.9 * sorted.length) - 1], sorted[sorted.length - 1], Arrays.stream(t).sum() / 1e3);
+    }
+    System.out.println("SOLVE_ROWS_END");
+    System.out.printf(Locale.ROOT, "solve_problems=%d%nsolve_tiled=%d%nsolve_infeasible=%d%n", problems.size(), tiled,
+        infeasible);
+  }
+
+  private static boolean sameOutcome(TilingResult a, TilingResult b) {
+    return switch (a) {
+      case TilingResult.Solved s -> b instanceof TilingResult.Solved t
+          && s.tiling().objective() == t.tiling().objective();
+      case TilingResult.Infeasible i -> i.equals(b);
+    };
   }
 
   private static String tiles(LayerPlan p) {
@@ -172,10 +237,11 @@ public final class PlanBench {
   }
 
   /** One planning run of a model: what {@code kiln plan} does between loading and printing. */
-  private static int planOnce(Graph loaded, HardwareDescription hw, Policy policy, boolean ternarize) {
+  private static int planOnce(Graph loaded, HardwareDescription hw, Policy policy, boolean ternarize,
+      TilingSolver solver) {
     Graph g = ternarize ? Ternarize.apply(loaded).graph() : loaded;
     PlannedDispatch pd = PlannedDispatch.of(g, hw, new Dispatcher.Options(policy, ternarize, null),
-        new LayerPlanner(hw, new BranchAndBoundSolver()));
+        new LayerPlanner(hw, solver));
     DispatchResult d = pd.dispatch();
     List<LayerPlan> plans = new ArrayList<>(new java.util.TreeMap<>(pd.plans()).values());
     int onAccelerators = (int) plans.stream().filter(LayerPlan::tiled).count();
@@ -183,39 +249,53 @@ public final class PlanBench {
     return onAccelerators;
   }
 
+  /**
+   * Planning time of the four models per configuration and solver. The solvers of one
+   * configuration take turns within each run, so that both see the same machine load.
+   */
   private static void timing(Map<String, Graph> graphs) {
-    record Config(String label, String target, Policy policy, boolean ternarize) {}
-    List<Config> configs = List.of(new Config("diana, mixed, plan-time ternarize", "diana", Policy.MIXED, true),
-        new Config("dla (default), policy first", "dla", Policy.FIRST, false));
+    record Config(String label, HardwareDescription hw, Policy policy, boolean ternarize) {}
+    HardwareDescription diana = Targets.resolve("diana");
+    List<Config> configs = List.of(new Config("diana, mixed, plan-time ternarize", diana, Policy.MIXED, true),
+        new Config("diana with L1 32 kB, mixed, plan-time ternarize",
+            TestTargets.withMemory(diana, "l1", 32 * 1024), Policy.MIXED, true),
+        new Config("dla (default), policy first", Targets.resolve("dla"), Policy.FIRST, false));
+    List<SolverKind> kinds = List.of(SolverKind.BNB, SolverKind.CPSAT);
     System.out.println("TIME_ROWS_BEGIN");
     for (Config c : configs) {
-      HardwareDescription hw = Targets.resolve(c.target());
-      Map<String, double[]> perModel = new LinkedHashMap<>();
+      Map<SolverKind, TilingSolver> solvers = new LinkedHashMap<>();
+      kinds.forEach(k -> solvers.put(k, k.create()));
+      Map<SolverKind, Map<String, double[]>> perModel = new LinkedHashMap<>();
+      Map<SolverKind, double[]> totals = new LinkedHashMap<>();
       Map<String, Integer> layers = new LinkedHashMap<>();
-      double[] totals = new double[RUNS];
       for (int run = -WARMUP; run < RUNS; run++) {
-        double sum = 0;
-        for (var e : graphs.entrySet()) {
-          long t0 = System.nanoTime();
-          int acc = planOnce(e.getValue(), hw, c.policy(), c.ternarize());
-          double ms = (System.nanoTime() - t0) / 1e6;
-          layers.put(e.getKey(), acc);
-          sum += ms;
+        for (SolverKind k : kinds) {
+          double sum = 0;
+          for (var e : graphs.entrySet()) {
+            long t0 = System.nanoTime();
+            int acc = planOnce(e.getValue(), c.hw(), c.policy(), c.ternarize(), solvers.get(k));
+            double ms = (System.nanoTime() - t0) / 1e6;
+            layers.put(e.getKey(), acc);
+            sum += ms;
+            if (run >= 0) {
+              perModel.computeIfAbsent(k, x -> new LinkedHashMap<>())
+                  .computeIfAbsent(e.getKey(), x -> new double[RUNS])[run] = ms;
+            }
+          }
           if (run >= 0) {
-            perModel.computeIfAbsent(e.getKey(), k -> new double[RUNS])[run] = ms;
+            totals.computeIfAbsent(k, x -> new double[RUNS])[run] = sum;
           }
         }
-        if (run >= 0) {
-          totals[run] = sum;
+      }
+      for (SolverKind k : kinds) {
+        StringBuilder row = new StringBuilder("| " + c.label() + " | " + k.cliName() + " |");
+        for (var e : perModel.get(k).entrySet()) {
+          row.append(String.format(Locale.ROOT, " %.1f (%d) |", median(e.getValue()), layers.get(e.getKey())));
         }
+        double total = median(totals.get(k));
+        row.append(String.format(Locale.ROOT, " **%.1f** | %s |", total, total < 2000 ? "yes" : "**no**"));
+        System.out.println(row);
       }
-      StringBuilder row = new StringBuilder("| " + c.label() + " |");
-      for (var e : perModel.entrySet()) {
-        row.append(String.format(Locale.ROOT, " %.1f (%d) |", median(e.getValue()), layers.get(e.getKey())));
-      }
-      double total = median(totals);
-      row.append(String.format(Locale.ROOT, " **%.1f** | %s |", total, total < 2000 ? "yes" : "**no**"));
-      System.out.println(row);
     }
     System.out.println("TIME_ROWS_END");
   }

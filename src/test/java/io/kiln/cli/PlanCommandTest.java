@@ -12,7 +12,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code kiln plan}: report, JSON, --strict, bad targets. */
+/** {@code kiln plan}: report, JSON, --strict, --solver, bad targets. */
 class PlanCommandTest {
   static String model(String name) {
     return SharedModels.file("mlperf-tiny/" + name + ".tflite").toString();
@@ -133,5 +133,27 @@ class PlanCommandTest {
         "--policy", "mixed", "--ternarize");
     assertThat(r.code()).isZero();
     Golden.assertMatches("plan/resnet_diana_mixed_ternarize.txt", r.out());
+  }
+
+  @Test
+  void everySolverGivesTheSamePlan() {
+    // The solvers reach the same objective; on these layers the tiles, and so the report, agree.
+    for (String solver : new String[] {"cpsat", "exhaustive"}) {
+      CliRunner.Result r = kiln("plan", model("pretrainedResnet_quant"), "--target", "diana",
+          "--policy", "mixed", "--ternarize", "--solver", solver);
+      assertThat(r.code()).as(r.err()).isZero();
+      Golden.assertMatches("plan/resnet_diana_mixed_ternarize.txt", r.out());
+      CliRunner.Result dla = kiln("plan", model("pretrainedResnet_quant"), "--target", "dla",
+          "--solver", solver);
+      assertThat(dla.code()).as(dla.err()).isZero();
+      Golden.assertMatches("plan/resnet_dla.txt", dla.out());
+    }
+  }
+
+  @Test
+  void unknownSolverIsOneLineListingTheChoices() {
+    CliRunner.Result r = kiln("plan", model("ad01_int8"), "--target", "dla", "--solver", "gurobi");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.errLine()).isEqualTo("kiln: unknown solver 'gurobi' (solvers: bnb, cpsat, exhaustive)");
   }
 }

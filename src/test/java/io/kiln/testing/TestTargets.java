@@ -7,18 +7,24 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
-/** Hardware descriptions changed for tests: memories shrunk to a budget. */
+/** Hardware descriptions changed for tests and sweeps: memories resized to a budget. */
 public final class TestTargets {
   private TestTargets() {}
 
-  /** {@code hw} whose accelerators' L1 and weight memories are shrunk to the given sizes. */
-  public static HardwareDescription withBudgets(HardwareDescription hw, long l1, long weights) {
+  /** {@code hw} with the memory named {@code memory} resized to {@code bytes}, all else kept. */
+  public static HardwareDescription withMemory(HardwareDescription hw, String memory, long bytes) {
     List<MemoryLevel> mems = new ArrayList<>();
-    String l1Name = hw.accelerators().get(0).l1();
     for (MemoryLevel m : hw.memories()) {
-      mems.add(m.name().equals(l1Name) ? new MemoryLevel(m.name(), l1, m.bandwidthBytesPerCycle(),
+      mems.add(m.name().equals(memory) ? new MemoryLevel(m.name(), bytes, m.bandwidthBytesPerCycle(),
           m.latencyCycles(), m.energyPjPerByte(), m.writable(), m.readers()) : m);
     }
+    return new HardwareDescription(hw.name(), hw.description(), hw.clockHz(), mems, hw.dmas(), hw.cpu(),
+        hw.accelerators());
+  }
+
+  /** {@code hw} whose accelerators' L1 and weight memories are shrunk to the given sizes. */
+  public static HardwareDescription withBudgets(HardwareDescription hw, long l1, long weights) {
+    List<MemoryLevel> mems = withMemory(hw, hw.accelerators().get(0).l1(), l1).memories();
     List<Accelerator> accs = new ArrayList<>();
     for (Accelerator a : hw.accelerators()) {
       Optional<MemoryLevel> wm = a.weightMemory().map(m -> new MemoryLevel(m.name(), weights,

@@ -109,9 +109,12 @@ public record ElementSizes(
    * blocks, the bits rounded up to whole bytes.
    */
   public long weightBytes(long k, long c, long taps) {
-    long paddedK = ceilDiv(k, kBlock) * kBlock;
-    long paddedC = ceilDiv(c, cBlock) * cBlock;
-    return ceilDiv(paddedK * weightBitsPerChannel(paddedC * taps), 8);
+    return ceilDiv(storedChannels(k, kBlock) * weightBitsPerChannel(storedChannels(c, cBlock) * taps), 8);
+  }
+
+  /** {@code n} channels rounded up to whole blocks of {@code block}: the channels a layout stores. */
+  static long storedChannels(long n, int block) {
+    return ceilDiv(n, block) * block;
   }
 
   /** Bits to store one output channel's weights over a reduction of {@code reduction} elements. */

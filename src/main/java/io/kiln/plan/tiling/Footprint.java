@@ -59,8 +59,8 @@ public record Footprint(
     long tc = l.depthwise() ? tk : tile[Dim.C.ordinal()];
     int toy = tile[Dim.OY.ordinal()];
     int tox = tile[Dim.OX.ordinal()];
-    int rows = Math.min(l.inputRowsFor(toy), l.iy());
-    int cols = Math.min(l.inputColsFor(tox), l.ix());
+    int rows = inputRows(l, toy);
+    int cols = inputCols(l, tox);
     long input = ElementSizes.ceilDiv(tc * rows * cols * s.inputBits(), 8);
     long weights = s.weightBytes(tk, l.depthwise() ? 1 : tc, (long) l.fy() * l.fx());
     long output = ElementSizes.ceilDiv((long) tk * toy * tox * s.outputBits(), 8);
@@ -73,6 +73,16 @@ public record Footprint(
         + (separate ? 0 : wMult * weights);
     return new Footprint(rows, cols, inMult * input, wMult * weights, outMult * reservedOutput, parMult * params, l1,
         separate ? wMult * weights : 0, data, outMult * operand);
+  }
+
+  /** Input rows buffered for {@code toy} output rows: the halo formula, clipped to the input. */
+  static int inputRows(LayerShape l, int toy) {
+    return Math.min(l.inputRowsFor(toy), l.iy());
+  }
+
+  /** Input columns buffered for {@code tox} output columns, likewise clipped. */
+  static int inputCols(LayerShape l, int tox) {
+    return Math.min(l.inputColsFor(tox), l.ix());
   }
 
   /** Whether this reservation fits the problem's memories. */

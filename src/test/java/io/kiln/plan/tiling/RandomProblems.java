@@ -43,12 +43,17 @@ final class RandomProblems {
     };
     // A second operand streamed with the outputs (residual skip, element-wise rhs), and layers
     // without weights (pooling, element-wise), with and without one.
-    return switch (r.nextInt(6)) {
+    ElementSizes sized = switch (r.nextInt(6)) {
       case 0 -> base.withOperandBits(8);
       case 1 -> new ElementSizes(8, 8, 0, 1, 1, 0, 32, 0, r.nextBoolean() ? 8 : 0);
       case 2 -> new ElementSizes(16, 16, 0, 1, 1, 0, 64, 0, 16);
       default -> base;
     };
+    // Blocked weight layouts (array blocks, crossbar rows) pad a tile's channels to whole blocks.
+    if (sized.sparseN() == sized.sparseM() && r.nextInt(4) == 0) {
+      sized = sized.withBlocks(1 + r.nextInt(8), r.nextBoolean() ? 1 : 1 + r.nextInt(4));
+    }
+    return sized;
   }
 
   static List<TileConstraint> constraints(Random r, LayerShape l) {

@@ -5,10 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The rules every solver follows, on hand-made layers, for both solvers. */
+/** The rules every solver follows, on hand-made layers, for every solver. */
 class TilingSolverTest {
 
-  private static final List<TilingSolver> SOLVERS = List.of(new ExhaustiveSolver(), new BranchAndBoundSolver());
+  private static final List<TilingSolver> SOLVERS = List.of(new ExhaustiveSolver(), new BranchAndBoundSolver(), new CpSatSolver());
   private static final LayerShape CONV = LayerShape.convSame(16, 8, 12, 12, 3, 3, 1);
 
   private static TileProblem problem(LayerShape l, long l1, long wm, List<TileConstraint> cs, Objective o) {
@@ -68,7 +68,7 @@ class TilingSolverTest {
     LayerShape l = LayerShape.convSame(64, 16, 40, 40, 3, 3, 1);
     Objective o = new Objective(1, List.of(new Heuristic.MultipleOf(Dim.K, 16, 100_000),
         new Heuristic.MultipleOf(Dim.OX, 16, 100_000)));
-    for (TilingSolver s : List.<TilingSolver>of(new BranchAndBoundSolver())) {
+    for (TilingSolver s : List.<TilingSolver>of(new BranchAndBoundSolver(), new CpSatSolver())) {
       Tiling with = s.solve(problem(l, 24 * 1024, 0, List.of(new TileConstraint.Untiled(Dim.C)), o)).orElseThrow();
       assertThat(with.tileK() % 16).isZero();
       assertThat(with.tileOX() % 16).isZero();
