@@ -24,6 +24,7 @@ value() { printf '%s\n' "$OUT" | sed -n "s/^$1=//p"; }
 SWEEP="$(between SWEEP_ROWS)"
 TIMES="$(between TIME_ROWS)"
 SOLVES="$(between SOLVE_ROWS)"
+MATRIX="$(between MATRIX_ROWS)"
 
 CPU_MODEL="$(lscpu | sed -n 's/^Model name: *//p' | head -1)"
 CPUS="$(nproc)"
@@ -94,6 +95,24 @@ memory), and the row with DIANA's L1 cut to 32 kB makes the solvers tile many mo
 | target, policy | solver | kws ms | vww ms | ic ms | ad ms | all four ms | under 2 s |
 |---|---|---:|---:|---:|---:|---:|---|
 $TIMES
+
+### Plans of the four models
+
+What \`kiln plan MODEL --target T --policy P [--ternarize]\` reports for the MLPerf Tiny int8
+models (kws = kws_ref_model, vww = vww_96_int8, ic = pretrainedResnet_quant, ad = ad01_int8) on
+each configuration: layers per unit (nodes fused into another layer's calls counted apart),
+cycles and latency at the target's clock from cost model v1, MAC utilization over the
+accelerator layers (their MACs over what their cycles could do at the unit's peak), the L2
+activation arena and the bytes of weight blobs (laid out for their unit, padding included) or
+constant tensors per memory. Every layer plan passed \`PlanChecker\`. These are estimates of the
+cost model, not measurements of hardware; DIANA's analog and mixed rows use plan-time
+ternarization, which changes accuracy. On \`diana\` without \`--ternarize\` the stock models'
+requantization scales are not powers of two, so the shift-only digital array takes no layer.
+Plain \`dla\` is \`dla:pe=64,sram=512KiB,par=output,dw=emulated\`.
+
+| configuration | model | layers per unit | cycles | latency ms | MAC util. | L2 arena B | weights |
+|---|---|---|---:|---:|---:|---:|---|
+$MATRIX
 <!-- plan.sh end -->
 EOM
 

@@ -74,6 +74,7 @@ public final class PlanBench {
     List<TileProblem> posed = sweep(graphs);
     perSolve(posed);
     timing(graphs);
+    matrix(graphs);
   }
 
   /** A representative layer: the model it comes from, a label, and how to recognize it. */
@@ -242,11 +243,57 @@ public final class PlanBench {
     Graph g = ternarize ? Ternarize.apply(loaded).graph() : loaded;
     PlannedDispatch pd = PlannedDispatch.of(g, hw, new Dispatcher.Options(policy, ternarize, null),
         new LayerPlanner(hw, solver));
-    DispatchResult d = pd.dispatch();
-    List<LayerPlan> plans = new ArrayList<>(new java.util.TreeMap<>(pd.plans()).values());
-    int onAccelerators = (int) plans.stream().filter(LayerPlan::tiled).count();
-    NetworkSchedule.of(hw, d.graph(), plans);
-    return onAccelerators;
+    return (int) pd.schedule(hw).layers().stream().filter(LayerPlan::tiled).count();
+  }
+
+  /**
+   * What {@code kiln plan} reports for the four models on each configuration the issue asks
+   * for: layers per unit, estimated cycles and latency, MAC utilization over the accelerator
+   * layers, the L2 arena and where the weights went. Every layer plan is re-checked.
+   */
+  private static void matrix(Map<String, Graph> graphs) {
+    record Config(String target, Policy policy, boolean ternarize) {
+      String label() {
+        return "`" + target + "` " + policy.cliName() + (ternarize ? ", `--ternarize`" : "");
+      }
+    }
+    List<Config> configs = List.of(new Config("cpu", Policy.FIRST, false),
+        new Config("diana", Policy.DIGITAL, false), new Config("diana", Policy.DIGITAL, true),
+        new Config("diana", Policy.ANALOG, true), new Config("diana", Policy.MIXED, true),
+        new Config("dla", Policy.FIRST, false), new Config("dla:pe=128,sram=256MiB,par=output", Policy.FIRST, false),
+        new Config("dla:pe=128,sram=1MiB,par=input", Policy.FIRST, false),
+        new Config("dla:pe=64,sram=256MiB,par=input,dw=native", Policy.FIRST, false),
+        new Config("dla:pe=128,sram=512KiB,dw=unsupported", Policy.LOWEST_CYCLES, false));
+    System.out.println("MATRIX_ROWS_BEGIN");
+    for (Config c : configs) {
+      HardwareDescription hw = Targets.resolve(c.target());
+      for (var e : graphs.entrySet()) {
+        Graph g = c.ternarize() ? Ternarize.apply(e.getValue()).graph() : e.getValue();
+        PlannedDispatch pd = PlannedDispatch.of(g, hw, new Dispatcher.Options(c.policy(), c.ternarize(), null),
+            new LayerPlanner(hw, new BranchAndBoundSolver()));
+        NetworkSchedule ns = pd.schedule(hw);
+        long macs = 0;
+        double busy = 0;
+        Map<String, Integer> units = new java.util.TreeMap<>();
+        for (LayerPlan p : ns.layers()) {
+          if (!PlanChecker.check(p).isEmpty()) {
+            throw new IllegalStateException(e.getKey() + " on " + c.target() + ": " + PlanChecker.check(p));
+          }
+          units.merge(p.unit().name(), 1, Integer::sum);
+          if (p.tiled()) {
+            macs += p.macs();
+            busy += p.macs() / Math.max(p.macUtilization(), 1e-12);
+          }
+        }
+        long fused = pd.dispatch().layers().stream().filter(l -> l.fused()).count();
+        String util = macs == 0 ? "-" : String.format(Locale.ROOT, "%.1f%%", 100.0 * macs / busy);
+        System.out.printf(Locale.ROOT, "| %s | %s | %s%s | %,d | %.3f | %s | %s | %s |%n", c.label(), e.getKey(),
+            units, fused == 0 ? "" : " (+" + fused + " fused)", ns.totalCycles(), 1000 * ns.latencySeconds(), util,
+            bytes(ns.arenaBytes()), ns.weightBytesByMemory().entrySet().stream()
+                .map(w -> w.getKey() + " " + bytes(w.getValue())).collect(java.util.stream.Collectors.joining(", ")));
+      }
+    }
+    System.out.println("MATRIX_ROWS_END");
   }
 
   /**
