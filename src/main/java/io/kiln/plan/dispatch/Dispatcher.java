@@ -40,13 +40,14 @@ public final class Dispatcher {
    * @param cycles the estimate {@link Policy#LOWEST_CYCLES} compares
    */
   public record Options(Policy policy, boolean narrowInputs, Policy.CycleEstimate cycles,
-      Map<Refusal, String> refusedFusions) {
+      Map<Refusal, String> refusedFusions, Map<UnitRefusal, String> refusedUnits) {
     public Options {
       refusedFusions = Map.copyOf(refusedFusions);
+      refusedUnits = Map.copyOf(refusedUnits);
     }
 
     public Options(Policy policy, boolean narrowInputs, Policy.CycleEstimate cycles) {
-      this(policy, narrowInputs, cycles, Map.of());
+      this(policy, narrowInputs, cycles, Map.of(), Map.of());
     }
 
     public static Options of(Policy policy) {
@@ -60,12 +61,26 @@ public final class Dispatcher {
     public Options refusing(Refusal r, String reason) {
       Map<Refusal, String> m = new HashMap<>(refusedFusions);
       m.put(r, reason);
-      return new Options(policy, narrowInputs, cycles, m);
+      return new Options(policy, narrowInputs, cycles, m, refusedUnits);
+    }
+
+    /**
+     * The same options with one unit refused for one layer for {@code reason} (what planning
+     * found, for example that no tiling fits the unit's memories): the policy then chooses among
+     * the other units that accept the layer, and the CPU runs it when none is left.
+     */
+    public Options refusingUnit(UnitRefusal r, String reason) {
+      Map<UnitRefusal, String> m = new HashMap<>(refusedUnits);
+      m.put(r, reason);
+      return new Options(policy, narrowInputs, cycles, refusedFusions, m);
     }
   }
 
   /** One fused pattern at one convolution (by node index) that must not be used. */
   public record Refusal(int anchor, String pattern) {}
+
+  /** One accelerator that must not run one layer (by node index). */
+  public record UnitRefusal(int node, String unit) {}
 
   public static DispatchResult dispatch(Graph g, HardwareDescription hw, Options o) {
     o.policy().check(hw);
@@ -74,7 +89,8 @@ public final class Dispatcher {
     List<Optional<Layer>> layers = new ArrayList<>();
     List<List<Acceptance>> accepted = new ArrayList<>();
     List<List<Rejection>> rejected = new ArrayList<>();
-    for (Node n : g.nodes()) {
+    for (int at = 0; at < g.nodes().size(); at++) {
+      Node n = g.nodes().get(at);
       LayerPatterns.Result m = LayerPatterns.match(idx, n);
       List<Acceptance> acc = new ArrayList<>();
       List<Rejection> rej = new ArrayList<>();
@@ -98,6 +114,10 @@ public final class Dispatcher {
         Optional<String> firstReason = Optional.empty();
         for (OpPattern p : patterns) {
           List<String> reasons = check(layer, new Site(targetLabel(hw), a, p, o.narrowInputs()));
+          String refused = o.refusedUnits().get(new UnitRefusal(at, a.name()));
+          if (reasons.isEmpty() && refused != null) {
+            reasons = List.of(unit + ": " + refused);
+          }
           if (reasons.isEmpty()) {
             acc.add(new Acceptance(a.name(), p.name()));
             firstReason = Optional.empty();

@@ -3,7 +3,6 @@ package io.kiln.plan.dispatch;
 import io.kiln.ir.Graph;
 import io.kiln.ir.Node;
 import io.kiln.plan.dispatch.DispatchResult.LayerDispatch;
-import io.kiln.plan.dispatch.DispatchResult.Rejection;
 import io.kiln.plan.schedule.LayerPlan;
 import io.kiln.plan.schedule.LayerPlanResult;
 import io.kiln.plan.schedule.LayerPlanner;
@@ -20,8 +19,9 @@ import java.util.TreeMap;
 /**
  * A dispatch whose every layer has a plan: each layer is planned on its unit; a fused layer no
  * tiling fits is dispatched again without that fusion (its nodes then run apart, with the
- * planner's reason), and any other accelerator layer no tiling fits goes to the CPU with the
- * planner's reason among its rejections and a CPU plan. Nodes fused into another layer have no
+ * planner's reason), and any other accelerator layer no tiling fits is dispatched again without
+ * that unit, so the policy picks among the other units that accept it (the CPU when none is
+ * left), with the planner's reason among its rejections. Nodes fused into another layer have no
  * plan of their own: that layer's plan runs them.
  *
  * @param plans by node index, one per node that is not fused into another
@@ -40,6 +40,7 @@ public record PlannedDispatch(DispatchResult dispatch, Map<Integer, LayerPlan> p
     while (true) {
       DispatchResult d = Dispatcher.dispatch(g, hw, options);
       Dispatcher.Options refused = null;
+      boolean fusionRefused = false;
       Map<Integer, LayerPlan> plans = new TreeMap<>();
       List<LayerDispatch> layers = new ArrayList<>();
       for (LayerDispatch l : d.layers()) {
@@ -52,28 +53,24 @@ public record PlannedDispatch(DispatchResult dispatch, Map<Integer, LayerPlan> p
         List<Node> fused = l.layer().map(Layer::fusedNodes).orElse(List.of());
         LayerPlanResult r = cache.computeIfAbsent(new Key(l.index(), l.unit(), fused),
             k -> planner.plan(g, l.node(), fused, unit));
-        String label = Dispatcher.targetLabel(hw) + "." + l.unit();
         switch (r) {
           case LayerPlan p -> {
             plans.put(l.index(), p);
             layers.add(l);
           }
-          case Unplannable u when !fused.isEmpty() -> refused = options.refusing(
-              new Dispatcher.Refusal(l.index(), l.layer().get().pattern()),
-              "no tiling fits: " + u.reason());
-          case Unplannable u when unit instanceof Unit.AcceleratorUnit -> {
-            List<Rejection> rej = new ArrayList<>(l.rejections());
-            rej.add(new Rejection(l.unit(), label + ": no tiling fits: " + u.reason()));
-            plans.put(l.index(), (LayerPlan) cache.computeIfAbsent(
-                new Key(l.index(), hw.cpu().name(), List.of()),
-                k -> planner.plan(g, l.node(), new Unit.CpuUnit(hw.cpu()))));
-            layers.add(new LayerDispatch(l.index(), l.node(), l.layer(), hw.cpu().name(),
-                l.accepted().stream().filter(a -> !a.unit().equals(l.unit())).toList(), rej));
+          case Unplannable u when !fused.isEmpty() -> {
+            // A fusion changes its neighbours' layers: dispatch again before planning on.
+            refused = (refused != null ? refused : options).refusing(
+                new Dispatcher.Refusal(l.index(), l.layer().get().pattern()), "no tiling fits: " + u.reason());
+            fusionRefused = true;
           }
+          case Unplannable u when unit instanceof Unit.AcceleratorUnit -> refused =
+              (refused != null ? refused : options).refusingUnit(
+                  new Dispatcher.UnitRefusal(l.index(), l.unit()), "no tiling fits: " + u.reason());
           case Unplannable u -> throw new IllegalStateException("the CPU cannot plan "
               + l.node().op().opName() + ": " + u.reason());
         }
-        if (refused != null) {
+        if (fusionRefused) {
           break;
         }
       }
@@ -81,7 +78,7 @@ public record PlannedDispatch(DispatchResult dispatch, Map<Integer, LayerPlan> p
         return new PlannedDispatch(new DispatchResult(d.target(), d.policy(), d.graph(), layers),
             plans);
       }
-      // Each round refuses one more fusion, so this ends.
+      // Each round refuses at least one more fusion or unit, so this ends.
       options = refused;
     }
   }

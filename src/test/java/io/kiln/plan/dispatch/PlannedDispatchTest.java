@@ -126,4 +126,26 @@ class PlannedDispatchTest {
     assertThat(fused.schedule(hw).layers()).anyMatch(p -> !p.fused().isEmpty());
     assertThat(fused.schedule(hw).arenaBytes()).isLessThan(unfused);
   }
+
+  @Test
+  void aLayerNoTilingFitsOnItsUnitGoesToTheNextAcceptingUnitBeforeTheCpu() {
+    // DIANA with a 1 KiB L1: the analog array cannot split C, so ResNet8's deeper convs find no
+    // analog tiling, while the digital array (which splits C) still tiles some of them.
+    HardwareDescription hw = TestTargets.withMemory(Targets.resolve("diana"), "l1", 1024);
+    Graph g = Ternarize.apply(MlperfDispatchTest.load("pretrainedResnet_quant")).graph();
+    PlannedDispatch pd = plan(g, hw, Policy.ANALOG, true);
+    var moved = pd.dispatch().layers().stream()
+        .filter(l -> l.rejections().stream().anyMatch(r -> r.unit().equals("analog")
+            && r.reason().startsWith("diana.analog: no tiling fits")))
+        .toList();
+    assertThat(moved).anyMatch(l -> l.unit().equals("digital"));
+    for (var l : moved) {
+      assertThat(pd.plans().get(l.index()).unit().name()).isEqualTo(l.unit());
+      if (!l.unit().equals("digital")) {
+        // Only when digital cannot tile it either does the CPU run it, and it says why.
+        assertThat(l.rejections()).anyMatch(r -> r.unit().equals("digital")
+            && r.reason().startsWith("diana.digital: no tiling fits"));
+      }
+    }
+  }
 }
