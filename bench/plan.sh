@@ -104,7 +104,7 @@ each configuration: layers per unit (nodes fused into another layer's calls coun
 cycles and latency at the target's clock from cost model v1, MAC utilization over the
 accelerator layers (their MACs over what their cycles could do at the unit's peak), the L2
 activation arena and the bytes of weight blobs (laid out for their unit, padding included) or
-constant tensors per memory. Every layer plan passed \`PlanChecker\`. These are estimates of the
+constant tensors per memory. Every layer plan passed \`PlanChecker\` and every weight placement \`WeightPlacementChecker\`. These are estimates of the
 cost model, not measurements of hardware; DIANA's analog and mixed rows use plan-time
 ternarization, which changes accuracy. On \`diana\` without \`--ternarize\` the stock models'
 requantization scales are not powers of two, so the shift-only digital array takes no layer.

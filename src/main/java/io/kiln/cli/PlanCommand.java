@@ -128,7 +128,7 @@ final class PlanCommand implements Callable<Integer> {
       }
     }
     PlanReport report = schedule != null ? PlanReport.of(g.name(), hw, d, schedule)
-        : PlanReport.dispatchOnly(g.name(), hw, d, NetworkSchedule.l2ArenaBytes(g));
+        : PlanReport.dispatchOnly(g.name(), hw, d, NetworkSchedule.l2ArenaBytes(g, d.fusedByRoot()));
     out.print(report.toText());
     if (json != null) {
       RunCommand.writeAtomically(json, report.toJson().getBytes(StandardCharsets.UTF_8));

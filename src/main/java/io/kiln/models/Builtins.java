@@ -39,8 +39,16 @@ public final class Builtins {
       return floatModel.get();
     }
 
-    /** The int8 model: the float network quantized with {@link Builtins#QUANTIZATION}. */
+    /**
+     * The int8 model: the float network quantized with {@link Builtins#QUANTIZATION}. Graphs are
+     * immutable, so it is built (calibration runs included) once per process.
+     */
     public Graph build() {
+      return BUILT.computeIfAbsent(name, n -> quantize());
+    }
+
+    /** Builds the int8 model afresh (what {@link #build} caches). */
+    Graph quantize() {
       Graph f = floatGraph();
       Graph q = PostTrainingQuantizer.quantize(f, calibration.draw(f), QUANTIZATION);
       // The quantizer names its result NAME_int8; a built-in is known by its own name.
@@ -49,6 +57,8 @@ public final class Builtins {
   }
 
   public static final String PREFIX = "builtin:";
+
+  private static final java.util.Map<String, Graph> BUILT = new java.util.concurrent.ConcurrentHashMap<>();
 
   // Seeds spell names in ASCII: weights "kws_" and "resn", calibration inputs the same + "cal".
   // Calibration draws like the real models' inputs: MFCC features in [-1, 1], pixels in [0, 1].

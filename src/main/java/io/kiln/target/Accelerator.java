@@ -32,16 +32,10 @@ public record Accelerator(String name, Kind kind, long peakMacsPerCycle, List<Ar
     patterns = List.copyOf(patterns);
   }
 
-  /**
-   * An accelerator that reads weights in the model's order: for descriptions built in code
-   * (tests, derived configurations) that do not care how weights are stored.
-   */
-  public Accelerator(String name, Kind kind, long peakMacsPerCycle, List<ArrayDim> array,
-      Layout layout, String l1, Optional<MemoryLevel> weightMemory, List<OpPattern> patterns,
-      long perCallOverheadCycles, boolean doubleBuffering, double energyPjPerMac,
-      TilingPolicy tiling) {
-    this(name, kind, peakMacsPerCycle, array, layout, l1, weightMemory, patterns,
-        perCallOverheadCycles, doubleBuffering, energyPjPerMac, tiling, WeightLayout.TFLITE);
+  /** The same accelerator with other operator patterns. */
+  public Accelerator withPatterns(List<OpPattern> newPatterns) {
+    return new Accelerator(name, kind, peakMacsPerCycle, array, layout, l1, weightMemory,
+        newPatterns, perCallOverheadCycles, doubleBuffering, energyPjPerMac, tiling, weightLayout);
   }
 
   /** The same accelerator with another private weight memory (or none). */

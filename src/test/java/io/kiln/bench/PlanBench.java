@@ -15,6 +15,7 @@ import io.kiln.plan.schedule.NetworkSchedule;
 import io.kiln.plan.schedule.PlanChecker;
 import io.kiln.plan.schedule.PlanProbe;
 import io.kiln.plan.schedule.Unit;
+import io.kiln.plan.schedule.WeightPlacementChecker;
 import io.kiln.plan.tiling.BranchAndBoundSolver;
 import io.kiln.plan.tiling.LayerShape;
 import io.kiln.plan.tiling.SolverKind;
@@ -272,12 +273,17 @@ public final class PlanBench {
         PlannedDispatch pd = PlannedDispatch.of(g, hw, new Dispatcher.Options(c.policy(), c.ternarize(), null),
             new LayerPlanner(hw, new BranchAndBoundSolver()));
         NetworkSchedule ns = pd.schedule(hw);
+        List<String> placement = WeightPlacementChecker.check(hw, ns);
+        if (!placement.isEmpty()) {
+          throw new IllegalStateException(e.getKey() + " on " + c.target() + ": " + placement);
+        }
         long macs = 0;
         double busy = 0;
         Map<String, Integer> units = new java.util.TreeMap<>();
         for (LayerPlan p : ns.layers()) {
-          if (!PlanChecker.check(p).isEmpty()) {
-            throw new IllegalStateException(e.getKey() + " on " + c.target() + ": " + PlanChecker.check(p));
+          List<String> errors = PlanChecker.check(p);
+          if (!errors.isEmpty()) {
+            throw new IllegalStateException(e.getKey() + " on " + c.target() + ": " + errors);
           }
           units.merge(p.unit().name(), 1, Integer::sum);
           if (p.tiled()) {

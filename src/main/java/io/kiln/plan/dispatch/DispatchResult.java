@@ -2,7 +2,9 @@ package io.kiln.plan.dispatch;
 
 import io.kiln.ir.Graph;
 import io.kiln.ir.Node;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 
@@ -56,6 +58,18 @@ public record DispatchResult(String target, String policy, Graph graph, List<Lay
     public boolean fused() {
       return fusedInto.isPresent();
     }
+  }
+
+  /** For every layer that runs fused nodes in its calls, those nodes in dataflow order. */
+  public Map<Node, List<Node>> fusedByRoot() {
+    Map<Node, List<Node>> out = new LinkedHashMap<>();
+    for (LayerDispatch l : layers) {
+      List<Node> fused = l.fused() ? List.of() : l.layer().map(Layer::fusedNodes).orElse(List.of());
+      if (!fused.isEmpty()) {
+        out.put(l.node(), fused);
+      }
+    }
+    return out;
   }
 
   /** Every (node, unit, reason) of the dispatch, in node order. */

@@ -4,13 +4,13 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import io.kiln.ir.Op;
 import io.kiln.plan.dispatch.DispatchResult.LayerDispatch;
 import io.kiln.plan.schedule.LayerPlan;
+import io.kiln.plan.schedule.LayerPlanner;
 import io.kiln.plan.schedule.NetworkSchedule;
+import io.kiln.plan.schedule.Unit;
 import io.kiln.plan.schedule.WeightPlacement;
 import io.kiln.target.Accelerator;
-import io.kiln.target.Cpu;
 import io.kiln.target.HardwareDescription;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -168,31 +168,9 @@ public record PlanReport(String model, String target, String policy, long clockH
     if (acc.isPresent() && l.layer().isPresent()) {
       return Dispatcher.idealCycles(hw).cycles(l.layer().get(), l.unit()).orElse(0);
     }
-    Cpu cpu = hw.cpu();
-    Cpu.KernelKind kind = switch (l.node().op()) {
-      case Op.Conv2D c -> Cpu.KernelKind.CONV2D;
-      case Op.DepthwiseConv2D c -> Cpu.KernelKind.DEPTHWISE_CONV2D;
-      case Op.FullyConnected c -> Cpu.KernelKind.FULLY_CONNECTED;
-      case Op.MatMul c -> Cpu.KernelKind.MATMUL;
-      case Op.MaxPool2D c -> Cpu.KernelKind.POOL;
-      case Op.AveragePool2D c -> Cpu.KernelKind.POOL;
-      case Op.Add c -> Cpu.KernelKind.ELEMENTWISE;
-      case Op.Sub c -> Cpu.KernelKind.ELEMENTWISE;
-      case Op.Mul c -> Cpu.KernelKind.ELEMENTWISE;
-      case Op.Softmax c -> Cpu.KernelKind.SOFTMAX;
-      case Op.Quantize c -> Cpu.KernelKind.REQUANTIZE;
-      case Op.Reshape c -> Cpu.KernelKind.DATA_MOVEMENT;
-      case Op.Transpose c -> Cpu.KernelKind.DATA_MOVEMENT;
-      case Op.Pad c -> Cpu.KernelKind.DATA_MOVEMENT;
-      case Op.Concatenation c -> Cpu.KernelKind.DATA_MOVEMENT;
-      default -> Cpu.KernelKind.ACTIVATION;
-    };
-    long work = l.layer().map(Dispatcher::macs)
-        .orElse((long) g.output(l.node()).type().elements());
-    Cpu.KernelCost cost = cpu.cost(kind);
-    double cycles = cpu.perCallOverheadCycles() + cost.overheadCycles() + cost.cyclesPerUnit()
-        * work;
-    return Math.round(cycles * hw.clockHz() / cpu.clockHz());
+    // The host's cost is what its layer plan charges (one owner of the CPU kernel model).
+    LayerPlan cpu = (LayerPlan) new LayerPlanner(hw, null).plan(g, l.node(), new Unit.CpuUnit(hw.cpu()));
+    return NetworkSchedule.cycles(hw, cpu);
   }
 
   public String toJson() {

@@ -6,7 +6,6 @@ import io.kiln.plan.memory.GreedyPlanner;
 import io.kiln.plan.memory.Lifetimes;
 import io.kiln.target.HardwareDescription;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -79,54 +78,54 @@ public record NetworkSchedule(List<LayerPlan> layers, long totalCycles, double l
    * pooling) stay in L1, so they take no arena space.
    */
   public static long l2ArenaBytes(Graph g, List<LayerPlan> plans) {
-    List<Node> nodes = g.nodes();
-    Map<Node, Integer> index = new HashMap<>();
-    for (int i = 0; i < nodes.size(); i++) {
-      index.put(nodes.get(i), i);
-    }
-    int[] rootOf = new int[nodes.size()];
-    Arrays.fill(rootOf, -1);
-    Set<Integer> onChip = new HashSet<>();
+    Map<Node, List<Node>> fused = new HashMap<>();
     for (LayerPlan p : plans) {
-      if (p.fused().isEmpty()) {
-        continue;
+      if (!p.fused().isEmpty()) {
+        fused.put(p.node(), p.fused());
       }
-      int root = index.get(p.node());
-      onChip.add(p.node().output());
-      for (int f = 0; f < p.fused().size(); f++) {
-        Node n = p.fused().get(f);
-        rootOf[index.get(n)] = root;
-        if (f < p.fused().size() - 1) {
-          onChip.add(n.output());
+    }
+    return l2ArenaBytes(g, fused);
+  }
+
+  /**
+   * The L2 activation arena when each key of {@code fusedByRoot} runs its nodes (in dataflow
+   * order) in its own calls; see {@link #l2ArenaBytes(Graph, List)}.
+   */
+  public static long l2ArenaBytes(Graph g, Map<Node, List<Node>> fusedByRoot) {
+    if (fusedByRoot.isEmpty()) {
+      return l2ArenaBytes(g);
+    }
+    List<Node> nodes = g.nodes();
+    Set<Integer> onChip = new HashSet<>();
+    Set<Node> moved = new HashSet<>();
+    for (var e : fusedByRoot.entrySet()) {
+      onChip.add(e.getKey().output());
+      List<Node> stages = e.getValue();
+      for (int f = 0; f < stages.size(); f++) {
+        moved.add(stages.get(f));
+        if (f < stages.size() - 1) {
+          onChip.add(stages.get(f).output());
         }
       }
-    }
-    if (onChip.isEmpty()) {
-      return l2ArenaBytes(g);
     }
     // Execution order: graph order, with each fused node moved into its root's step; nodes between
     // a root and its fused nodes run after the fused call.
-    List<Integer> order = new ArrayList<>();
-    for (int i = 0; i < nodes.size(); i++) {
-      if (rootOf[i] < 0) {
-        order.add(i);
-        for (int j = i + 1; j < nodes.size(); j++) {
-          if (rootOf[j] == i) {
-            order.add(j);
-          }
-        }
-      }
-    }
-    List<Node> reordered = new ArrayList<>();
+    List<Node> executed = new ArrayList<>();
     int[] stepOf = new int[nodes.size()];
     int step = -1;
-    for (int k = 0; k < order.size(); k++) {
-      int i = order.get(k);
-      reordered.add(nodes.get(i));
-      step = rootOf[i] < 0 ? step + 1 : step;
-      stepOf[k] = step;
+    for (Node n : nodes) {
+      if (moved.contains(n)) {
+        continue;
+      }
+      step++;
+      stepOf[executed.size()] = step;
+      executed.add(n);
+      for (Node f : fusedByRoot.getOrDefault(n, List.of())) {
+        stepOf[executed.size()] = step;
+        executed.add(f);
+      }
     }
-    Graph executed = new Graph(g.name(), g.values(), reordered, g.inputs(), g.outputs());
-    return new GreedyPlanner().plan(Lifetimes.of(executed, stepOf, onChip), ARENA_ALIGNMENT).arenaBytes();
+    Graph order = new Graph(g.name(), g.values(), executed, g.inputs(), g.outputs());
+    return new GreedyPlanner().plan(Lifetimes.of(order, stepOf, onChip), ARENA_ALIGNMENT).arenaBytes();
   }
 }

@@ -25,8 +25,7 @@ class ElementwiseDispatchTest {
     List<OpPattern> ps = a.patterns().stream().map(p -> p.op() != op ? p : new OpPattern(p.name(), p.op(),
         p.unroll(), p.kernelSizes(), p.strides(), p.dilations(), p.depthwise(), p.weights(), p.inputBits(),
         p.outputs(), schemes, p.activations(), p.fuses(), p.maxInputChannels(), p.maxOutputChannels())).toList();
-    Accelerator changed = new Accelerator(a.name(), a.kind(), a.peakMacsPerCycle(), a.array(), a.layout(), a.l1(),
-        a.weightMemory(), ps, a.perCallOverheadCycles(), a.doubleBuffering(), a.energyPjPerMac(), a.tiling());
+    Accelerator changed = a.withPatterns(ps);
     return new HardwareDescription(DLA.name(), DLA.description(), DLA.clockHz(), DLA.memories(), DLA.dmas(),
         DLA.cpu(), List.of(changed));
   }
@@ -105,9 +104,7 @@ class ElementwiseDispatchTest {
             p.weights(), p.inputBits(), p.outputs(), p.requant(), List.of(OpPattern.ActivationFn.RELU), p.fuses(),
             p.maxInputChannels(), p.maxOutputChannels())).toList();
     HardwareDescription reluOnly = new HardwareDescription(DLA.name(), DLA.description(), DLA.clockHz(),
-        DLA.memories(), DLA.dmas(), DLA.cpu(), List.of(new Accelerator(a.name(), a.kind(), a.peakMacsPerCycle(),
-            a.array(), a.layout(), a.l1(), a.weightMemory(), ps, a.perCallOverheadCycles(), a.doubleBuffering(),
-            a.energyPjPerMac(), a.tiling())));
+        DLA.memories(), DLA.dmas(), DLA.cpu(), List.of(a.withPatterns(ps)));
     PlanGraphs p = new PlanGraphs(4);
     Graph g = p.build(p.unary(new Op.Tanh(), p.input(4, 4, 8, 0.5), 1.0 / 128));
     assertThat(only(g, reluOnly).rejections()).singleElement().satisfies(r -> assertThat(r.reason())
