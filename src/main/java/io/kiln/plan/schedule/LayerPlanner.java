@@ -108,8 +108,8 @@ public final class LayerPlanner {
     }
     Tiling chosen = ((TilingResult.Solved) with).tiling();
     LayerPlan best = schedule(n, fused, unit, geo.get(), ok.pattern(), p, chosen, links.get());
-    // Guard the heuristics with the cost model (as CostGuard does, with this schedule's cycles):
-    // a tiling chosen without them that runs faster wins.
+    // Guard the heuristics with the cost model: a tiling chosen without them that runs faster
+    // wins.
     if (!p.objective().heuristics().isEmpty()) {
       TileProblem plain = new TileProblem(p.layer(), p.sizes(), p.memories(), p.constraints(),
           new Objective(p.objective().alpha(), List.of()));

@@ -24,11 +24,6 @@ final class DianaLike {
         List.of(new TileConstraint.Untiled(Dim.C)), o);
   }
 
-  /** Conv: K and OX on the array; depthwise uses one row, so only OX is unrolled. */
-  static CostParams cost(LayerShape l) {
-    return new CostParams(l.depthwise() ? 1 : 16, 1, 1, 16, 1, 1, 8, 20, 100, 500);
-  }
-
   /** The 28 conv/FC layers of MobileNet-v1 0.25 for 96×96 Visual Wake Words. */
   static List<LayerShape> mobileNetV1Vww() {
     List<LayerShape> layers = new java.util.ArrayList<>();
