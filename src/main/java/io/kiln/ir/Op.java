@@ -27,6 +27,22 @@ public sealed interface Op {
     }
   }
 
+  /** The input slots of a layer's weights and bias. */
+  record ConstantSlots(int weights, int bias) {}
+
+  /**
+   * The weight and bias slots of a conv, depthwise conv or fully-connected operator; empty for
+   * operators without weights.
+   */
+  static java.util.Optional<ConstantSlots> constantSlots(Op op) {
+    return java.util.Optional.ofNullable(switch (op) {
+      case Conv2D c -> new ConstantSlots(Conv2D.FILTER, Conv2D.BIAS);
+      case DepthwiseConv2D d -> new ConstantSlots(DepthwiseConv2D.FILTER, DepthwiseConv2D.BIAS);
+      case FullyConnected f -> new ConstantSlots(FullyConnected.WEIGHTS, FullyConnected.BIAS);
+      default -> null;
+    });
+  }
+
   /** Canonical operator name used by the text form and reports. */
   default String opName() {
     return getClass().getSimpleName();

@@ -200,26 +200,16 @@ public final class PostTrainingQuantizer {
       return b.constant(v.name(), v.type(), v.data());
     }
     boolean pow2 = options.scales() == QuantizeOptions.ScaleMode.POW2;
-    int weightAxis = switch (n.op()) {
-      case Op.Conv2D c when slot == Op.Conv2D.FILTER -> 0;
-      case Op.FullyConnected c when slot == Op.FullyConnected.WEIGHTS -> 0;
-      case Op.DepthwiseConv2D c when slot == Op.DepthwiseConv2D.FILTER -> 3;
-      default -> -1;
-    };
-    if (weightAxis >= 0) {
+    var slots = Op.constantSlots(n.op());
+    if (slots.isPresent() && slots.get().weights() == slot) {
+      // Output channels: axis 0 of OHWI filters and [out, in] weights, 3 of depthwise 1HWC.
+      int weightAxis = n.op() instanceof Op.DepthwiseConv2D ? 3 : 0;
       WeightQuantizer.Quantized w = WeightQuantizer.weights(v.data().asFloats(), v.shape(),
           weightAxis, options.perChannel(), options.weights(), pow2);
       return b.constant(v.name(), w.type(), w.data());
     }
-    boolean biasSlot = switch (n.op()) {
-      case Op.Conv2D c -> slot == Op.Conv2D.BIAS;
-      case Op.DepthwiseConv2D c -> slot == Op.DepthwiseConv2D.BIAS;
-      case Op.FullyConnected c -> slot == Op.FullyConnected.BIAS;
-      default -> false;
-    };
-    if (biasSlot) {
-      int weightSlot = n.op() instanceof Op.FullyConnected ? Op.FullyConnected.WEIGHTS
-          : Op.Conv2D.FILTER;
+    if (slots.isPresent() && slots.get().bias() == slot) {
+      int weightSlot = slots.get().weights();
       // Slots are visited in order, so the weights were quantized just before the bias.
       Quantization wq = b.type(done.get(weightSlot)).quant();
       float inScale = quant[n.input(0)].scale();

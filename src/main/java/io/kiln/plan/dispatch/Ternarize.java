@@ -30,21 +30,13 @@ public final class Ternarize {
     List<Value> values = new ArrayList<>(g.values());
     int converted = 0;
     for (Node n : g.nodes()) {
-      int wSlot;
-      int bSlot;
-      switch (n.op()) {
-        case Op.Conv2D c -> {
-          wSlot = Op.Conv2D.FILTER;
-          bSlot = Op.Conv2D.BIAS;
-        }
-        case Op.FullyConnected f -> {
-          wSlot = Op.FullyConnected.WEIGHTS;
-          bSlot = Op.FullyConnected.BIAS;
-        }
-        default -> {
-          continue;
-        }
+      // Conv and fully-connected layers (the analog array has no depthwise mode).
+      var slots = Op.constantSlots(n.op());
+      if (n.op() instanceof Op.DepthwiseConv2D || slots.isEmpty()) {
+        continue;
       }
+      int wSlot = slots.get().weights();
+      int bSlot = slots.get().bias();
       Value w = g.value(n.input(wSlot));
       Value in = g.value(n.input(0));
       Value out = g.output(n);

@@ -20,6 +20,7 @@ import io.kiln.target.MemoryLevel;
 import io.kiln.target.OpPattern;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Optional;
 
@@ -245,13 +246,13 @@ public final class LayerPlanner {
         emit(next, transfers, step, links);
         calls.add(new ComputeCall(step[0]++, i, compute[i], macs[i]));
         if (back != null) {
-          transfers.add(withStep(back, step[0]++));
+          transfers.add(back.withStep(step[0]++));
         }
         total += Math.max(compute[i], dma);
       }
       Transfer last = stores.get(count - 1);
       if (last != null) {
-        transfers.add(withStep(last, step[0]++));
+        transfers.add(last.withStep(step[0]++));
         total += last.cycles();
       }
     } else {
@@ -260,7 +261,7 @@ public final class LayerPlanner {
         calls.add(new ComputeCall(step[0]++, i, compute[i], macs[i]));
         total += compute[i];
         if (stores.get(i) != null) {
-          transfers.add(withStep(stores.get(i), step[0]++));
+          transfers.add(stores.get(i).withStep(step[0]++));
           total += stores.get(i).cycles();
         }
       }
@@ -332,37 +333,37 @@ public final class LayerPlanner {
    * it has channels (two are enough for a load beside a write-back).
    */
   private static long overlapDma(List<Transfer> next, Transfer back, Links links) {
-    long weights = 0;
-    long in = 0;
-    for (Transfer x : next) {
-      if (x.kind() == Transfer.Kind.WEIGHTS && !x.to().equals(links.in().to()) && !x.to().equals(links.in().from())) {
-        weights += x.cycles();
-      } else {
-        in += x.cycles();
-      }
-    }
+    Map<DmaEngine, Long> busy = busyByEngine(next, links);
+    long in = busy.getOrDefault(links.in(), 0L);
     long out = back == null ? 0 : back.cycles();
     long inOut = links.out() == links.in() && links.in().channels() < 2 ? in + out : Math.max(in, out);
-    return Math.max(weights, inOut);
+    busy.put(links.in(), inOut);
+    return busy.values().stream().mapToLong(Long::longValue).max().orElse(0);
   }
 
   /** Appends {@code loads} with steps; returns their cycles as exposed (not overlapped) time. */
   private static long emit(List<Transfer> loads, List<Transfer> out, int[] step, Links links) {
-    long weights = 0;
-    long in = 0;
     for (Transfer x : loads) {
-      out.add(withStep(x, step[0]++));
-      if (x.kind() == Transfer.Kind.WEIGHTS && !x.to().equals(links.in().to()) && !x.to().equals(links.in().from())) {
-        weights += x.cycles();
-      } else {
-        in += x.cycles();
-      }
+      out.add(x.withStep(step[0]++));
     }
-    return Math.max(weights, in);
+    return busyByEngine(loads, links).values().stream().mapToLong(Long::longValue).max().orElse(0);
   }
 
-  private static Transfer withStep(Transfer x, int step) {
-    return x.withStep(step);
+  /**
+   * Cycles each DMA engine is busy with {@code loads}: weights on the weight engine, parameter
+   * records on theirs, activations on the input engine. Different engines run in parallel.
+   */
+  private static Map<DmaEngine, Long> busyByEngine(List<Transfer> loads, Links links) {
+    Map<DmaEngine, Long> busy = new java.util.IdentityHashMap<>();
+    for (Transfer x : loads) {
+      DmaEngine e = switch (x.kind()) {
+        case WEIGHTS -> links.weights();
+        case PARAMS -> links.params();
+        case INPUT, OPERAND, OUTPUT -> links.in();
+      };
+      busy.merge(e, x.cycles(), Long::sum);
+    }
+    return busy;
   }
 
   /**

@@ -14,16 +14,10 @@ public final class BranchAndBoundSolver implements TilingSolver {
 
   @Override
   public TilingResult solve(TileProblem p) {
-    var untiled = Untiled.ifFits(p);
-    if (untiled.isPresent()) {
-      return new TilingResult.Solved(untiled.get());
-    }
-    int[][] domains = new int[4][];
-    for (Dim d : Dim.values()) {
-      domains[d.ordinal()] = p.allowedSizes(d);
-      if (domains[d.ordinal()].length == 0) {
-        return Infeasibility.explain(p);
-      }
+    int[][] domains = p.allowedDomains();
+    var settled = Untiled.withoutSearch(p, domains);
+    if (settled.isPresent()) {
+      return settled.get();
     }
     Search s = new Search(p, domains);
     int[] lo = new int[4];

@@ -8,13 +8,10 @@ public final class ExhaustiveSolver implements TilingSolver {
 
   @Override
   public TilingResult solve(TileProblem p) {
-    var untiled = Untiled.ifFits(p);
-    if (untiled.isPresent()) {
-      return new TilingResult.Solved(untiled.get());
-    }
-    int[][] domains = new int[4][];
-    for (Dim d : Dim.values()) {
-      domains[d.ordinal()] = p.allowedSizes(d);
+    int[][] domains = p.allowedDomains();
+    var settled = Untiled.withoutSearch(p, domains);
+    if (settled.isPresent()) {
+      return settled.get();
     }
     int[] best = null;
     long bestValue = Long.MIN_VALUE;

@@ -14,6 +14,15 @@ public record TileProblem(
     constraints = List.copyOf(constraints);
   }
 
+  /** {@link #allowedSizes} of every dimension, by {@link Dim#ordinal()}. */
+  public int[][] allowedDomains() {
+    int[][] domains = new int[4][];
+    for (Dim d : Dim.values()) {
+      domains[d.ordinal()] = allowedSizes(d);
+    }
+    return domains;
+  }
+
   /** The sorted tile sizes every constraint on {@code d} allows (for depthwise, C's rules bind K). */
   public int[] allowedSizes(Dim d) {
     int full = layer.size(d);

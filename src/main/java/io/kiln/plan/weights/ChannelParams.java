@@ -72,25 +72,11 @@ public record ChannelParams(Format format, int[] bias, int[] multipliers, int[] 
    * powers of two).
    */
   public static ChannelParams of(Graph g, Node n, Format format) {
-    int biasSlot;
-    int weightSlot;
-    boolean fc = false;
-    switch (n.op()) {
-      case Op.Conv2D c -> {
-        weightSlot = Op.Conv2D.FILTER;
-        biasSlot = Op.Conv2D.BIAS;
-      }
-      case Op.DepthwiseConv2D d -> {
-        weightSlot = Op.DepthwiseConv2D.FILTER;
-        biasSlot = Op.DepthwiseConv2D.BIAS;
-      }
-      case Op.FullyConnected f -> {
-        weightSlot = Op.FullyConnected.WEIGHTS;
-        biasSlot = Op.FullyConnected.BIAS;
-        fc = true;
-      }
-      default -> throw new IllegalArgumentException(n.op().opName() + " has no per-channel constants");
-    }
+    Op.ConstantSlots slots = Op.constantSlots(n.op()).orElseThrow(
+        () -> new IllegalArgumentException(n.op().opName() + " has no per-channel constants"));
+    int weightSlot = slots.weights();
+    int biasSlot = slots.bias();
+    boolean fc = n.op() instanceof Op.FullyConnected;
     Value w = g.input(n, weightSlot);
     Value out = g.output(n);
     int channels = n.op() instanceof Op.DepthwiseConv2D ? w.shape().dim(3) : w.shape().dim(0);

@@ -24,12 +24,8 @@ public record LayerConstants(int[] weights, ChannelParams params) {
 
   /** The weights and parameters of conv, depthwise or fully-connected node {@code n} of {@code g}. */
   public static LayerConstants of(Graph g, Node n, ChannelParams.Format format) {
-    int slot = switch (n.op()) {
-      case Op.Conv2D c -> Op.Conv2D.FILTER;
-      case Op.DepthwiseConv2D d -> Op.DepthwiseConv2D.FILTER;
-      case Op.FullyConnected f -> Op.FullyConnected.WEIGHTS;
-      default -> throw new IllegalArgumentException(n.op().opName() + " has no weights");
-    };
+    int slot = Op.constantSlots(n.op()).map(Op.ConstantSlots::weights)
+        .orElseThrow(() -> new IllegalArgumentException(n.op().opName() + " has no weights"));
     Value w = g.input(n, slot);
     if (!w.isConstant() || w.dtype() != DType.INT8) {
       throw new IllegalArgumentException("weights of " + n.op().opName() + " %" + n.output()
