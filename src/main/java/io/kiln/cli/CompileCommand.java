@@ -5,7 +5,7 @@ import io.kiln.codegen.Board;
 import io.kiln.passes.Pipeline;
 import io.kiln.codegen.CodegenOptions;
 import io.kiln.codegen.CompileResult;
-import io.kiln.codegen.CpuCodegen;
+import io.kiln.codegen.cpu.CpuCodegen;
 import io.kiln.ir.Graph;
 import io.kiln.models.ModelSource;
 import io.kiln.report.CompileReport;

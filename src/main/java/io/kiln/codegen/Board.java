@@ -54,10 +54,10 @@ public enum Board {
   }
 
   /** The board's files, name to content, in {@link #files()} order. */
-  Map<String, String> sources() {
+  public Map<String, String> sources() {
     Map<String, String> out = new LinkedHashMap<>();
     for (String f : files) {
-      out.put(f, CpuCodegen.resource("board/" + id + "/" + f));
+      out.put(f, CodegenResources.text("board/" + id + "/" + f));
     }
     return out;
   }

@@ -5,13 +5,13 @@ import io.kiln.KilnException;
 import java.util.Locale;
 
 /** A small indenting writer for generated C, so emitters read like the code they produce. */
-final class CSource {
+public final class CSource {
   private static final int VALUES_PER_LINE = 16;
   private final StringBuilder sb = new StringBuilder();
   private int indent;
 
   /** Appends one line at the current indentation, formatted with {@link Locale#ROOT}. */
-  CSource line(String fmt, Object... args) {
+  public CSource line(String fmt, Object... args) {
     String text = args.length == 0 ? fmt : String.format(Locale.ROOT, fmt, args);
     if (!text.isEmpty()) {
       sb.append("  ".repeat(indent)).append(text);
@@ -20,25 +20,25 @@ final class CSource {
     return this;
   }
 
-  CSource blank() {
+  public CSource blank() {
     sb.append('\n');
     return this;
   }
 
   /** A line ending in an opening brace; indents what follows until {@link #close()}. */
-  CSource open(String fmt, Object... args) {
+  public CSource open(String fmt, Object... args) {
     line(fmt + " {", args);
     indent++;
     return this;
   }
 
-  CSource close() {
+  public CSource close() {
     indent--;
     return line("}");
   }
 
   /** A {@code const} array initialiser, {@value #VALUES_PER_LINE} values a line. */
-  CSource array(String declaration, int[] values) {
+  public CSource array(String declaration, int[] values) {
     line("%s[%d] = {", declaration, values.length);
     for (int i = 0; i < values.length; i += VALUES_PER_LINE) {
       StringBuilder row = new StringBuilder("  ".repeat(indent + 1));
@@ -54,7 +54,7 @@ final class CSource {
   }
 
   /** Appends text verbatim (it must end with a newline). */
-  CSource raw(String text) {
+  public CSource raw(String text) {
     sb.append(text);
     return this;
   }
@@ -65,7 +65,7 @@ final class CSource {
   }
 
   /** A C integer literal; INT32_MIN cannot be written as a negated literal of type int. */
-  static String intLiteral(long v) {
+  public static String intLiteral(long v) {
     if (v == Integer.MIN_VALUE) {
       return "INT32_MIN";
     }
@@ -73,17 +73,17 @@ final class CSource {
   }
 
   /** {@code " + v"}, {@code " - v"} or nothing, to add a constant offset readably. */
-  static String plus(long v) {
+  public static String plus(long v) {
     return v == 0 ? "" : v > 0 ? " + " + v : " - " + (-v);
   }
 
   /** {@code "a * k"}, or just {@code "a"} when k is 1. */
-  static String times(String a, long k) {
+  public static String times(String a, long k) {
     return k == 1 ? a : a + " * " + k;
   }
 
   /** An exact C99 hexadecimal float literal of a float32 value. */
-  static String floatLiteral(float f) {
+  public static String floatLiteral(float f) {
     if (Float.isNaN(f) || Float.isInfinite(f)) {
       throw new KilnException("cannot emit non-finite constant " + f);
     }
@@ -91,7 +91,7 @@ final class CSource {
   }
 
   /** An exact C99 hexadecimal literal of a double value. */
-  static String doubleLiteral(double d) {
+  public static String doubleLiteral(double d) {
     if (Double.isNaN(d) || Double.isInfinite(d)) {
       throw new KilnException("cannot emit non-finite constant " + d);
     }
@@ -99,7 +99,7 @@ final class CSource {
   }
 
   /** The C element type of a dtype. */
-  static String ctype(DType t) {
+  public static String ctype(DType t) {
     return switch (t) {
       case INT8 -> "int8_t";
       case UINT8, BOOL -> "uint8_t";
@@ -111,7 +111,7 @@ final class CSource {
   }
 
   /** Text safe inside a C block comment and on one line. */
-  static String commentSafe(String s) {
+  public static String commentSafe(String s) {
     StringBuilder b = new StringBuilder();
     for (char c : s.toCharArray()) {
       b.append(c >= 0x20 && c < 0x7f ? c : '?');

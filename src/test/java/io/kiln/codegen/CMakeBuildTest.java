@@ -1,5 +1,6 @@
 package io.kiln.codegen;
 
+import io.kiln.codegen.cpu.CpuCodegen;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 

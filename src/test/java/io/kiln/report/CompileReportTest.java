@@ -11,7 +11,7 @@ import io.kiln.analysis.NodeCost;
 import io.kiln.codegen.ArenaLayout;
 import io.kiln.codegen.CodegenOptions;
 import io.kiln.codegen.CompileResult;
-import io.kiln.codegen.CpuCodegen;
+import io.kiln.codegen.cpu.CpuCodegen;
 import io.kiln.frontend.tflite.TfliteImporter;
 import io.kiln.ir.Graph;
 import io.kiln.models.Builtins;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.kiln.codegen.CodegenOptions;
 import io.kiln.codegen.CompileResult;
-import io.kiln.codegen.CpuCodegen;
+import io.kiln.codegen.cpu.CpuCodegen;
 import io.kiln.models.Builtins;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -8,7 +8,7 @@ import io.kiln.KilnException;
 import io.kiln.codegen.Board;
 import io.kiln.codegen.CodegenOptions;
 import io.kiln.codegen.CompileResult;
-import io.kiln.codegen.CpuCodegen;
+import io.kiln.codegen.cpu.CpuCodegen;
 import io.kiln.interp.Interpreter;
 import io.kiln.interp.Tensor;
 import io.kiln.ir.Graph;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kiln.codegen.Board;
 import io.kiln.codegen.CodegenOptions;
-import io.kiln.codegen.CpuCodegen;
+import io.kiln.codegen.cpu.CpuCodegen;
 import io.kiln.frontend.tflite.TfliteImporter;
 import io.kiln.ir.Graph;
 import io.kiln.testing.SharedModels;

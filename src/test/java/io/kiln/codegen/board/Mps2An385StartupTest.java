@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kiln.codegen.Board;
 import io.kiln.codegen.CodegenOptions;
-import io.kiln.codegen.CpuCodegen;
+import io.kiln.codegen.cpu.CpuCodegen;
 import io.kiln.models.ModelSource;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,5 +1,6 @@
-package io.kiln.codegen;
+package io.kiln.codegen.cpu;
 
+import io.kiln.codegen.*;
 import io.kiln.KilnException;
 import io.kiln.ir.DType;
 import io.kiln.ir.Graph;
@@ -112,7 +113,7 @@ public final class CpuCodegen {
       files.put("kiln_weights.h", weights.header());
       files.put("kiln_weights.c", weights.source());
       for (String name : STATIC_FILES) {
-        files.put(name, resource(name));
+        files.put(name, CodegenResources.text(name));
       }
       options.board().ifPresent(b -> files.putAll(b.sources()));
       return new Sources(files, layout.arenaBytes(), weights.bytes(), report);
@@ -377,15 +378,4 @@ public final class CpuCodegen {
     }
   }
 
-  /** A resource of this package as text. */
-  static String resource(String name) {
-    try (InputStream in = CpuCodegen.class.getResourceAsStream(name)) {
-      if (in == null) {
-        throw new IllegalStateException("missing resource " + name);
-      }
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
 }

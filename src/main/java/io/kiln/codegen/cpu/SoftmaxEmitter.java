@@ -1,5 +1,6 @@
-package io.kiln.codegen;
+package io.kiln.codegen.cpu;
 
+import io.kiln.codegen.*;
 import io.kiln.ir.DType;
 import io.kiln.ir.Op;
 import io.kiln.quant.SoftmaxParams;

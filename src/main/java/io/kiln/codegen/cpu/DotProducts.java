@@ -1,4 +1,6 @@
-package io.kiln.codegen;
+package io.kiln.codegen.cpu;
+
+import io.kiln.codegen.CSource;
 
 /**
  * Emits the inner loops shared by Conv2D and FullyConnected: dot products of one int16 vector
