@@ -33,7 +33,7 @@ import java.util.Optional;
  * @param poolY pooling window (= stride) height of a fused pooling; 1 without one
  * @param poolX pooling window (= stride) width of a fused pooling; 1 without one
  */
-record LayerGeometry(LayerShape shape, OpPattern.Op op, boolean hasWeights, boolean hasBias, DType inputType,
+public record LayerGeometry(LayerShape shape, OpPattern.Op op, boolean hasWeights, boolean hasBias, DType inputType,
     DType outputType, boolean ternaryWeights, Optional<DType> operandType, int operandRows, int operandCols,
     int poolY, int poolX) {
 
@@ -47,7 +47,7 @@ record LayerGeometry(LayerShape shape, OpPattern.Op op, boolean hasWeights, bool
    *
    * @throws IllegalArgumentException when a fused stage cannot be expressed (the message says why)
    */
-  static Optional<LayerGeometry> of(Graph g, Node n, List<Node> fused) {
+  public static Optional<LayerGeometry> of(Graph g, Node n, List<Node> fused) {
     Optional<LayerGeometry> base = single(g, n);
     if (fused.isEmpty() || base.isEmpty()) {
       return base;

@@ -4,6 +4,7 @@ import io.kiln.ir.Graph;
 import io.kiln.ir.Node;
 import io.kiln.plan.memory.GreedyPlanner;
 import io.kiln.plan.memory.Lifetimes;
+import io.kiln.plan.memory.MemoryPlan;
 import io.kiln.target.HardwareDescription;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -69,7 +70,7 @@ public record NetworkSchedule(List<LayerPlan> layers, long totalCycles, double l
 
   /** The L2 activation arena: every activation of the network, placed by the memory planner. */
   public static long l2ArenaBytes(Graph g) {
-    return new GreedyPlanner().plan(Lifetimes.of(g), ARENA_ALIGNMENT).arenaBytes();
+    return l2Arena(g, Map.of()).arenaBytes();
   }
 
   /**
@@ -92,8 +93,17 @@ public record NetworkSchedule(List<LayerPlan> layers, long totalCycles, double l
    * order) in its own calls; see {@link #l2ArenaBytes(Graph, List)}.
    */
   public static long l2ArenaBytes(Graph g, Map<Node, List<Node>> fusedByRoot) {
+    return l2Arena(g, fusedByRoot).arenaBytes();
+  }
+
+  /**
+   * The L2 activation arena with every buffer's offset (by value id; a reshape that aliases its
+   * input has its input's offset) when each key of {@code fusedByRoot} runs its nodes in its own
+   * calls: those values that pass between the stages of one call stay on chip and have none.
+   */
+  public static MemoryPlan l2Arena(Graph g, Map<Node, List<Node>> fusedByRoot) {
     if (fusedByRoot.isEmpty()) {
-      return l2ArenaBytes(g);
+      return new GreedyPlanner().plan(Lifetimes.of(g), ARENA_ALIGNMENT);
     }
     List<Node> nodes = g.nodes();
     Set<Integer> onChip = new HashSet<>();
@@ -126,6 +136,6 @@ public record NetworkSchedule(List<LayerPlan> layers, long totalCycles, double l
       }
     }
     Graph order = new Graph(g.name(), g.values(), executed, g.inputs(), g.outputs());
-    return new GreedyPlanner().plan(Lifetimes.of(order, stepOf, onChip), ARENA_ALIGNMENT).arenaBytes();
+    return new GreedyPlanner().plan(Lifetimes.of(order, stepOf, onChip), ARENA_ALIGNMENT);
   }
 }

@@ -14,18 +14,18 @@ import java.util.List;
  * sums in L1 (the tiler reserves exactly that), and writes each output tile once, after its last
  * input-channel tile.
  */
-final class TileOrder {
+public final class TileOrder {
   private TileOrder() {}
 
   /** One tile: its output channels, input channels (a depthwise layer's are its K), rows, columns. */
-  record Tile(int index, Span k, Span c, Span y, Span x) {
+  public record Tile(int index, Span k, Span c, Span y, Span x) {
     /** Whether this tile is the last input-channel tile of its outputs (so it writes them back). */
-    boolean lastC(LayerShape l) {
+    public boolean lastC(LayerShape l) {
       return l.depthwise() || c.end() == l.c();
     }
   }
 
-  static List<Tile> of(LayerShape l, Tiling t) {
+  public static List<Tile> of(LayerShape l, Tiling t) {
     Span[] ks = Halo.tiles(l.k(), t.tile(Dim.K));
     Span[] cs = Halo.tiles(l.c(), t.tile(Dim.C));
     Span[] ys = Halo.tiles(l.oy(), t.tile(Dim.OY));

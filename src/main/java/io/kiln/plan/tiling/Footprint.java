@@ -39,16 +39,29 @@ public record Footprint(
    * with each size at a fixed multiplier, and splitting is monotone, so the bound is valid.
    */
   public static Footprint lowerBound(TileProblem p, int[] lo, int[] hi) {
-    LayerShape l = p.layer();
-    boolean splitK = hi[Dim.K.ordinal()] < l.k();
-    boolean splitC = !l.depthwise() && hi[Dim.C.ordinal()] < l.c();
-    boolean splitYX = hi[Dim.OY.ordinal()] < l.oy() || hi[Dim.OX.ordinal()] < l.ox();
-    boolean db = p.memories().doubleBuffered();
-    boolean inputStreams = (l.depthwise() ? splitK : splitC) || splitYX;
-    boolean weightsStream = splitK || splitC;
-    boolean outputsStream = splitK || splitYX;
-    return build(p, lo, db && inputStreams ? 2 : 1, db && weightsStream ? 2 : 1, db && outputsStream ? 2 : 1,
-        db && splitK ? 2 : 1, splitC ? p.sizes().accumulatorBits() : p.sizes().outputBits());
+    Copies k = Copies.of(p, hi);
+    return build(p, lo, k.input(), k.weights(), k.output(), k.params(),
+        k.partialSums() ? p.sizes().accumulatorBits() : p.sizes().outputBits());
+  }
+
+  /**
+   * How many copies of each buffer tiles of sizes up to {@code tile} reserve: two where the buffer
+   * streams under double buffering (one is filled while the other is used), else one; and whether
+   * the output buffer holds partial sums (the reduction over C is split).
+   */
+  public record Copies(int input, int weights, int output, int params, boolean partialSums) {
+    public static Copies of(TileProblem p, int[] tile) {
+      LayerShape l = p.layer();
+      boolean splitK = tile[Dim.K.ordinal()] < l.k();
+      boolean splitC = !l.depthwise() && tile[Dim.C.ordinal()] < l.c();
+      boolean splitYX = tile[Dim.OY.ordinal()] < l.oy() || tile[Dim.OX.ordinal()] < l.ox();
+      boolean db = p.memories().doubleBuffered();
+      boolean inputStreams = (l.depthwise() ? splitK : splitC) || splitYX;
+      boolean weightsStream = splitK || splitC;
+      boolean outputsStream = splitK || splitYX;
+      return new Copies(db && inputStreams ? 2 : 1, db && weightsStream ? 2 : 1, db && outputsStream ? 2 : 1,
+          db && splitK ? 2 : 1, splitC);
+    }
   }
 
   private static Footprint build(TileProblem p, int[] tile, int inMult, int wMult, int outMult, int parMult,
