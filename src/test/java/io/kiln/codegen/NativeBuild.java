@@ -53,9 +53,14 @@ final class NativeBuild {
    * three translation units in parallel (the model and the weights dominate).
    */
   static Path compile(Path dir, List<String> flags, String exe) throws IOException {
+    return compile(dir, flags, exe, List.of("kiln_model.c", "kiln_weights.c", "main_host.c"));
+  }
+
+  /** Builds {@code sources} of {@code dir} into {@code dir/exe}, compiling them in parallel. */
+  static Path compile(Path dir, List<String> flags, String exe, List<String> sources) throws IOException {
     List<Process> procs = new ArrayList<>();
     List<String> objects = new ArrayList<>();
-    for (String src : List.of("kiln_model.c", "kiln_weights.c", "main_host.c")) {
+    for (String src : sources) {
       String obj = exe + "_" + src.replace(".c", ".o");
       objects.add(obj);
       List<String> cmd = new ArrayList<>(List.of("gcc"));

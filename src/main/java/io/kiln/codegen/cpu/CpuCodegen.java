@@ -82,6 +82,37 @@ public final class CpuCodegen {
     return new Generator(graph, options).run();
   }
 
+  /**
+   * The CPU kernels of some nodes of {@code graph}, for a program whose storage another planner
+   * decided: {@code where} gives the pointer expression of every activation those nodes read or
+   * write. Backends of heterogeneous targets use it for the layers the CPU runs.
+   *
+   * @param functions the kernels' C definitions
+   * @param calls the call statements of each node index (a Reshape's copy, or none, included)
+   * @param weightsHeader {@code kiln_weights.h} declaring the constants the kernels read
+   * @param weightsSource {@code kiln_weights.c} defining them
+   */
+  public record Kernels(String functions, Map<Integer, List<String>> calls, String weightsHeader,
+      String weightsSource, long weightBytes) {}
+
+  /** See {@link Kernels}. */
+  public static Kernels kernels(Graph graph, java.util.Set<Integer> nodes, Map<Integer, String> where) {
+    Verifier.verify(graph);
+    Generator gen = new Generator(graph, CodegenOptions.defaults());
+    gen.where.putAll(where);
+    Map<Integer, List<String>> calls = new LinkedHashMap<>();
+    List<Node> all = graph.nodes();
+    for (int k = 0; k < all.size(); k++) {
+      if (nodes.contains(k)) {
+        int before = gen.calls.size();
+        gen.emitLayer(k, all.get(k));
+        calls.put(k, List.copyOf(gen.calls.subList(before, gen.calls.size())));
+      }
+    }
+    return new Kernels(gen.layers.toString(), calls, gen.weights.header(), gen.weights.source(),
+        gen.weights.bytes());
+  }
+
   /** One generation: storage decisions, per-layer code, then the files around it. */
   private static final class Generator {
     private final Graph graph;
@@ -235,7 +266,7 @@ public final class CpuCodegen {
     }
 
     private long arenaOffset(int id) {
-      return where.get(id).startsWith("(") ? layout.offset(id) : -1;
+      return layout != null && where.get(id).startsWith("(") ? layout.offset(id) : -1;
     }
 
     private static KilnException unsupported(Node n, int k) {

@@ -1,0 +1,85 @@
+/* Kiln's hardware-abstraction layer: what generated code needs from a SoC to run accelerator
+ * layers. Memories are numbered (KILN_MEM_* in kiln_memories.h); addresses are byte offsets into
+ * them. A target implements these functions with its DMA engines and accelerator registers;
+ * kiln_hal_host.c implements them on a workstation with bounds-checked copies and a functional
+ * model of each unit, so the generated program runs and can be compared with Kiln's interpreter. */
+#ifndef KILN_HAL_H
+#define KILN_HAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* One memory of the description: its name, where the program keeps it, and its size. */
+typedef struct {
+  const char *name;
+  uint8_t *base;
+  uint32_t size;
+} kiln_memory;
+
+/* A 1-D, 2-D or 3-D copy: planes x rows x run bytes; row r of plane p starts at
+ * src + p * src_plane + r * src_row and lands at dst + p * dst_plane + r * dst_row. */
+typedef struct {
+  uint8_t src_mem, dst_mem;
+  uint32_t src, dst;
+  uint32_t run, rows, planes;
+  uint32_t src_row, src_plane, dst_row, dst_plane;
+} kiln_dma_desc;
+
+/* Where a job runs, for messages: the layer's name and the tile's index. */
+typedef struct {
+  const char *layer;
+  int tile;
+} kiln_where;
+
+/* Job kinds. */
+enum {
+  KILN_JOB_CONV = 1,     /* conv2d and fully connected (a 1x1 conv over a 1 x batch image) */
+  KILN_JOB_DEPTHWISE = 2,
+  KILN_JOB_MAX_POOL = 3,
+  KILN_JOB_AVG_POOL = 4,
+  KILN_JOB_ADD = 5
+};
+
+/* Output stages. */
+enum {
+  KILN_STAGE_FIXED_POINT = 1, /* TFLite: acc + bias, Q31 multiplier and shift, + zero point, clamp */
+  KILN_STAGE_SHIFT_FLOOR = 2, /* (acc + bias) >> s rounded down, + zero point, clamp */
+  KILN_STAGE_SHIFT_HALF_UP = 3 /* (acc + bias + 2^(s-1)) >> s, + zero point, clamp */
+};
+
+/* One tile of a layer on a unit. Activation tiles are HWC of the tile's own extent in the
+ * unit's L1; while the reduction over C is split, the output buffer holds int32 partial sums in
+ * the same order and the last C tile writes the int8 outputs at its start. Weight (k, c, fy, fx)
+ * of the tile sits at bit  (k / kb) * s_kb + (k % kb) * s_ki + (c / cb) * s_cb + (c % cb) * s_ci
+ * + fy * s_fy + fx * s_fx  of the weight buffer, w_bits wide (two's complement). Parameter
+ * records (one per output channel, p_bytes each): [bias int32 if has_bias] then, for a fixed-point
+ * stage, [multiplier int32][shift int8], for a shift stage [right shift int8], little-endian. */
+typedef struct {
+  uint8_t kind, stage, first, last;
+  uint8_t in_mem, w_mem, p_mem, out_mem, opd_mem;
+  uint32_t in, w, p, out, opd;
+  int32_t k, c, rows, cols, oy, ox;
+  int32_t fy, fx, sy, sx, dy, dx, y0, x0;
+  int32_t in_zp, out_zp, act_min, act_max;
+  int32_t has_bias, p_bytes;
+  int32_t w_bits, kb, cb;
+  uint32_t s_kb, s_ki, s_cb, s_ci, s_fy, s_fx;
+  /* Element-wise Add (TFLite's int8 scheme): operands offset, shifted left, each rescaled, summed,
+   * rescaled to the output. */
+  int32_t add_left_shift, add_in_offset, add_in_mult, add_in_shift, add_opd_offset, add_opd_mult,
+      add_opd_shift, add_out_mult, add_out_shift;
+} kiln_job;
+
+/* The memories the program uses, indexed by KILN_MEM_*; provided by the generated code. */
+extern const kiln_memory kiln_memories[];
+extern const int kiln_memory_count;
+
+/* Starts a copy and returns a handle for kiln_dma_wait. */
+int kiln_dma_start(const kiln_dma_desc *d, kiln_where at);
+/* Waits until the copy with that handle has finished. */
+void kiln_dma_wait(int handle);
+/* Submits a job to unit `unit` (KILN_UNIT_* in kiln_memories.h) and waits until it is done. */
+void kiln_job_submit(int unit, const kiln_job *j, kiln_where at);
+void kiln_job_wait(int unit);
+
+#endif /* KILN_HAL_H */

@@ -1,0 +1,205 @@
+/* A host implementation of kiln_hal.h: DMA as bounds-checked copies between the program's
+ * memories, and a functional model of each unit's jobs, computed exactly as the unit does
+ * (int32 accumulation, the unit's output stage). A copy or a job that reaches outside a memory
+ * stops the program with one line naming the layer, the tile and the memory (exit status 3). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kiln_hal.h"
+#include "kiln_runtime.h"
+
+static void kiln_hal_fail(kiln_where at, const char *what, int mem, uint64_t end) {
+  const char *name = mem >= 0 && mem < kiln_memory_count ? kiln_memories[mem].name : "?";
+  uint32_t size = mem >= 0 && mem < kiln_memory_count ? kiln_memories[mem].size : 0;
+  fprintf(stderr, "kiln_hal: layer %s tile %d: %s reaches byte %llu of memory %s (%lu B)\n", at.layer,
+          at.tile, what, (unsigned long long)end, name, (unsigned long)size);
+  exit(3);
+}
+
+/* The memory `mem` from `addr` for `bytes` bytes, or a failure naming it. */
+static uint8_t *kiln_hal_at(int mem, uint64_t addr, uint64_t bytes, kiln_where at, const char *what) {
+  if (mem < 0 || mem >= kiln_memory_count || addr + bytes > kiln_memories[mem].size) {
+    kiln_hal_fail(at, what, mem, addr + bytes);
+  }
+  return kiln_memories[mem].base + addr;
+}
+
+int kiln_dma_start(const kiln_dma_desc *d, kiln_where at) {
+  uint64_t src_end = (uint64_t)(d->planes - 1) * d->src_plane + (uint64_t)(d->rows - 1) * d->src_row + d->run;
+  uint64_t dst_end = (uint64_t)(d->planes - 1) * d->dst_plane + (uint64_t)(d->rows - 1) * d->dst_row + d->run;
+  const uint8_t *src = kiln_hal_at(d->src_mem, d->src, src_end, at, "a DMA read");
+  uint8_t *dst = kiln_hal_at(d->dst_mem, d->dst, dst_end, at, "a DMA write");
+  for (uint32_t p = 0; p < d->planes; ++p) {
+    for (uint32_t r = 0; r < d->rows; ++r) {
+      memmove(dst + (size_t)p * d->dst_plane + (size_t)r * d->dst_row,
+              src + (size_t)p * d->src_plane + (size_t)r * d->src_row, d->run);
+    }
+  }
+  return 0;
+}
+
+void kiln_dma_wait(int handle) {
+  (void)handle; /* copies complete when they start */
+}
+
+static int32_t kiln_hal_i32(const uint8_t *p) {
+  uint32_t v = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+  return (int32_t)v;
+}
+
+static void kiln_hal_put_i32(uint8_t *p, int32_t v) {
+  uint32_t u = (uint32_t)v;
+  p[0] = (uint8_t)u;
+  p[1] = (uint8_t)(u >> 8);
+  p[2] = (uint8_t)(u >> 16);
+  p[3] = (uint8_t)(u >> 24);
+}
+
+/* Weight (k, c, fy, fx) of the tile: w_bits bits at the job's bit position, sign-extended. */
+static int32_t kiln_hal_weight(const kiln_job *j, const uint8_t *w, int k, int c, int fy, int fx) {
+  uint64_t bit = (uint64_t)(k / j->kb) * j->s_kb + (uint64_t)(k % j->kb) * j->s_ki + (uint64_t)(c / j->cb) * j->s_cb
+                 + (uint64_t)(c % j->cb) * j->s_ci + (uint64_t)fy * j->s_fy + (uint64_t)fx * j->s_fx;
+  if (j->w_bits == 8) {
+    return (int8_t)w[bit >> 3];
+  }
+  int32_t code = (w[bit >> 3] >> (bit & 7)) & ((1 << j->w_bits) - 1);
+  return (int32_t)((uint32_t)code << (32 - j->w_bits)) >> (32 - j->w_bits);
+}
+
+/* The output stage of channel k: the accumulator (bias already in it) to the output's int8. */
+static int32_t kiln_hal_stage(const kiln_job *j, const uint8_t *params, int k, int32_t acc) {
+  const uint8_t *rec = params + (size_t)k * j->p_bytes + (j->has_bias ? 4 : 0);
+  int32_t v;
+  if (j->stage == KILN_STAGE_FIXED_POINT) {
+    v = kiln_mbqm(acc, kiln_hal_i32(rec), (int8_t)rec[4]);
+  } else {
+    int s = (int8_t)rec[0];
+    int64_t a = acc;
+    if (j->stage == KILN_STAGE_SHIFT_HALF_UP && s > 0) {
+      a += INT64_C(1) << (s - 1);
+    }
+    v = (int32_t)(a >> s);
+  }
+  v += j->out_zp;
+  v = v < j->act_min ? j->act_min : v;
+  return v > j->act_max ? j->act_max : v;
+}
+
+static void kiln_hal_conv(const kiln_job *j, kiln_where at) {
+  int depthwise = j->kind == KILN_JOB_DEPTHWISE;
+  int in_c = depthwise ? j->k : j->c;
+  const int8_t *in = (const int8_t *)kiln_hal_at(j->in_mem, j->in, (uint64_t)j->rows * j->cols * in_c, at,
+                                                 "the input tile");
+  const uint8_t *w = kiln_hal_at(j->w_mem, j->w, 0, at, "the weight tile");
+  const uint8_t *params = kiln_hal_at(j->p_mem, j->p, (uint64_t)j->k * j->p_bytes, at, "the parameters");
+  uint64_t outs = (uint64_t)j->oy * j->ox * j->k;
+  uint8_t *out = kiln_hal_at(j->out_mem, j->out, outs * (j->last && j->first ? 1 : 4), at, "the output tile");
+  for (int oy = 0; oy < j->oy; ++oy) {
+    for (int ox = 0; ox < j->ox; ++ox) {
+      for (int k = 0; k < j->k; ++k) {
+        size_t o = ((size_t)oy * j->ox + ox) * j->k + k;
+        int32_t acc = j->first ? (j->has_bias ? kiln_hal_i32(params + (size_t)k * j->p_bytes) : 0)
+                               : kiln_hal_i32(out + 4 * o);
+        for (int fy = 0; fy < j->fy; ++fy) {
+          int iy = oy * j->sy + fy * j->dy + j->y0;
+          if (iy < 0 || iy >= j->rows) {
+            continue; /* padding: (zero point - zero point) * w adds nothing */
+          }
+          for (int fx = 0; fx < j->fx; ++fx) {
+            int ix = ox * j->sx + fx * j->dx + j->x0;
+            if (ix < 0 || ix >= j->cols) {
+              continue;
+            }
+            const int8_t *px = in + ((size_t)iy * j->cols + ix) * in_c;
+            if (depthwise) {
+              acc += (px[k] - j->in_zp) * kiln_hal_weight(j, w, k, 0, fy, fx);
+            } else {
+              for (int c = 0; c < j->c; ++c) {
+                acc += (px[c] - j->in_zp) * kiln_hal_weight(j, w, k, c, fy, fx);
+              }
+            }
+          }
+        }
+        if (j->last) {
+          /* Byte o is never ahead of the partial sum being read: int8 outputs overwrite the
+           * int32 sums in place, in the same order. */
+          out[o] = (uint8_t)(int8_t)kiln_hal_stage(j, params, k, acc);
+        } else {
+          kiln_hal_put_i32(out + 4 * o, acc);
+        }
+      }
+    }
+  }
+}
+
+static void kiln_hal_pool(const kiln_job *j, kiln_where at) {
+  const int8_t *in = (const int8_t *)kiln_hal_at(j->in_mem, j->in, (uint64_t)j->rows * j->cols * j->k, at,
+                                                 "the input tile");
+  int8_t *out = (int8_t *)kiln_hal_at(j->out_mem, j->out, (uint64_t)j->oy * j->ox * j->k, at, "the output tile");
+  for (int oy = 0; oy < j->oy; ++oy) {
+    for (int ox = 0; ox < j->ox; ++ox) {
+      for (int k = 0; k < j->k; ++k) {
+        int32_t sum = 0, max = -128, count = 0;
+        for (int fy = 0; fy < j->fy; ++fy) {
+          int iy = oy * j->sy + fy + j->y0;
+          for (int fx = 0; fx < j->fx; ++fx) {
+            int ix = ox * j->sx + fx + j->x0;
+            if (iy < 0 || iy >= j->rows || ix < 0 || ix >= j->cols) {
+              continue; /* padding is left out of the window (TFLite) */
+            }
+            int32_t v = in[((size_t)iy * j->cols + ix) * j->k + k];
+            sum += v;
+            max = v > max ? v : max;
+            ++count;
+          }
+        }
+        int32_t v = max;
+        if (j->kind == KILN_JOB_AVG_POOL) {
+          v = count == 0 ? 0 : sum > 0 ? (sum + count / 2) / count : (sum - count / 2) / count;
+        }
+        v = v < j->act_min ? j->act_min : v;
+        out[((size_t)oy * j->ox + ox) * j->k + k] = (int8_t)(v > j->act_max ? j->act_max : v);
+      }
+    }
+  }
+}
+
+static void kiln_hal_add(const kiln_job *j, kiln_where at) {
+  uint64_t n = (uint64_t)j->oy * j->ox * j->k;
+  const int8_t *a = (const int8_t *)kiln_hal_at(j->in_mem, j->in, n, at, "the input tile");
+  const int8_t *b = (const int8_t *)kiln_hal_at(j->opd_mem, j->opd, n, at, "the operand tile");
+  int8_t *out = (int8_t *)kiln_hal_at(j->out_mem, j->out, n, at, "the output tile");
+  for (uint64_t i = 0; i < n; ++i) {
+    int32_t x = kiln_mbqm((a[i] + j->add_in_offset) * (1 << j->add_left_shift), j->add_in_mult, j->add_in_shift);
+    int32_t y = kiln_mbqm((b[i] + j->add_opd_offset) * (1 << j->add_left_shift), j->add_opd_mult,
+                          j->add_opd_shift);
+    int32_t v = kiln_mbqm(x + y, j->add_out_mult, j->add_out_shift) + j->out_zp;
+    v = v < j->act_min ? j->act_min : v;
+    out[i] = (int8_t)(v > j->act_max ? j->act_max : v);
+  }
+}
+
+void kiln_job_submit(int unit, const kiln_job *j, kiln_where at) {
+  (void)unit;
+  switch (j->kind) {
+    case KILN_JOB_CONV:
+    case KILN_JOB_DEPTHWISE:
+      kiln_hal_conv(j, at);
+      break;
+    case KILN_JOB_MAX_POOL:
+    case KILN_JOB_AVG_POOL:
+      kiln_hal_pool(j, at);
+      break;
+    case KILN_JOB_ADD:
+      kiln_hal_add(j, at);
+      break;
+    default:
+      fprintf(stderr, "kiln_hal: layer %s tile %d: unknown job kind %d\n", at.layer, at.tile, j->kind);
+      exit(3);
+  }
+}
+
+void kiln_job_wait(int unit) {
+  (void)unit; /* jobs complete when they are submitted */
+}

@@ -1,0 +1,79 @@
+package io.kiln.codegen;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.kiln.interp.Interpreter;
+import io.kiln.interp.Tensor;
+import io.kiln.ir.Graph;
+import io.kiln.ir.Value;
+import io.kiln.models.ModelSource;
+import io.kiln.passes.Pipeline;
+import io.kiln.plan.deploy.DeploymentChecker;
+import io.kiln.plan.deploy.Planner;
+import io.kiln.plan.dispatch.Policy;
+import io.kiln.plan.tiling.SolverKind;
+import io.kiln.target.HardwareDescription;
+import io.kiln.target.Targets;
+import io.kiln.testing.SharedModels;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The generated program of a deployment, built with gcc -Werror and run on the host HAL, gives
+ * byte for byte what the interpreter gives on the lowered graph, on the rand16 samples of the
+ * MLPerf Tiny models (and, where the lowered graph is the int8 graph, TFLite Micro's outputs).
+ */
+class DeploymentCodegenTest {
+  static final String[] MODELS = {"kws_ref_model", "vww_96_int8", "pretrainedResnet_quant", "ad01_int8"};
+  static final String[] DLA = {"dla", "dla:pe=128,sram=1MiB,par=input,dw=native",
+      "dla:pe=64,sram=512KiB,par=output,dw=emulated", "dla:pe=128,sram=256MiB,par=input,dw=unsupported"};
+  static final List<String> SOURCES = List.of("kiln_model.c", "kiln_weights.c", "kiln_memories.c",
+      "kiln_hal_host.c", "main_host.c");
+
+  static Stream<Arguments> dla() {
+    return Stream.of(MODELS).flatMap(m -> Stream.of(DLA).map(t -> Arguments.of(m, t)));
+  }
+
+  @ParameterizedTest(name = "{0} on {1}")
+  @MethodSource("dla")
+  void hostProgramMatchesInterpreterAndTflm(String model, String target, @TempDir Path dir) throws Exception {
+    NativeBuild.assumeGcc();
+    Graph g = Pipeline.DEFAULT.apply(ModelSource.load(SharedModels.file("mlperf-tiny/" + model + ".tflite").toString()));
+    HardwareDescription hw = Targets.resolve(target);
+    Planner.Planned p = Planner.plan(g, hw, new Planner.Options(Policy.defaultFor(hw), false, SolverKind.BNB));
+    assertThat(DeploymentChecker.check(p.plan())).isEmpty();
+    for (Map.Entry<String, String> f : DeploymentCodegen.emit(p.plan()).entrySet()) {
+      Files.writeString(dir.resolve(f.getKey()), f.getValue(), StandardCharsets.UTF_8);
+    }
+    Path host = NativeBuild.compile(dir, NativeBuild.STRICT, "kiln_host", SOURCES);
+    byte[] in = Files.readAllBytes(SharedModels.file("reference-outputs/" + model + "/rand16.in.bin"));
+    byte[] out = NativeBuild.run(host, List.of(in), 16, 1).get(0);
+    assertThat(out).isEqualTo(interpret(p.plan().graph(), in));
+    byte[] tflm = Files.readAllBytes(SharedModels.file("reference-outputs/" + model + "/rand16.out.tflm.bin"));
+    assertThat(out).isEqualTo(tflm);
+  }
+
+  /** The interpreter's outputs of {@code g} on the samples {@code in}, concatenated. */
+  static byte[] interpret(Graph g, byte[] in) {
+    Value v = g.inputValues().get(0);
+    int size = (int) v.type().bytes();
+    Interpreter interp = new Interpreter(g);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    for (int s = 0; s + size <= in.length; s += size) {
+      Tensor x = Tensor.fromBytes(v.dtype(), v.shape(), Arrays.copyOfRange(in, s, s + size));
+      out.writeBytes(interp.run(new ArrayList<>(List.of(x))).get(0).toBytes());
+    }
+    return out.toByteArray();
+  }
+}
