@@ -9,6 +9,7 @@ import io.kiln.codegen.cpu.CpuCodegen;
 import io.kiln.ir.Graph;
 import io.kiln.models.ModelSource;
 import io.kiln.report.CompileReport;
+import io.kiln.report.DeployReport;
 import io.kiln.report.CompileReportJson;
 import io.kiln.report.CompileReportText;
 import io.kiln.report.ObjectSizer;
@@ -48,9 +49,21 @@ final class CompileCommand implements Callable<Integer> {
   String model;
 
   @Option(names = "--target", paramLabel = "TARGET", defaultValue = "cpu",
-      description = "What to generate code for: ${COMPLETION-CANDIDATES} (default:"
-          + " ${DEFAULT-VALUE}).", completionCandidates = Targets.class)
+      description = "What to generate code for: cpu (the default), a preset with accelerators"
+          + " (diana, dla[:pe=..,sram=..,par=..,dw=..]) or a .yaml hardware file.")
   String target;
+
+  @Option(names = "--policy", paramLabel = "P",
+      description = "How to choose among accelerators that accept a layer (as for kiln plan).")
+  String policy;
+
+  @Option(names = "--ternarize", description = "Convert conv/FC weights to ternary where a unit"
+      + " needs them (CHANGES ACCURACY; see kiln plan --help).")
+  boolean ternarize;
+
+  @Option(names = "--solver", paramLabel = "S", defaultValue = "bnb",
+      description = "Tiling solver: bnb, cpsat or exhaustive.")
+  String solver;
 
   @Option(names = {"-o", "--output-dir"}, paramLabel = "OUT", required = true,
       description = "Directory for the generated library (created if missing).")
@@ -92,9 +105,13 @@ final class CompileCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
-    if (!TARGETS.contains(target)) {
-      throw new KilnException("unknown target '" + target + "'; available targets: "
-          + String.join(", ", TARGETS));
+    io.kiln.target.HardwareDescription hw = TARGETS.contains(target) ? null
+        : io.kiln.target.Targets.resolve(target);
+    io.kiln.plan.tiling.SolverKind solverKind = io.kiln.plan.tiling.SolverKind.named(solver);
+    io.kiln.plan.dispatch.Policy p = hw == null ? null : policy == null
+        ? io.kiln.plan.dispatch.Policy.defaultFor(hw) : io.kiln.plan.dispatch.Policy.named(policy);
+    if (hw != null && board != null) {
+      throw new KilnException("--board works with --target cpu only for now");
     }
     // Checked before the model is loaded, so a typo costs nothing and nothing is written.
     String problem = unwritableDirectory(outDir);
@@ -112,8 +129,22 @@ final class CompileCommand implements Callable<Integer> {
     if (!noOpt) {
       g = Pipeline.DEFAULT.apply(g);
     }
-    CodegenOptions options = codegenOptions();
     boolean outExisted = Files.exists(outDir);
+    if (hw != null) {
+      DeployReport r = DeployCompile.run(g, hw, new io.kiln.plan.deploy.Planner.Options(p, ternarize, solverKind),
+          outDir, !noObjectSizes);
+      if (json != null) {
+        DeployCompile.writeJson(r, json, outDir, outExisted);
+      }
+      PrintWriter out = spec.commandLine().getOut();
+      out.print(r.toText());
+      if (json != null) {
+        out.println("JSON report: " + json);
+      }
+      out.flush();
+      return 0;
+    }
+    CodegenOptions options = codegenOptions();
     // On failure CpuCodegen writes nothing (unsupported operator) or removes what it wrote.
     CompileResult result = CpuCodegen.generate(g, outDir, options);
     ObjectSizes sizes = noObjectSizes ? ObjectSizes.unavailable(null, "not measured:"

@@ -36,6 +36,11 @@ public final class ObjectSizer {
 
   /** Measures with {@code compiler}, or reports "no C compiler" when it is empty. */
   public static ObjectSizes measure(Path libDir, Optional<Path> compiler) {
+    return measure(libDir, compiler, SOURCES);
+  }
+
+  /** Measures {@code sources} of the library in {@code libDir} (a deployment adds its memories). */
+  public static ObjectSizes measure(Path libDir, Optional<Path> compiler, List<String> sources) {
     if (compiler.isEmpty()) {
       return ObjectSizes.unavailable(null, "no C compiler");
     }
@@ -47,7 +52,7 @@ public final class ObjectSizer {
       // Both files compile at once: the model and its weights take about the same time.
       List<Process> procs = new ArrayList<>();
       List<Path> objects = new ArrayList<>();
-      for (String src : SOURCES) {
+      for (String src : sources) {
         Path obj = tmp.resolve(src.replace(".c", ".o"));
         objects.add(obj);
         List<String> cmd = new ArrayList<>(List.of(compiler.get().toString()));
@@ -60,7 +65,7 @@ public final class ObjectSizer {
       for (int i = 0; i < procs.size(); i++) {
         String problem = finish(procs.get(i));
         if (problem != null && failure == null) {
-          failure = cc + " failed on " + SOURCES.get(i) + ": " + problem;
+          failure = cc + " failed on " + sources.get(i) + ": " + problem;
         }
       }
       if (failure != null) {

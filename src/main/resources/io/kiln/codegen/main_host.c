@@ -4,10 +4,14 @@
  *
  * Each INk.bin holds N samples of input k back to back (raw little-endian, the model's dtype).
  * Without --batch, N is the size of IN0.bin divided by one sample. The samples run in order
- * and DIR/output<j>.bin receives output j of every sample, back to back. */
+ * and DIR/output<j>.bin receives output j of every sample, back to back; DIR is created when
+ * missing. */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "kiln_model.h"
 
@@ -82,6 +86,10 @@ int main(int argc, char **argv) {
   }
   if (dir == NULL || npaths != KILN_NUM_INPUTS) {
     usage();
+    return 2;
+  }
+  if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+    fprintf(stderr, "kiln_host: cannot create %s\n", dir);
     return 2;
   }
 

@@ -133,8 +133,8 @@ class CompileCommandTest {
     CliRunner.Result r = kiln("compile", "builtin:ds_cnn", "--target", "gpu", "-o",
         out.toString());
     assertThat(r.code()).isEqualTo(2);
-    assertThat(r.err()).isEqualTo("kiln: unknown target 'gpu'; available targets: cpu"
-        + System.lineSeparator());
+    assertThat(r.err()).isEqualTo("kiln: unknown target 'gpu' (presets: cpu, diana, dla; or the path"
+        + " of a .yaml hardware file)" + System.lineSeparator());
     assertThat(out).doesNotExist();
   }
 

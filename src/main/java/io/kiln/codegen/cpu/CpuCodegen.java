@@ -42,36 +42,7 @@ public final class CpuCodegen {
    */
   public static CompileResult generate(Graph graph, Path outDir, CodegenOptions options) {
     Sources s = emit(graph, options);
-    List<Path> written = new ArrayList<>();
-    boolean created = false;
-    try {
-      if (!Files.isDirectory(outDir)) {
-        Files.createDirectories(outDir);
-        created = true;
-      }
-      for (Map.Entry<String, String> f : s.files().entrySet()) {
-        Path p = outDir.resolve(f.getKey());
-        Files.writeString(p, f.getValue(), StandardCharsets.UTF_8);
-        written.add(p);
-      }
-    } catch (IOException | SecurityException e) {
-      for (Path p : written) {
-        try {
-          Files.deleteIfExists(p);
-        } catch (IOException ignored) {
-          // Best effort: the original error is what the user needs to see.
-        }
-      }
-      if (created) {
-        try {
-          Files.deleteIfExists(outDir);
-        } catch (IOException ignored) {
-          // As above.
-        }
-      }
-      throw new KilnException("cannot write the generated C to " + outDir + ": " + e.getMessage(),
-          e);
-    }
+    GeneratedFiles.write(s.files(), outDir);
     return new CompileResult(outDir, List.copyOf(s.files().keySet()), s.arenaBytes(),
         s.weightBytes(), s.layers());
   }

@@ -1,0 +1,81 @@
+package io.kiln.cli;
+
+import io.kiln.KilnException;
+import io.kiln.codegen.DeploymentCodegen;
+import io.kiln.codegen.GeneratedFiles;
+import io.kiln.ir.Graph;
+import io.kiln.plan.deploy.DeploymentChecker;
+import io.kiln.plan.deploy.DeploymentPlan;
+import io.kiln.plan.deploy.Planner;
+import io.kiln.plan.dispatch.PlanReport;
+import io.kiln.report.DeployReport;
+import io.kiln.report.ObjectSizer;
+import io.kiln.report.ObjectSizes;
+import io.kiln.target.HardwareDescription;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * {@code kiln compile} for a target with accelerators: plans the model, re-checks the plan,
+ * generates the C program through the plan and reports it. Everything is generated in memory
+ * before anything is written, so a model that does not fit leaves nothing in OUT.
+ */
+final class DeployCompile {
+  private DeployCompile() {}
+
+  /** The sources of the library proper whose object sizes the report gives. */
+  static final List<String> LIBRARY = List.of("kiln_model.c", "kiln_weights.c", "kiln_memories.c");
+
+  static DeployReport run(Graph g, HardwareDescription hw, Planner.Options options, Path outDir, boolean sizes) {
+    Planner.Planned planned = Planner.plan(g, hw, options);
+    DeploymentPlan plan = planned.plan();
+    List<String> errors = DeploymentChecker.check(plan);
+    if (!errors.isEmpty()) {
+      throw new IllegalStateException("the deployment plan fails its check: " + String.join("; ", errors));
+    }
+    Map<String, String> files = DeploymentCodegen.emit(plan);
+    GeneratedFiles.write(files, outDir);
+    ObjectSizes objects = sizes ? ObjectSizer.measure(outDir, ObjectSizer.findCompiler(), LIBRARY)
+        : ObjectSizes.unavailable(null, "not measured: --no-object-sizes");
+    Map<String, Long> capacities = new TreeMap<>();
+    for (String m : plan.localPeaks().keySet()) {
+      capacities.put(m, capacity(hw, m));
+    }
+    for (String m : plan.sharedExtents().keySet()) {
+      capacities.put(m, capacity(hw, m));
+    }
+    List<String> numerics = new ArrayList<>();
+    if (planned.ternarizedLayers() > 0) {
+      numerics.add("numerics: --ternarize changed the weights of " + planned.ternarizedLayers()
+          + " layers; the program computes the lowered graph (kiln run --target gives its outputs)");
+    }
+    PlanReport report = PlanReport.of(g.name(), hw, plan.dispatch(), planned.costs().schedule());
+    return new DeployReport(report, outDir.toString(), List.copyOf(files.keySet()),
+        DeployReport.memories(plan, capacities), objects, numerics);
+  }
+
+  private static long capacity(HardwareDescription hw, String memory) {
+    if (hw.memory(memory).isPresent()) {
+      return hw.memory(memory).get().sizeBytes();
+    }
+    return hw.accelerators().stream().flatMap(a -> a.weightMemory().stream()).filter(m -> m.name().equals(memory))
+        .mapToLong(m -> m.sizeBytes()).findFirst().orElse(0L);
+  }
+
+  /** Writes the JSON report, undoing the compile if that fails. */
+  static void writeJson(DeployReport r, Path json, Path outDir, boolean outExisted) {
+    try {
+      Files.createDirectories(json.toAbsolutePath().getParent());
+      RunCommand.writeAtomically(json, r.toJson().getBytes(StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      GeneratedFiles.remove(outDir, r.files(), !outExisted);
+      throw new KilnException("cannot write the JSON report " + json + ": " + IoErrors.describe(e), e);
+    }
+  }
+}
