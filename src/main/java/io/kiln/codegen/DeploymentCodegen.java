@@ -290,7 +290,7 @@ public final class DeploymentCodegen {
       c.line("/* One step of an accelerator call's program: 0 starts DMA a (of tile b), 1 waits for the b");
       c.line("   transfers listed from a in its wait list, 2 runs the job of tile a. */");
       c.line("typedef struct { uint8_t op; uint16_t a; uint16_t b; } kiln_action;").blank();
-      c.open("static void kiln_run_program(int unit, const char *layer, const kiln_dma_desc *dma, "
+      c.open((plan.calls().isEmpty() ? "__attribute__((unused)) " : "") + "static void kiln_run_program(int unit, const char *layer, const kiln_dma_desc *dma, "
           + "const kiln_job *jobs, const uint16_t *waits, const kiln_action *program, int steps)");
       c.line("int handles[%d];", Math.max(1, maxTransfers()));
       c.open("for (int i = 0; i < steps; ++i)");

@@ -64,6 +64,30 @@ class DeploymentCodegenTest {
     assertThat(out).isEqualTo(tflm);
   }
 
+  @org.junit.jupiter.api.Test
+  void randomTiledLayersMatchTheInterpreterUnderSanitizers(@TempDir Path dir) throws Exception {
+    NativeBuild.assumeGcc();
+    java.util.Random r = new java.util.Random(42);
+    int built = 0;
+    for (int i = 0; built < 6 && i < 40; i++) {
+      Planner.Planned p = io.kiln.testing.RandomLayers.plan(r);
+      if (p.plan().calls().isEmpty()) {
+        continue; // no tiling fit the cut SRAM: the CPU runs it, which other tests cover
+      }
+      built++;
+      Path d = Files.createDirectories(dir.resolve("case" + i));
+      for (Map.Entry<String, String> f : DeploymentCodegen.emit(p.plan()).entrySet()) {
+        Files.writeString(d.resolve(f.getKey()), f.getValue(), StandardCharsets.UTF_8);
+      }
+      Path host = NativeBuild.compile(d, NativeBuild.SANITIZE, "kiln_host", SOURCES);
+      byte[] in = new byte[(int) p.plan().graph().inputValues().get(0).type().bytes() * 2];
+      r.nextBytes(in);
+      byte[] out = NativeBuild.run(host, List.of(in), 2, 1).get(0);
+      assertThat(out).as("case %d: %s", i, p.plan().calls().get(0).tiling()).isEqualTo(interpret(p.plan().graph(), in));
+    }
+    assertThat(built).isEqualTo(6);
+  }
+
   /** The interpreter's outputs of {@code g} on the samples {@code in}, concatenated. */
   static byte[] interpret(Graph g, byte[] in) {
     Value v = g.inputValues().get(0);

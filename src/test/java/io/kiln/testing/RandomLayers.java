@@ -1,0 +1,44 @@
+package io.kiln.testing;
+
+import io.kiln.ir.Graph;
+import io.kiln.ir.Op;
+import io.kiln.plan.deploy.Planner;
+import io.kiln.plan.dispatch.Policy;
+import io.kiln.plan.tiling.SolverKind;
+import io.kiln.target.HardwareDescription;
+import io.kiln.target.Targets;
+import java.util.Random;
+
+/**
+ * Seeded random deployments for plan and code-generation tests: one int8 conv of random geometry
+ * (sometimes followed by a pooling or an Add), planned on a dla variant whose SRAM is cut to a
+ * random size between 2 KiB and 128 KiB, so that most layers must be tiled.
+ */
+public final class RandomLayers {
+  private RandomLayers() {}
+
+  public static Graph graph(Random r) {
+    PlanGraphs p = new PlanGraphs(r.nextLong());
+    int h = 4 + r.nextInt(20);
+    int w = 4 + r.nextInt(20);
+    int c = 1 + r.nextInt(48);
+    int k = 1 + r.nextInt(64);
+    int f = 1 + 2 * r.nextInt(3);
+    int stride = 1 + r.nextInt(2);
+    int x = p.input(h, w, c, 0.5);
+    int y = p.conv(x, k, f, stride, f / 2, 0.25, 1.0, r.nextBoolean() ? Op.Activation.RELU : Op.Activation.NONE);
+    int out = switch (r.nextInt(3)) {
+      case 0 -> p.pool(y, r.nextBoolean(), 2, 2, Op.Pads.NONE);
+      case 1 -> p.add(y, y, 1.0, Op.Activation.NONE);
+      default -> y;
+    };
+    return p.build(out);
+  }
+
+  public static Planner.Planned plan(Random r) {
+    Graph g = graph(r);
+    HardwareDescription hw = Targets.resolve(r.nextBoolean() ? "dla" : "dla:pe=128,par=input,dw=native");
+    hw = TestTargets.withMemory(hw, "sram", 2048L << r.nextInt(7));
+    return Planner.plan(g, hw, new Planner.Options(Policy.defaultFor(hw), false, SolverKind.BNB));
+  }
+}
