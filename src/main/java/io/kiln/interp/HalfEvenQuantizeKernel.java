@@ -5,11 +5,12 @@ import io.kiln.ir.Graph;
 import io.kiln.ir.Node;
 import io.kiln.ir.Op;
 import io.kiln.ir.Quantization;
+import io.kiln.ir.RequantScheme;
 import io.kiln.ir.Shape;
 import io.kiln.ir.Value;
 
 /**
- * Quantize with {@link Op.RequantScheme#FLOAT_HALF_EVEN}, ONNX's QuantizeLinear and the output
+ * Quantize with {@link RequantScheme#FLOAT_HALF_EVEN}, ONNX's QuantizeLinear and the output
  * stage of QLinearConv/QLinearMatMul: {@code saturate(rint(x / y_scale) + y_zp)} for float
  * inputs, {@code saturate(rint((q - x_zp) * (x_scale / y_scale)) + y_zp)} for integer inputs (an
  * int32 accumulator's scale being input scale times weight scale), all in float32. Also the

@@ -3,12 +3,17 @@ package io.kiln.interp;
 import io.kiln.ir.Graph;
 import io.kiln.ir.Node;
 import io.kiln.ir.Op;
+import io.kiln.ir.Requant;
+import io.kiln.ir.RequantScheme;
 
 /** Dispatches each operator to the small kernel family that prepares and executes it. */
 final class Kernels {
   private Kernels() {}
 
   static Kernel prepare(Graph g, Node n) {
+    if (Op.requant(n.op()).orElse(Requant.TFLITE) instanceof Requant.Shift s) {
+      return shift(g, n, s);
+    }
     return switch (n.op()) {
       case Op.Conv2D op -> g.output(n).dtype() == io.kiln.ir.DType.INT32
           ? AccumulatorKernels.conv2d(g, n, op) : ConvKernels.conv2d(g, n, op);
@@ -21,7 +26,7 @@ final class Kernels {
       case Op.Add op -> ElementwiseKernels.add(g, n, op);
       case Op.Sub op -> ElementwiseKernels.sub(g, n, op);
       case Op.Mul op -> ElementwiseKernels.mul(g, n, op);
-      case Op.Quantize op -> op.scheme() == Op.RequantScheme.FLOAT_HALF_EVEN
+      case Op.Quantize op -> op.scheme() == RequantScheme.FLOAT_HALF_EVEN
           ? HalfEvenQuantizeKernel.prepare(g, n, op) : QuantizeKernels.quantize(g, n, op);
       case Op.Dequantize op -> g.input(n, 0).quant() instanceof io.kiln.ir.Quantization.PerAxis
           || g.input(n, 0).dtype() == io.kiln.ir.DType.INT32
@@ -61,5 +66,17 @@ final class Kernels {
   static Kernel unsupported(Graph g, Node n) {
     String what = n.op().opName() + " on " + g.input(n, 0).dtype().shortName();
     throw new io.kiln.KilnException("the interpreter does not support " + what + " yet");
+  }
+
+  /** An operator whose output stage a lowering made shift-only. */
+  private static Kernel shift(Graph g, Node n, Requant.Shift s) {
+    return switch (n.op()) {
+      case Op.Conv2D op -> ShiftKernels.conv2d(g, n, op, s);
+      case Op.DepthwiseConv2D op -> ShiftKernels.depthwise(g, n, op, s);
+      case Op.FullyConnected op -> ShiftKernels.fullyConnected(g, n, op, s);
+      case Op.Add op -> ShiftKernels.add(g, n, s);
+      case Op.AveragePool2D op -> ShiftKernels.averagePool(g, n, op, s);
+      default -> throw new IllegalStateException(n.op().opName() + " has no output stage");
+    };
   }
 }

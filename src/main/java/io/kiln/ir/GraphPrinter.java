@@ -63,9 +63,10 @@ public final class GraphPrinter {
     return sb.toString();
   }
 
-  /** {@code i8[1,2,3] q(0.5, -1)}. */
+  /** {@code i8[1,2,3] q(0.5, -1)}; an encoding other than dense follows: {@code enc(ternary)}. */
   public static String type(TensorType t) {
-    return t.dtype().shortName() + t.shape() + quant(t.quant());
+    return t.dtype().shortName() + t.shape() + quant(t.quant())
+        + (t.encoding() instanceof Encoding.Dense ? "" : " enc(" + t.encoding() + ")");
   }
 
   static String quant(Quantization q) {
@@ -90,7 +91,11 @@ public final class GraphPrinter {
     };
   }
 
-  /** Attributes of a record operator, in declaration order: {@code name=value, ...}. */
+  /**
+   * Attributes of a record operator, in declaration order: {@code name=value, ...}. TFLite's
+   * output stage, which every imported operator has, is left out, so a lowered operator's
+   * differs visibly and every other graph prints as it did before the attribute existed.
+   */
   static String attributes(Op op) {
     StringBuilder sb = new StringBuilder();
     for (RecordComponent c : op.getClass().getRecordComponents()) {
@@ -99,6 +104,9 @@ public final class GraphPrinter {
         v = c.getAccessor().invoke(op);
       } catch (ReflectiveOperationException e) {
         throw new IllegalStateException(e);
+      }
+      if (v instanceof Requant.FixedPoint) {
+        continue;
       }
       if (sb.length() > 0) {
         sb.append(", ");

@@ -43,6 +43,21 @@ public sealed interface Op {
     });
   }
 
+  /**
+   * The output stage of an operator that has one (conv, depthwise, fully connected, Add, average
+   * pooling); empty for the others.
+   */
+  static java.util.Optional<Requant> requant(Op op) {
+    return java.util.Optional.ofNullable(switch (op) {
+      case Conv2D c -> c.requant();
+      case DepthwiseConv2D d -> d.requant();
+      case FullyConnected f -> f.requant();
+      case Add a -> a.requant();
+      case AveragePool2D a -> a.requant();
+      default -> null;
+    });
+  }
+
   /** Canonical operator name used by the text form and reports. */
   default String opName() {
     return getClass().getSimpleName();
@@ -51,28 +66,71 @@ public sealed interface Op {
   /**
    * 2-D convolution over NHWC input with OHWI filters. With integer inputs and an int32 output it
    * produces raw accumulators (sum of (x - x_zp) * (w - w_zp) plus bias, no requantization); a
-   * separate {@link Quantize} then rounds them with its explicit scheme.
+   * separate {@link Quantize} then rounds them with its explicit scheme. With an int8 output its
+   * {@code requant} stage rounds them (TFLite's unless a lowering made it a shift).
    */
-  record Conv2D(int strideH, int strideW, int dilationH, int dilationW, Pads pads, Activation act)
-      implements Op {
+  record Conv2D(int strideH, int strideW, int dilationH, int dilationW, Pads pads, Activation act,
+      Requant requant) implements Op {
     public static final int INPUT = 0;
     public static final int FILTER = 1;
     public static final int BIAS = 2;
+
+    public Conv2D {
+      java.util.Objects.requireNonNull(requant);
+    }
+
+    /** A convolution with TFLite's output stage. */
+    public Conv2D(int strideH, int strideW, int dilationH, int dilationW, Pads pads,
+        Activation act) {
+      this(strideH, strideW, dilationH, dilationW, pads, act, Requant.TFLITE);
+    }
+
+    public Conv2D withRequant(Requant r) {
+      return new Conv2D(strideH, strideW, dilationH, dilationW, pads, act, r);
+    }
   }
 
   /** Depthwise convolution; the filter is [1, KH, KW, C * depthMultiplier]. */
   record DepthwiseConv2D(int strideH, int strideW, int dilationH, int dilationW, Pads pads,
-      int depthMultiplier, Activation act) implements Op {
+      int depthMultiplier, Activation act, Requant requant) implements Op {
     public static final int INPUT = 0;
     public static final int FILTER = 1;
     public static final int BIAS = 2;
+
+    public DepthwiseConv2D {
+      java.util.Objects.requireNonNull(requant);
+    }
+
+    /** A depthwise convolution with TFLite's output stage. */
+    public DepthwiseConv2D(int strideH, int strideW, int dilationH, int dilationW, Pads pads,
+        int depthMultiplier, Activation act) {
+      this(strideH, strideW, dilationH, dilationW, pads, depthMultiplier, act, Requant.TFLITE);
+    }
+
+    public DepthwiseConv2D withRequant(Requant r) {
+      return new DepthwiseConv2D(strideH, strideW, dilationH, dilationW, pads, depthMultiplier,
+          act, r);
+    }
   }
 
   /** Fully connected layer: input flattened to [batch, in], weights [out, in]. */
-  record FullyConnected(Activation act, boolean keepNumDims) implements Op {
+  record FullyConnected(Activation act, boolean keepNumDims, Requant requant) implements Op {
     public static final int INPUT = 0;
     public static final int WEIGHTS = 1;
     public static final int BIAS = 2;
+
+    public FullyConnected {
+      java.util.Objects.requireNonNull(requant);
+    }
+
+    /** A fully-connected layer with TFLite's output stage. */
+    public FullyConnected(Activation act, boolean keepNumDims) {
+      this(act, keepNumDims, Requant.TFLITE);
+    }
+
+    public FullyConnected withRequant(Requant r) {
+      return new FullyConnected(act, keepNumDims, r);
+    }
   }
 
   /** Transposed convolution with OHWI filters; {@code outputShape} is static. */
@@ -85,10 +143,27 @@ public sealed interface Op {
     public static final int OUTPUT_SHAPE = 3;
   }
 
-  /** Average pooling; padded positions are excluded from the divisor (TFLite semantics). */
+  /**
+   * Average pooling; padded positions are excluded from the divisor (TFLite semantics). A shift
+   * {@code requant} divides by shifting instead (every window's element count a power of two).
+   */
   record AveragePool2D(int filterH, int filterW, int strideH, int strideW, Pads pads,
-      Activation act) implements Op {
+      Activation act, Requant requant) implements Op {
     public static final int INPUT = 0;
+
+    public AveragePool2D {
+      java.util.Objects.requireNonNull(requant);
+    }
+
+    /** An average pooling with TFLite's division. */
+    public AveragePool2D(int filterH, int filterW, int strideH, int strideW, Pads pads,
+        Activation act) {
+      this(filterH, filterW, strideH, strideW, pads, act, Requant.TFLITE);
+    }
+
+    public AveragePool2D withRequant(Requant r) {
+      return new AveragePool2D(filterH, filterW, strideH, strideW, pads, act, r);
+    }
   }
 
   record MaxPool2D(int filterH, int filterW, int strideH, int strideW, Pads pads, Activation act)
@@ -96,10 +171,26 @@ public sealed interface Op {
     public static final int INPUT = 0;
   }
 
-  /** Element-wise addition with numpy broadcasting. */
-  record Add(Activation act) implements Op {
+  /**
+   * Element-wise addition with numpy broadcasting; integer operands are rescaled by
+   * {@code requant} (TFLite's fixed point, or shifts after a lowering).
+   */
+  record Add(Activation act, Requant requant) implements Op {
     public static final int LHS = 0;
     public static final int RHS = 1;
+
+    public Add {
+      java.util.Objects.requireNonNull(requant);
+    }
+
+    /** An addition with TFLite's rescaling. */
+    public Add(Activation act) {
+      this(act, Requant.TFLITE);
+    }
+
+    public Add withRequant(Requant r) {
+      return new Add(act, r);
+    }
   }
 
   record Sub(Activation act) implements Op {
@@ -120,24 +211,6 @@ public sealed interface Op {
   /** Softmax over the last axis. */
   record Softmax(float beta) implements Op {
     public static final int INPUT = 0;
-  }
-
-  /**
-   * How a value is rounded onto an integer output scale. The scheme is an explicit property of
-   * the requantize step so dispatch rules can check it and the interpreter can execute it exactly.
-   */
-  enum RequantScheme {
-    /**
-     * TFLite: integer → integer by a Q31 multiplier and shift ({@code io.kiln.quant.FixedPoint});
-     * float → integer by {@code round(x / scale)} with ties away from zero.
-     */
-    FIXED_POINT,
-    /**
-     * ONNX (QuantizeLinear, QLinearConv, QLinearMatMul): multiply by the float32 ratio of scales
-     * (or divide a float by the scale) and round half to even, then add the zero point and
-     * saturate.
-     */
-    FLOAT_HALF_EVEN
   }
 
   /**

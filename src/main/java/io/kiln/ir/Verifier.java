@@ -44,6 +44,7 @@ public final class Verifier {
       if (v.isConstant()) {
         defined[v.id()] = true;
       }
+      StageRules.check(v, p);
     }
     for (int ni = 0; ni < g.nodes().size(); ni++) {
       Node n = g.nodes().get(ni);
@@ -92,6 +93,7 @@ public final class Verifier {
         continue;
       }
       OpTypeRules.check(n.op(), g.inputTypes(n), g.type(n.output()), where, p);
+      StageRules.check(n.op(), g.inputTypes(n), g.type(n.output()), where, p);
     }
     for (int out : g.outputs()) {
       if (!valid(out, values) || !defined[out]) {

@@ -25,23 +25,58 @@ import java.util.Optional;
 public record Accelerator(String name, Kind kind, long peakMacsPerCycle, List<ArrayDim> array,
     Layout layout, String l1, Optional<MemoryLevel> weightMemory, List<OpPattern> patterns,
     long perCallOverheadCycles, boolean doubleBuffering, double energyPjPerMac,
-    TilingPolicy tiling, WeightLayout weightLayout) {
+    TilingPolicy tiling, WeightLayout weightLayout, ZeroPoints zeroPoints) {
 
   public Accelerator {
     array = List.copyOf(array);
     patterns = List.copyOf(patterns);
+    java.util.Objects.requireNonNull(zeroPoints);
+  }
+
+  /** An accelerator that folds activation zero points ({@link ZeroPoints#FOLD}). */
+  public Accelerator(String name, Kind kind, long peakMacsPerCycle, List<ArrayDim> array,
+      Layout layout, String l1, Optional<MemoryLevel> weightMemory, List<OpPattern> patterns,
+      long perCallOverheadCycles, boolean doubleBuffering, double energyPjPerMac,
+      TilingPolicy tiling, WeightLayout weightLayout) {
+    this(name, kind, peakMacsPerCycle, array, layout, l1, weightMemory, patterns,
+        perCallOverheadCycles, doubleBuffering, energyPjPerMac, tiling, weightLayout,
+        ZeroPoints.FOLD);
   }
 
   /** The same accelerator with other operator patterns. */
   public Accelerator withPatterns(List<OpPattern> newPatterns) {
     return new Accelerator(name, kind, peakMacsPerCycle, array, layout, l1, weightMemory,
-        newPatterns, perCallOverheadCycles, doubleBuffering, energyPjPerMac, tiling, weightLayout);
+        newPatterns, perCallOverheadCycles, doubleBuffering, energyPjPerMac, tiling, weightLayout,
+        zeroPoints);
   }
 
   /** The same accelerator with another private weight memory (or none). */
   public Accelerator withWeightMemory(Optional<MemoryLevel> newWeightMemory) {
     return new Accelerator(name, kind, peakMacsPerCycle, array, layout, l1, newWeightMemory,
-        patterns, perCallOverheadCycles, doubleBuffering, energyPjPerMac, tiling, weightLayout);
+        patterns, perCallOverheadCycles, doubleBuffering, energyPjPerMac, tiling, weightLayout,
+        zeroPoints);
+  }
+
+  /** The same accelerator with another handling of activation zero points. */
+  public Accelerator withZeroPoints(ZeroPoints z) {
+    return new Accelerator(name, kind, peakMacsPerCycle, array, layout, l1, weightMemory,
+        patterns, perCallOverheadCycles, doubleBuffering, energyPjPerMac, tiling, weightLayout,
+        z);
+  }
+
+  /**
+   * How the unit handles a nonzero activation zero point (TFLite's int8 activations are
+   * asymmetric): its array multiplies raw codes, so {@code Σ (x - zp)·w} must come from
+   * somewhere.
+   */
+  public enum ZeroPoints {
+    /**
+     * {@code Σ x·w - zp·Σw}: the lowering folds {@code -zp·Σw} (per output channel) into the bias
+     * and the unit pads with the zero point, so padded taps contribute {@code zp·w} and cancel.
+     */
+    FOLD,
+    /** The unit has no way to cancel them: dispatch rejects activations with a zero point. */
+    REQUIRE_ZERO
   }
 
   /** Families of accelerators, which decide how cost models and simulators treat the array. */

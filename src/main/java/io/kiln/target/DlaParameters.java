@@ -143,7 +143,7 @@ public record DlaParameters(int pe, long sramBytes, Parallelism parallelism,
           OpPattern withMode = new OpPattern(p.name(), p.op(), onPe(loop), p.kernelSizes(),
               p.strides(), p.dilations(), Optional.of(depthwise), p.weights(),
               p.inputBits(), p.outputs(), p.requant(), p.activations(), p.fuses(),
-              p.maxInputChannels(), p.maxOutputChannels());
+              p.maxInputChannels(), p.maxOutputChannels(), p.shiftRounding(), p.outputBits());
           patterns.add(withMode);
         }
         default -> patterns.add(p.withUnroll(p.unroll().stream()
@@ -157,7 +157,7 @@ public record DlaParameters(int pe, long sramBytes, Parallelism parallelism,
     TilingPolicy tiling = new TilingPolicy(a.tiling().alpha(), a.tiling().split(), heuristics);
     return new Accelerator(a.name(), a.kind(), pe, List.of(new ArrayDim("pe", pe)), a.layout(),
         a.l1(), a.weightMemory(), patterns, a.perCallOverheadCycles(), a.doubleBuffering(),
-        a.energyPjPerMac(), tiling, a.weightLayout());
+        a.energyPjPerMac(), tiling, a.weightLayout(), a.zeroPoints());
   }
 
   private static double heuristicWeight(Accelerator a) {

@@ -8,6 +8,8 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.kiln.KilnException;
 import io.kiln.ir.DType;
+import io.kiln.ir.Requant;
+import io.kiln.ir.RequantScheme;
 import io.kiln.target.Accelerator.ArrayDim;
 import io.kiln.target.Accelerator.DepthwiseSupport;
 import io.kiln.target.Cpu.KernelCost;
@@ -186,8 +188,11 @@ public final class HardwareLoader {
     // Optional: an accelerator that says nothing about its weights reads the model's order.
     WeightLayout weightLayout = f.enumValue("weight_layout", WeightLayout.class,
         WeightLayout.TFLITE);
+    // Optional: without a word on zero points, the unit folds them into the bias (TFLite's math).
+    Accelerator.ZeroPoints zeroPoints = f.enumValue("zero_points", Accelerator.ZeroPoints.class,
+        Accelerator.ZeroPoints.FOLD);
     return new Accelerator(name, kind, peak, array, layout, l1, weights, patterns, overhead,
-        doubleBuffering, energy, tiling, weightLayout);
+        doubleBuffering, energy, tiling, weightLayout, zeroPoints);
   }
 
   private static OpPattern readPattern(YamlFields f) {
@@ -241,15 +246,34 @@ public final class HardwareLoader {
       throw f.error("input_bits", "must be at most 16, got " + inputBits);
     }
     List<DType> outputs = f.list("outputs", (item, itemPath) -> parseDType(f, item, itemPath));
-    List<OpPattern.RequantScheme> requant =
-        f.enumList("requant", OpPattern.RequantScheme.class, List.of());
+    List<RequantScheme> requant =
+        f.enumList("requant", RequantScheme.class, List.of());
+    if (requant.contains(RequantScheme.FLOAT_HALF_EVEN)) {
+      throw f.error("requant", "float_half_even is ONNX's float rounding, which no output stage"
+          + " implements (allowed: fixed_point, shift)");
+    }
+    Optional<Requant.Rounding> rounding = Optional.empty();
+    if (requant.contains(RequantScheme.SHIFT)) {
+      if (!f.has("shift_rounding")) {
+        throw f.error("shift_rounding", "missing field (how the shift-only output stage rounds:"
+            + " floor or half_up)");
+      }
+      rounding = Optional.of(f.enumValue("shift_rounding", Requant.Rounding.class));
+    } else {
+      rejectField(f, "shift_rounding", op, "has no shift output stage here (requant lists no"
+          + " shift)");
+    }
+    int outputBits = f.intValue("output_bits", 2, 8);
+    if (outputBits > 8) {
+      throw f.error("output_bits", "must be at most 8, got " + outputBits);
+    }
     List<OpPattern.ActivationFn> activations =
         f.enumList("activations", OpPattern.ActivationFn.class, List.of());
     List<OpPattern.FusedStage> fuses = f.enumList("fuses", OpPattern.FusedStage.class, List.of());
     var maxC = f.optionalInt("max_input_channels", 1);
     var maxK = f.optionalInt("max_output_channels", 1);
     return new OpPattern(name, op, unroll, kernels, strides, dilations, depthwise, weights,
-        inputBits, outputs, requant, activations, fuses, maxC, maxK);
+        inputBits, outputs, requant, activations, fuses, maxC, maxK, rounding, outputBits);
   }
 
   private static void rejectField(YamlFields f, String key, OpPattern.Op op, String why) {

@@ -116,6 +116,7 @@ public final class HardwareWriter {
     m.put("l1", a.l1());
     a.weightMemory().ifPresent(w -> m.put("memories", Map.of("weights", memoryCosts(w))));
     m.put("weight_layout", YamlFields.yamlName(a.weightLayout()));
+    m.put("zero_points", YamlFields.yamlName(a.zeroPoints()));
     m.put("per_call_overhead_cycles", a.perCallOverheadCycles());
     m.put("double_buffering", a.doubleBuffering());
     m.put("energy_pj_per_mac", a.energyPjPerMac());
@@ -149,6 +150,8 @@ public final class HardwareWriter {
     m.put("input_bits", p.inputBits());
     m.put("outputs", names(p.outputs()));
     m.put("requant", names(p.requant()));
+    p.shiftRounding().ifPresent(r -> m.put("shift_rounding", YamlFields.yamlName(r)));
+    m.put("output_bits", p.outputBits());
     m.put("activations", names(p.activations()));
     m.put("fuses", names(p.fuses()));
     p.maxInputChannels().ifPresent(c -> m.put("max_input_channels", c));

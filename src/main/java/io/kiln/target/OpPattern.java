@@ -1,6 +1,8 @@
 package io.kiln.target;
 
 import io.kiln.ir.DType;
+import io.kiln.ir.Requant;
+import io.kiln.ir.RequantScheme;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -27,14 +29,25 @@ import java.util.OptionalInt;
  * @param fuses further stages it fuses into one call
  * @param maxInputChannels channel limit of one call, if any
  * @param maxOutputChannels output channel limit of one call, if any
+ * @param shiftRounding how a {@link RequantScheme#SHIFT} output stage rounds; present exactly
+ *     when {@code requant} lists it
+ * @param outputBits the bits of the values the output stage writes (sign-extended into the
+ *     int8 output); fewer than 8 when a converter limits them, like an analog array's ADC
  */
 public record OpPattern(String name, Op op, List<Unroll> unroll, IntSet kernelSizes,
     IntSet strides, IntSet dilations, Optional<Accelerator.DepthwiseSupport> depthwise,
     List<WeightFormat> weights, int inputBits, List<DType> outputs, List<RequantScheme> requant,
     List<ActivationFn> activations, List<FusedStage> fuses, OptionalInt maxInputChannels,
-    OptionalInt maxOutputChannels) {
+    OptionalInt maxOutputChannels, Optional<Requant.Rounding> shiftRounding, int outputBits) {
 
   public OpPattern {
+    if (requant.contains(RequantScheme.SHIFT) != shiftRounding.isPresent()) {
+      throw new IllegalArgumentException("pattern " + name + ": a shift rounding exactly when"
+          + " the output stage shifts");
+    }
+    if (outputBits < 2 || outputBits > 8) {
+      throw new IllegalArgumentException("pattern " + name + ": output bits " + outputBits);
+    }
     unroll = List.copyOf(unroll);
     weights = List.copyOf(weights);
     outputs = List.copyOf(outputs);
@@ -43,10 +56,31 @@ public record OpPattern(String name, Op op, List<Unroll> unroll, IntSet kernelSi
     fuses = List.copyOf(fuses);
   }
 
+  /**
+   * A pattern with full-width outputs; a shift-only output stage rounds by {@link
+   * Requant.Rounding#FLOOR}, the plain arithmetic shift.
+   */
+  public OpPattern(String name, Op op, List<Unroll> unroll, IntSet kernelSizes,
+      IntSet strides, IntSet dilations, Optional<Accelerator.DepthwiseSupport> depthwise,
+      List<WeightFormat> weights, int inputBits, List<DType> outputs, List<RequantScheme> requant,
+      List<ActivationFn> activations, List<FusedStage> fuses, OptionalInt maxInputChannels,
+      OptionalInt maxOutputChannels) {
+    this(name, op, unroll, kernelSizes, strides, dilations, depthwise, weights, inputBits,
+        outputs, requant, activations, fuses, maxInputChannels, maxOutputChannels,
+        requant.contains(RequantScheme.SHIFT) ? Optional.of(Requant.Rounding.FLOOR)
+            : Optional.empty(), 8);
+  }
+
   /** The same pattern with another unrolling. */
   public OpPattern withUnroll(List<Unroll> newUnroll) {
     return new OpPattern(name, op, newUnroll, kernelSizes, strides, dilations, depthwise, weights,
-        inputBits, outputs, requant, activations, fuses, maxInputChannels, maxOutputChannels);
+        inputBits, outputs, requant, activations, fuses, maxInputChannels, maxOutputChannels,
+        shiftRounding, outputBits);
+  }
+
+  /** Whether the output stage can only shift (no fixed-point multiplier). */
+  public boolean shiftOnly() {
+    return !requant.contains(RequantScheme.FIXED_POINT) && requant.contains(RequantScheme.SHIFT);
   }
 
   /** The operators a pattern can describe. */
@@ -87,14 +121,6 @@ public record OpPattern(String name, Op op, List<Unroll> unroll, IntSet kernelSi
     INT8, INT4, INT2,
     /** Values in {-1, 0, +1} (analog in-memory compute cells). */
     TERNARY
-  }
-
-  /** How an output stage maps int32 accumulators to the output scale. */
-  public enum RequantScheme {
-    /** TFLite's Q31 multiplier and shift ({@code io.kiln.quant.FixedPoint}). */
-    FIXED_POINT,
-    /** Only an arithmetic shift: {@code (acc + bias) >> s}, clip, cast. */
-    SHIFT
   }
 
   /** Activation functions an output stage (or a standalone unit) computes. */

@@ -8,7 +8,7 @@ import io.kiln.plan.dispatch.DispatchResult;
 import io.kiln.plan.dispatch.Dispatcher;
 import io.kiln.plan.dispatch.PlannedDispatch;
 import io.kiln.plan.dispatch.Policy;
-import io.kiln.plan.dispatch.Ternarize;
+import io.kiln.plan.lower.Ternarize;
 import io.kiln.plan.schedule.LayerPlan;
 import io.kiln.plan.schedule.LayerPlanner;
 import io.kiln.plan.schedule.NetworkSchedule;

@@ -114,7 +114,7 @@ class HardwareLoaderTest {
     assertError("        depthwise: native", "        depthwise: unsupported",
         "patterns[1].depthwise: a depthwise pattern must be native or emulated");
     assertError("        strides: [1, 2]\n        dilations: [1]\n        weights: [int8]\n"
-            + "        outputs: [int8]\n        requant: [shift]\n        activations: [relu]\n"
+            + "        outputs: [int8]\n        requant: [shift]\n        shift_rounding: floor\n        activations: [relu]\n"
             + "        fuses: [bias]\n      # Fully",
         "        strides: [1, 2]\n        dilations: [1]\n        weights: [int8]\n"
             + "        outputs: [int8]\n        requant: []\n        activations: [relu]\n"

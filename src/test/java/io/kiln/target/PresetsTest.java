@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.kiln.KilnException;
 import io.kiln.ir.DType;
+import io.kiln.ir.RequantScheme;
 import io.kiln.target.Accelerator.DepthwiseSupport;
 import io.kiln.target.OpPattern.Op;
 import io.kiln.target.OpPattern.Unroll;
@@ -61,7 +62,7 @@ class PresetsTest {
     OpPattern conv = digital.patterns(Op.CONV2D).get(0);
     assertThat(conv.unroll()).containsExactly(new Unroll(List.of(LoopDim.K), "cols", 16),
         new Unroll(List.of(LoopDim.OX), "rows", 16));
-    assertThat(conv.requant()).containsExactly(OpPattern.RequantScheme.SHIFT);
+    assertThat(conv.requant()).containsExactly(RequantScheme.SHIFT);
     assertThat(conv.weights()).containsExactly(OpPattern.WeightFormat.INT8);
     assertThat(digital.patterns(Op.FULLY_CONNECTED).get(0).unroll()).extracting(Unroll::loops)
         .containsExactly(List.of(LoopDim.C), List.of(LoopDim.K));

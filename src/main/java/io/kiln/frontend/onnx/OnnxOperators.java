@@ -7,6 +7,7 @@ import io.kiln.ir.ConstData;
 import io.kiln.ir.DType;
 import io.kiln.ir.Op;
 import io.kiln.ir.Quantization;
+import io.kiln.ir.RequantScheme;
 import io.kiln.ir.Shape;
 import io.kiln.ir.TensorType;
 import java.util.ArrayList;
@@ -660,7 +661,7 @@ final class OnnxOperators {
             n.where + " output_dtype") : DType.UINT8;
     Quantization q = OnnxQuantParams.of(scales, zps, n.attrs.intAttr("axis", 1), s.rank(),
         n.where);
-    n.bind(0, n.ctx.apply(new Op.Quantize(Op.RequantScheme.FLOAT_HALF_EVEN), List.of(x),
+    n.bind(0, n.ctx.apply(new Op.Quantize(RequantScheme.FLOAT_HALF_EVEN), List.of(x),
         n.out(0), out, q));
   }
 
@@ -751,7 +752,7 @@ final class OnnxOperators {
     if (!(q instanceof Quantization.PerTensor)) {
       throw n.fail("y_scale must be a single value");
     }
-    return n.ctx.apply(new Op.Quantize(Op.RequantScheme.FLOAT_HALF_EVEN), List.of(acc), outName,
+    return n.ctx.apply(new Op.Quantize(RequantScheme.FLOAT_HALF_EVEN), List.of(acc), outName,
         out, q);
   }
 

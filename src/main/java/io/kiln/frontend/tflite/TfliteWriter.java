@@ -7,6 +7,7 @@ import io.kiln.ir.Graph;
 import io.kiln.ir.Node;
 import io.kiln.ir.Op;
 import io.kiln.ir.Quantization;
+import io.kiln.ir.RequantScheme;
 import io.kiln.ir.Shape;
 import io.kiln.ir.TensorType;
 import io.kiln.ir.Value;
@@ -140,7 +141,7 @@ public final class TfliteWriter {
       case Op.Softmax s -> emit(BuiltinOperator.SOFTMAX, in, out, BuiltinOptions.SoftmaxOptions,
           b -> org.tensorflow.lite.schema.SoftmaxOptions.createSoftmaxOptions(b, s.beta()));
       case Op.Quantize q -> {
-        if (q.scheme() != Op.RequantScheme.FIXED_POINT) {
+        if (q.scheme() != RequantScheme.FIXED_POINT) {
           throw unsupported(where, "rounds with " + q.scheme() + "; TFLite's QUANTIZE rounds"
               + " with the fixed-point scheme");
         }

@@ -1,14 +1,15 @@
 package io.kiln.plan.dispatch;
 
 import io.kiln.ir.DType;
+import io.kiln.ir.Encoding;
 import io.kiln.ir.Op;
+import io.kiln.ir.RequantScheme;
 import io.kiln.ir.Value;
 import io.kiln.plan.dispatch.DispatchRule.Site;
 import io.kiln.target.LoopDim;
 import io.kiln.target.MemoryLevel;
 import io.kiln.target.OpPattern;
 import io.kiln.target.OpPattern.ActivationFn;
-import io.kiln.target.OpPattern.RequantScheme;
 import io.kiln.target.OpPattern.WeightFormat;
 import java.util.ArrayList;
 import java.util.List;
@@ -99,6 +100,11 @@ public final class DispatchRules {
     return Verdict.PASS;
   });
 
+  /**
+   * The weights' encoding against the formats the array holds: int8 cells hold dense int8 and
+   * ternary weights alike; ternary (and int2/int4) cells hold ternary-encoded weights, and with
+   * {@code --ternarize} dense int8 ones, which target-exact lowering then converts.
+   */
   public static final DispatchRule WEIGHT_FORMAT = new DispatchRule("weight-format", (l, s) -> {
     if (l.weights().isEmpty() || s.pattern().weights().isEmpty()) {
       return Verdict.PASS;
@@ -108,12 +114,18 @@ public final class DispatchRules {
       return Verdict.reject("weights dtype " + w.dtype().shortName() + " not supported by "
           + s.unit() + ": takes " + formats(s.pattern().weights()));
     }
-    int[] r = l.weightRange().orElseThrow();
+    boolean ternary = w.type().encoding() instanceof Encoding.Ternary;
     for (WeightFormat f : s.pattern().weights()) {
-      if (r[0] >= min(f) && r[1] <= max(f)) {
+      boolean holds = switch (f) {
+        case INT8 -> true;
+        case INT4, INT2 -> ternary;
+        case TERNARY -> ternary || (s.narrowInputs() && !l.depthwise());
+      };
+      if (holds) {
         return Verdict.PASS;
       }
     }
+    int[] r = l.weightRange().orElseThrow();
     String fix = s.pattern().weights().contains(WeightFormat.TERNARY)
         ? "; quantize the float model with 'kiln quantize --weights ternary', or plan with"
             + " --ternarize (changes accuracy)"
@@ -146,6 +158,10 @@ public final class DispatchRules {
    */
   public static final DispatchRule REQUANT_SCHEME = new DispatchRule("requant-scheme", (l, s) -> {
     if (l.output().dtype() == DType.INT32 || !l.output().dtype().isInteger()) {
+      return Verdict.PASS;
+    }
+    if (Ternarization.applies(l, s)) {
+      // The ternarized weights' scales are chosen to make every ratio a power of two.
       return Verdict.PASS;
     }
     List<Requant.Ratio> needs = Requant.of(l);
@@ -419,23 +435,5 @@ public final class DispatchRules {
   private static String formats(List<WeightFormat> fs) {
     return fs.stream().map(f -> f.name().toLowerCase(Locale.ROOT)
         + (f == WeightFormat.TERNARY ? " {-1,0,+1}" : "")).collect(Collectors.joining(", "));
-  }
-
-  private static int min(WeightFormat f) {
-    return switch (f) {
-      case INT8 -> -128;
-      case INT4 -> -8;
-      case INT2 -> -2;
-      case TERNARY -> -1;
-    };
-  }
-
-  private static int max(WeightFormat f) {
-    return switch (f) {
-      case INT8 -> 127;
-      case INT4 -> 7;
-      case INT2 -> 1;
-      case TERNARY -> 1;
-    };
   }
 }

@@ -1,6 +1,7 @@
 package io.kiln.plan.dispatch;
 
 import io.kiln.ir.DType;
+import io.kiln.ir.Encoding;
 import io.kiln.ir.Graph;
 import io.kiln.ir.Node;
 import io.kiln.ir.Op;
@@ -110,8 +111,15 @@ public record Layer(Graph graph, Node node, String pattern, OpPattern.Op kind, V
     });
   }
 
-  /** Whether every weight is -1, 0 or +1. */
+  /**
+   * Whether the weights are ternary: encoded so, or int8 holding only -1, 0 and +1. Only a
+   * policy's preference reads this (DIANA's declared rule puts ternary networks on analog);
+   * acceptance checks the encoding ({@link DispatchRules#WEIGHT_FORMAT}).
+   */
   public boolean ternaryWeights() {
+    if (weights.isPresent() && weights.get().type().encoding() instanceof Encoding.Ternary) {
+      return true;
+    }
     return weightRange().map(r -> r[0] >= -1 && r[1] <= 1).orElse(false)
         && weights.get().dtype() == DType.INT8;
   }

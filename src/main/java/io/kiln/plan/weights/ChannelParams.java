@@ -4,6 +4,7 @@ import io.kiln.ir.DType;
 import io.kiln.ir.Graph;
 import io.kiln.ir.Node;
 import io.kiln.ir.Op;
+import io.kiln.ir.RequantScheme;
 import io.kiln.ir.Value;
 import io.kiln.quant.ConvRequant;
 import io.kiln.target.OpPattern;
@@ -38,8 +39,8 @@ public record ChannelParams(Format format, int[] bias, int[] multipliers, int[] 
      * The record an output stage of {@code schemes} reads: fixed-point when it implements it
      * (then any ratio can be requantized), else shift-only, else none.
      */
-    public static Format of(boolean hasBias, List<OpPattern.RequantScheme> schemes) {
-      Scheme s = schemes.contains(OpPattern.RequantScheme.FIXED_POINT) ? Scheme.FIXED_POINT
+    public static Format of(boolean hasBias, List<RequantScheme> schemes) {
+      Scheme s = schemes.contains(RequantScheme.FIXED_POINT) ? Scheme.FIXED_POINT
           : schemes.isEmpty() ? Scheme.NONE : Scheme.SHIFT;
       return new Format(hasBias, s);
     }

@@ -14,6 +14,7 @@ import io.kiln.ir.GraphBuilder;
 import io.kiln.ir.GraphPrinter;
 import io.kiln.ir.Op;
 import io.kiln.ir.Quantization;
+import io.kiln.ir.RequantScheme;
 import io.kiln.ir.Shape;
 import io.kiln.ir.TensorType;
 import io.kiln.ir.Value;
@@ -140,7 +141,7 @@ class TfliteWriterTest {
   void halfEvenQuantizeIsRefusedBecauseTfliteRoundsDifferently() {
     GraphBuilder b = new GraphBuilder("q");
     int x = b.input("x", TensorType.of(DType.FLOAT32, 4));
-    b.output(b.apply(new Op.Quantize(Op.RequantScheme.FLOAT_HALF_EVEN), List.of(x), "y",
+    b.output(b.apply(new Op.Quantize(RequantScheme.FLOAT_HALF_EVEN), List.of(x), "y",
         DType.INT8, Quantization.perTensor(0.5, 1)));
     assertThatThrownBy(() -> TfliteWriter.write(b.build()))
         .isInstanceOf(KilnException.class)

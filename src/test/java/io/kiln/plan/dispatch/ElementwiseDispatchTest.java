@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kiln.ir.Graph;
 import io.kiln.ir.Op;
+import io.kiln.ir.RequantScheme;
 import io.kiln.ir.Shape;
 import io.kiln.passes.GraphIndex;
 import io.kiln.target.Accelerator;
 import io.kiln.target.HardwareDescription;
 import io.kiln.target.OpPattern;
-import io.kiln.target.OpPattern.RequantScheme;
 import io.kiln.target.Targets;
 import io.kiln.testing.PlanGraphs;
 import java.util.List;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.kiln.ir.Graph;
 import io.kiln.models.ModelSource;
 import io.kiln.passes.Pipeline;
+import io.kiln.plan.lower.Ternarize;
 import io.kiln.target.HardwareDescription;
 import io.kiln.target.Targets;
 import io.kiln.testing.SharedModels;

@@ -9,6 +9,7 @@ import io.kiln.plan.schedule.LayerPlanner;
 import io.kiln.plan.schedule.PlanChecker;
 import io.kiln.plan.schedule.Unit;
 import io.kiln.plan.tiling.BranchAndBoundSolver;
+import io.kiln.plan.lower.Ternarize;
 import io.kiln.target.HardwareDescription;
 import io.kiln.target.Targets;
 import io.kiln.testing.PlanGraphs;

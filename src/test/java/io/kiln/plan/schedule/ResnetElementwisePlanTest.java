@@ -7,7 +7,7 @@ import io.kiln.ir.Node;
 import io.kiln.ir.Op;
 import io.kiln.models.ModelSource;
 import io.kiln.passes.Pipeline;
-import io.kiln.plan.dispatch.Ternarize;
+import io.kiln.plan.lower.Ternarize;
 import io.kiln.plan.tiling.BranchAndBoundSolver;
 import io.kiln.target.Accelerator;
 import io.kiln.target.HardwareDescription;

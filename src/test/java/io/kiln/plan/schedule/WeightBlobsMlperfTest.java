@@ -9,7 +9,7 @@ import io.kiln.plan.dispatch.DispatchResult;
 import io.kiln.plan.dispatch.DispatchResult.LayerDispatch;
 import io.kiln.plan.dispatch.Dispatcher;
 import io.kiln.plan.dispatch.Policy;
-import io.kiln.plan.dispatch.Ternarize;
+import io.kiln.plan.lower.Ternarize;
 import io.kiln.plan.tiling.BranchAndBoundSolver;
 import io.kiln.plan.weights.BlobLayout;
 import io.kiln.plan.weights.LayerConstants;

@@ -8,7 +8,7 @@ import io.kiln.passes.Pipeline;
 import io.kiln.plan.dispatch.Dispatcher;
 import io.kiln.plan.dispatch.PlannedDispatch;
 import io.kiln.plan.dispatch.Policy;
-import io.kiln.plan.dispatch.Ternarize;
+import io.kiln.plan.lower.Ternarize;
 import io.kiln.plan.schedule.LayerPlanner;
 import io.kiln.target.HardwareDescription;
 import io.kiln.target.Targets;

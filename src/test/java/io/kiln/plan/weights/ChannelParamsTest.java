@@ -9,11 +9,11 @@ import io.kiln.ir.Graph;
 import io.kiln.ir.GraphBuilder;
 import io.kiln.ir.Op;
 import io.kiln.ir.Quantization;
+import io.kiln.ir.RequantScheme;
 import io.kiln.ir.Shape;
 import io.kiln.ir.TensorType;
 import io.kiln.plan.tiling.LayerShape;
 import io.kiln.quant.ConvRequant;
-import io.kiln.target.OpPattern.RequantScheme;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

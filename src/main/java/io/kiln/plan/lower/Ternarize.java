@@ -1,12 +1,14 @@
-package io.kiln.plan.dispatch;
+package io.kiln.plan.lower;
 
 import io.kiln.ir.ConstData;
 import io.kiln.ir.DType;
+import io.kiln.ir.Encoding;
 import io.kiln.ir.Graph;
 import io.kiln.ir.Node;
 import io.kiln.ir.Op;
 import io.kiln.ir.Quantization;
 import io.kiln.ir.Value;
+import io.kiln.plan.dispatch.Layer;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -15,14 +17,10 @@ import java.util.List;
  * channel, for analog in-memory compute. It changes the network's accuracy, which is why the CLI
  * only does it on request and says so.
  *
- * <p>Per channel: threshold 0.7 · mean |q| (the ternary-weight-network choice the quantizer also
- * makes), then the channel scale that minimizes the error (mean |w| of the kept weights), moved to
- * the nearest value that makes input scale × weight scale / output scale a power of two, so that
- * a shift-only output stage can requantize. The bias is rescaled to the new accumulator scale.
+ * <p>Per channel as {@link TernaryWeights} converts; the weights get the ternary encoding, and
+ * the bias is rescaled to the new accumulator scale.
  */
 public final class Ternarize {
-  private static final double THRESHOLD = 0.7;
-
   private Ternarize() {}
 
   /** {@code g} with every convertible layer's weights ternary; the count is in the result. */
@@ -47,33 +45,18 @@ public final class Ternarize {
         continue;
       }
       int channels = w.shape().dim(0);
-      int inner = w.type().elements() / channels;
-      int[] q = w.data().asInts(DType.INT8);
-      int[] t = new int[q.length];
-      float[] scales = new float[channels];
+      double[] oldScales = new double[channels];
       for (int c = 0; c < channels; c++) {
-        double sW = scaleOf(w.quant(), c);
-        double sumAbs = 0;
-        for (int i = c * inner; i < (c + 1) * inner; i++) {
-          sumAbs += Math.abs(q[i]);
-        }
-        double threshold = THRESHOLD * sumAbs / inner;
-        double keptAbs = 0;
-        int kept = 0;
-        for (int i = c * inner; i < (c + 1) * inner; i++) {
-          if (Math.abs(q[i]) > threshold) {
-            t[i] = q[i] > 0 ? 1 : -1;
-            keptAbs += Math.abs(q[i]);
-            kept++;
-          }
-        }
-        double alpha = (kept > 0 ? keptAbs / kept : 1.0) * sW;
-        double ratio = Requant.nearestPowerOfTwo(sIn * alpha / sOut);
-        scales[c] = (float) (ratio * sOut / sIn);
+        oldScales[c] = scaleOf(w.quant(), c);
       }
+      TernaryWeights tw = TernaryWeights.of(w.data().asInts(DType.INT8), channels, oldScales,
+          sIn, sOut);
+      int[] t = tw.values();
+      float[] scales = tw.scales();
       long[] zeros = new long[channels];
-      values.set(w.id(), new Value(w.id(), w.name(), w.type().withQuant(
-          new Quantization.PerAxis(0, scales, zeros)), ConstData.ofInts(DType.INT8, t)));
+      values.set(w.id(), new Value(w.id(), w.name(), w.type().withEncoding(Encoding.TERNARY)
+          .withQuant(new Quantization.PerAxis(0, scales, zeros)), ConstData.ofInts(DType.INT8,
+          t)));
       if (n.hasInput(bSlot) && g.value(n.input(bSlot)).isConstant()) {
         Value b = g.value(n.input(bSlot));
         int[] bq = b.data().asInts(DType.INT32);
