@@ -53,13 +53,15 @@ enum {
  * of the tile sits at bit  (k / kb) * s_kb + (k % kb) * s_ki + (c / cb) * s_cb + (c % cb) * s_ci
  * + fy * s_fy + fx * s_fx  of the weight buffer, w_bits wide (two's complement). Parameter
  * records (one per output channel, p_bytes each): [bias int32 if has_bias] then, for a fixed-point
- * stage, [multiplier int32][shift int8], for a shift stage [right shift int8], little-endian. */
+ * stage, [multiplier int32][shift int8], for a shift stage [right shift int8] (negative: a left
+ * shift), little-endian. A padded tap reads in_zp, the narrowed input zero point. */
 typedef struct {
   uint8_t kind, stage, first, last;
   uint8_t in_mem, w_mem, p_mem, out_mem, opd_mem;
   uint32_t in, w, p, out, opd;
   int32_t k, c, rows, cols, oy, ox;
   int32_t fy, fx, sy, sx, dy, dx, y0, x0;
+  int32_t in_shift, in_bits; /* inputs narrowed: clamp(x >> in_shift) to in_bits (8, 0: unchanged) */
   int32_t in_zp, out_zp, act_min, act_max;
   int32_t has_bias, p_bytes;
   int32_t w_bits, kb, cb;

@@ -67,21 +67,36 @@ static int32_t kiln_hal_weight(const kiln_job *j, const uint8_t *w, int k, int c
   return (int32_t)((uint32_t)code << (32 - j->w_bits)) >> (32 - j->w_bits);
 }
 
+/* An activation as the unit's array takes it: shifted right and saturated to in_bits. */
+static int32_t kiln_hal_narrow(const kiln_job *j, int32_t x) {
+  int32_t lo = -(1 << (j->in_bits - 1)), hi = (1 << (j->in_bits - 1)) - 1;
+  x >>= j->in_shift;
+  return x < lo ? lo : x > hi ? hi : x;
+}
+
 /* The output stage of channel k: the accumulator (bias already in it) to the output's int8. */
 static int32_t kiln_hal_stage(const kiln_job *j, const uint8_t *params, int k, int32_t acc) {
   const uint8_t *rec = params + (size_t)k * j->p_bytes + (j->has_bias ? 4 : 0);
   int32_t v;
   if (j->stage == KILN_STAGE_FIXED_POINT) {
     v = kiln_mbqm(acc, kiln_hal_i32(rec), (int8_t)rec[4]);
+    v += j->out_zp;
   } else {
+    /* Shift stages work in 64 bits: a left shift of a large sum must saturate, not wrap. */
     int s = (int8_t)rec[0];
     int64_t a = acc;
-    if (j->stage == KILN_STAGE_SHIFT_HALF_UP && s > 0) {
-      a += INT64_C(1) << (s - 1);
+    if (s > 0) {
+      if (j->stage == KILN_STAGE_SHIFT_HALF_UP) {
+        a += INT64_C(1) << (s - 1);
+      }
+      a >>= s;
+    } else if (s < 0) {
+      a *= INT64_C(1) << -s;
     }
-    v = (int32_t)(a >> s);
+    a += j->out_zp;
+    a = a < j->act_min ? j->act_min : a;
+    return (int32_t)(a > j->act_max ? j->act_max : a);
   }
-  v += j->out_zp;
   v = v < j->act_min ? j->act_min : v;
   return v > j->act_max ? j->act_max : v;
 }
@@ -113,10 +128,10 @@ static void kiln_hal_conv(const kiln_job *j, kiln_where at) {
             }
             const int8_t *px = in + ((size_t)iy * j->cols + ix) * in_c;
             if (depthwise) {
-              acc += (px[k] - j->in_zp) * kiln_hal_weight(j, w, k, 0, fy, fx);
+              acc += (kiln_hal_narrow(j, px[k]) - j->in_zp) * kiln_hal_weight(j, w, k, 0, fy, fx);
             } else {
               for (int c = 0; c < j->c; ++c) {
-                acc += (px[c] - j->in_zp) * kiln_hal_weight(j, w, k, c, fy, fx);
+                acc += (kiln_hal_narrow(j, px[c]) - j->in_zp) * kiln_hal_weight(j, w, k, c, fy, fx);
               }
             }
           }

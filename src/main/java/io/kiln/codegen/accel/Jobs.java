@@ -12,7 +12,8 @@ import io.kiln.plan.tiling.LayerShape;
 import io.kiln.plan.weights.Arrangement;
 import io.kiln.plan.weights.BlobLayout;
 import io.kiln.plan.weights.BlobSlice;
-import io.kiln.plan.weights.ChannelParams;
+import io.kiln.ir.Requant;
+import io.kiln.quant.ShiftStage;
 import io.kiln.quant.ActivationRange;
 import io.kiln.quant.AddRequant;
 import java.util.LinkedHashMap;
@@ -38,6 +39,7 @@ public final class Jobs {
   /** Output stages. */
   static final int FIXED_POINT = 1;
   static final int SHIFT_FLOOR = 2;
+  static final int SHIFT_HALF_UP = 3;
 
   /** The fields of {@code job} of {@code call}; {@code memory} numbers the memories as the program does. */
   public static Map<String, Long> of(Graph g, Step.AcceleratorCall call, TileJob job, ToIntFunction<String> memory) {
@@ -61,9 +63,15 @@ public final class Jobs {
       default -> throw new KilnException("the " + call.unit().name() + " backend does not generate "
           + n.op().opName() + " yet (%" + n.output() + ")");
     };
-    ChannelParams.Scheme scheme = call.blobLayout().map(b -> b.params().scheme()).orElse(ChannelParams.Scheme.NONE);
+    Requant requant = Op.requant(n.op()).orElse(Requant.TFLITE);
+    Requant.Shift shift = requant instanceof Requant.Shift s ? s : null;
+    if (shift != null && kind != CONV && kind != DEPTHWISE) {
+      throw new KilnException("the " + call.unit().name() + " backend does not generate a shift-only "
+          + n.op().opName() + " yet (%" + n.output() + ")");
+    }
     f.put("kind", (long) kind);
-    f.put("stage", (long) (scheme == ChannelParams.Scheme.SHIFT ? SHIFT_FLOOR : FIXED_POINT));
+    f.put("stage", (long) (shift == null ? FIXED_POINT
+        : shift.rounding() == Requant.Rounding.FLOOR ? SHIFT_FLOOR : SHIFT_HALF_UP));
     f.put("first", job.firstC() ? 1L : 0L);
     f.put("last", job.lastC() ? 1L : 0L);
     f.put("in_mem", (long) memory.applyAsInt(job.input().memory()));
@@ -91,11 +99,21 @@ public final class Jobs {
     // Row (column) of the input window the first tap of output (0, 0) lands on.
     f.put("y0", (long) job.y().start() * l.strideY() - l.padTop() - job.inRows().start());
     f.put("x0", (long) job.x().start() * l.strideX() - l.padLeft() - job.inCols().start());
-    f.put("in_zp", zeroPoint(in));
+    int inShift = shift == null ? 0 : shift.inputShift();
+    int inBits = shift == null ? 8 : shift.inputBits();
+    f.put("in_shift", (long) inShift);
+    f.put("in_bits", (long) inBits);
+    // Padding reads the zero point narrowed like an activation.
+    f.put("in_zp", (long) ShiftStage.narrow((int) zeroPoint(in), inShift, inBits));
     f.put("out_zp", zeroPoint(out));
-    ActivationRange range = ActivationRange.quantized(activation(n.op()), out.type(), where);
-    f.put("act_min", (long) range.min());
-    f.put("act_max", (long) range.max());
+    if (shift != null) {
+      f.put("act_min", (long) shift.clampMin());
+      f.put("act_max", (long) shift.clampMax());
+    } else {
+      ActivationRange range = ActivationRange.quantized(activation(n.op()), out.type(), where);
+      f.put("act_min", (long) range.min());
+      f.put("act_max", (long) range.max());
+    }
     BlobLayout blob = call.blobLayout().orElse(null);
     f.put("has_bias", blob != null && blob.params().bias() ? 1L : 0L);
     f.put("p_bytes", blob == null ? 0L : (long) blob.params().bytes());

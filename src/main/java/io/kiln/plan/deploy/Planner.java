@@ -7,7 +7,9 @@ import io.kiln.ir.Value;
 import io.kiln.plan.dispatch.Dispatcher;
 import io.kiln.plan.dispatch.PlannedDispatch;
 import io.kiln.plan.dispatch.Policy;
-import io.kiln.plan.dispatch.Ternarize;
+import io.kiln.plan.lower.Lowered;
+import io.kiln.plan.lower.Lowering;
+import io.kiln.plan.lower.Ternarize;
 import io.kiln.plan.memory.MemoryPlan;
 import io.kiln.plan.schedule.LayerPlan;
 import io.kiln.plan.schedule.LayerPlanner;
@@ -38,8 +40,11 @@ public final class Planner {
     }
   }
 
-  /** A plan and its analytic costs; {@code ternarizedLayers} counts the layers whose weights changed. */
-  public record Planned(DeploymentPlan plan, AnalyticCostModel costs, int ternarizedLayers) {}
+  /**
+   * A plan and its analytic costs; {@code ternarizedLayers} counts the layers whose weights
+   * changed, {@code lowering} says what target-exact lowering rewrote.
+   */
+  public record Planned(DeploymentPlan plan, AnalyticCostModel costs, int ternarizedLayers, Lowered lowering) {}
 
   /**
    * Plans {@code g} on {@code hw}.
@@ -76,8 +81,8 @@ public final class Planner {
           + placement.arenaBytes() + " B");
     }
     Map<Integer, Region> values = new HashMap<>();
-    Graph lowered = graph;
-    arena.offsets().forEach((id, off) -> values.put(id, new Region(l2, off, lowered.value(id).type().bytes())));
+    Graph planning = graph;
+    arena.offsets().forEach((id, off) -> values.put(id, new Region(l2, off, planning.value(id).type().bytes())));
 
     Map<Node, Integer> index = new HashMap<>();
     for (int i = 0; i < graph.nodes().size(); i++) {
@@ -98,9 +103,11 @@ public final class Planner {
       List<Integer> fused = p.fused().stream().map(index::get).toList();
       steps.add(calls.build(at, fused, p, blob));
     }
-    DeploymentPlan plan = new DeploymentPlan(hw, graph, planned.dispatch(), steps,
+    // What each unit computes, as IR: same nodes, same value ids, so the steps' indices hold.
+    Lowered lowered = Lowering.lower(planned.dispatch(), hw, new Lowering.Options(o.ternarize()));
+    DeploymentPlan plan = new DeploymentPlan(hw, lowered.graph(), planned.dispatch(), steps,
         new Region(l2, 0, arena.arenaBytes()), values, blobs);
-    return new Planned(plan, new AnalyticCostModel(schedule), ternarized);
+    return new Planned(plan, new AnalyticCostModel(schedule), ternarized, lowered);
   }
 
   /** The graph value a step's node writes (its last fused stage's for an accelerator call). */
