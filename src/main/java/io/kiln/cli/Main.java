@@ -6,6 +6,8 @@ import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.util.Properties;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -55,7 +57,40 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
     cl.setErr(err);
     cl.setExecutionExceptionHandler(Main::handleExecutionException);
     cl.setParameterExceptionHandler(Main::handleParameterException);
+    cl.registerConverter(Path.class, Main::path);
+    cl.setExecutionStrategy(Main::refuseUnmatchedThenRun);
     return cl.execute(args);
+  }
+
+  /**
+   * An empty path would mean the current directory ({@code Path.of("")}), which nobody means
+   * when an option's value came out empty (an unset shell variable).
+   */
+  private static Path path(String s) {
+    if (s.isEmpty()) {
+      throw new CommandLine.TypeConversionException("a path must not be empty");
+    }
+    try {
+      return Path.of(s);
+    } catch (InvalidPathException e) {
+      throw new CommandLine.TypeConversionException("not a valid path: " + e.getReason());
+    }
+  }
+
+  /**
+   * picocli ignores unknown arguments when --help is among them ({@code kiln NOSUCHCOMMAND
+   * --help} would print the main help and succeed); an unknown argument is an error either way.
+   */
+  private static int refuseUnmatchedThenRun(ParseResult parsed) {
+    for (ParseResult p = parsed; p != null; p = p.subcommand()) {
+      if (!p.unmatched().isEmpty()) {
+        CommandLine cl = p.commandSpec().commandLine();
+        cl.getErr().println("kiln: unknown command or argument '" + oneLine(p.unmatched().get(0))
+            + "' (see '" + p.commandSpec().qualifiedName() + " --help')");
+        return EXIT_USER_ERROR;
+      }
+    }
+    return new CommandLine.RunLast().execute(parsed);
   }
 
   /** {@code kiln} without a command: the usage, on stderr since nothing was done. */

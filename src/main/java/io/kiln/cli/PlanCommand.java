@@ -2,6 +2,8 @@ package io.kiln.cli;
 
 import io.kiln.KilnException;
 import io.kiln.ir.Graph;
+import io.kiln.ir.Node;
+import io.kiln.ir.Op;
 import io.kiln.models.ModelSource;
 import io.kiln.passes.Pipeline;
 import io.kiln.plan.dispatch.DispatchResult;
@@ -82,6 +84,7 @@ final class PlanCommand implements Callable<Integer> {
     HardwareDescription hw = Targets.resolve(target);
     Policy p = policy == null ? Policy.defaultFor(hw) : Policy.named(policy);
     Graph g = Pipeline.DEFAULT.apply(ModelSource.load(model));
+    refuseFloatLayers(g);
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     if (ternarize) {
@@ -135,5 +138,31 @@ final class PlanCommand implements Callable<Integer> {
     }
     out.flush();
     return 0;
+  }
+
+  /**
+   * Planning is for integer models: a float layer can only run on the host, and no accelerator
+   * rule can tell the user more than "quantize it". Float inputs and outputs converted by
+   * Quantize/Dequantize at the edges are fine.
+   */
+  private void refuseFloatLayers(Graph g) {
+    int floats = 0;
+    Node first = null;
+    for (Node n : g.nodes()) {
+      if (n.op() instanceof Op.Quantize || n.op() instanceof Op.Dequantize) {
+        continue;
+      }
+      boolean isFloat = n.outputs().stream().anyMatch(o -> g.value(o).dtype().isFloat());
+      if (isFloat) {
+        floats++;
+        first = first == null ? n : first;
+      }
+    }
+    if (first != null) {
+      throw new KilnException("kiln plan takes integer (quantized) models, but " + g.name()
+          + " has " + floats + " float layer" + (floats == 1 ? "" : "s") + " (the first: %"
+          + first.outputs().get(0) + " " + first.op().opName() + "); quantize it first with"
+          + " 'kiln quantize " + model + " --calibration DATA -o " + g.name() + "_int8.tflite'");
+    }
   }
 }

@@ -1,5 +1,6 @@
 package io.kiln.cli;
 
+import io.kiln.InputFiles;
 import io.kiln.KilnException;
 import io.kiln.interp.Interpreter;
 import io.kiln.interp.Tensor;
@@ -45,6 +46,11 @@ import picocli.CommandLine.Spec;
 final class RunCommand implements Callable<Integer> {
   /** Classifier results printed per run; the output file has them all. */
   private static final int SUMMARY_SAMPLES = 10;
+  /**
+   * The most bytes of inputs and outputs one run holds in memory (all samples are kept until the
+   * run succeeds, so that a failing run writes nothing).
+   */
+  static final long MAX_BATCH_BYTES = 512L << 20;
 
   @Spec
   CommandSpec spec;
@@ -91,6 +97,7 @@ final class RunCommand implements Callable<Integer> {
       g = io.kiln.passes.Pipeline.DEFAULT.apply(g);
     }
     List<Value> ins = g.inputValues();
+    checkBatchFits(ins, g.outputValues());
     byte[][] data = randomSeed != null ? randomInputs(ins, randomSeed) : readInputs(ins);
 
     Interpreter interpreter = new Interpreter(g);
@@ -131,7 +138,25 @@ final class RunCommand implements Callable<Integer> {
     return 0;
   }
 
-  private byte[][] readInputs(List<Value> ins) throws IOException {
+  /** Batch x sample bytes in long arithmetic, against {@link #MAX_BATCH_BYTES}. */
+  private void checkBatchFits(List<Value> ins, List<Value> outs) {
+    long perSample = 0;
+    for (Value v : ins) {
+      perSample += v.type().bytes();
+    }
+    for (Value v : outs) {
+      perSample += v.type().bytes();
+    }
+    if (perSample > 0 && batch > MAX_BATCH_BYTES / perSample) {
+      // batch * perSample may not fit a long (2^31 samples of 2^33 bytes): say it in MiB.
+      throw new KilnException(String.format(Locale.ROOT, "--batch %d needs %.0f MiB of inputs"
+          + " and outputs (%d bytes a sample); the limit is %d MiB, at most --batch %d for this"
+          + " model", batch, (double) batch * perSample / (1 << 20), perSample,
+          MAX_BATCH_BYTES >> 20, MAX_BATCH_BYTES / perSample));
+    }
+  }
+
+  private byte[][] readInputs(List<Value> ins) {
     if (inputs.isEmpty()) {
       throw new KilnException("no input given: pass --input FILE once per model input ("
           + describe(ins) + ") or use --random-input SEED");
@@ -145,22 +170,19 @@ final class RunCommand implements Callable<Integer> {
     for (int i = 0; i < ins.size(); i++) {
       Value v = ins.get(i);
       Path file = inputs.get(i);
-      if (Files.isDirectory(file)) {
-        throw new KilnException("input " + i + " file " + file + " is a directory");
-      }
-      data[i] = Files.readAllBytes(file);
       long per = v.type().bytes();
       long expected = per * batch;
-      if (data[i].length != expected) {
-        String hint = batch == 1 && per > 0 && data[i].length % per == 0 && data[i].length > 0
-            ? "; it holds " + data[i].length / per + " samples, pass --batch "
-                + data[i].length / per + "?"
+      int index = i;
+      // The size is checked before reading: a wrong file is refused however large it is.
+      data[i] = InputFiles.readExactly(file, "input " + i + " file", expected, got -> {
+        String hint = batch == 1 && per > 0 && got % per == 0 && got > 0
+            ? "; it holds " + got / per + " samples, pass --batch " + got / per + "?"
             : "";
-        throw new KilnException("input " + i + " ('" + v.name() + "', "
+        return "input " + index + " ('" + v.name() + "', "
             + GraphPrinter.type(v.type()).strip() + ") from " + file + ": expected " + expected
             + " bytes (" + batch + " sample" + (batch == 1 ? "" : "s") + " x " + per
-            + " bytes), got " + data[i].length + hint);
-      }
+            + " bytes), got " + got + hint;
+      });
     }
     return data;
   }

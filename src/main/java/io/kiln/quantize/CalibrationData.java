@@ -1,5 +1,6 @@
 package io.kiln.quantize;
 
+import io.kiln.InputFiles;
 import io.kiln.KilnException;
 import io.kiln.interp.Tensor;
 import io.kiln.ir.DType;
@@ -20,6 +21,9 @@ import java.util.stream.Stream;
  * directory contributes each of its regular files in name order.
  */
 public final class CalibrationData {
+  /** The largest calibration file read; every sample is kept in memory as float tensors. */
+  static final long MAX_FILE_BYTES = 512L << 20;
+
   private CalibrationData() {}
 
   /** The samples in {@code fileOrDir}, each a list of tensors in the model's input order. */
@@ -49,12 +53,7 @@ public final class CalibrationData {
     }
     List<List<Tensor>> samples = new ArrayList<>();
     for (Path f : files) {
-      byte[] bytes;
-      try {
-        bytes = Files.readAllBytes(f);
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
+      byte[] bytes = InputFiles.read(f, "calibration file", MAX_FILE_BYTES);
       samples.addAll(split(ins, bytes, f));
     }
     return samples;

@@ -1,11 +1,6 @@
 package io.kiln.target;
 
-import com.fasterxml.jackson.core.JsonLocation;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.kiln.KilnException;
 import io.kiln.ir.DType;
 import io.kiln.ir.Requant;
@@ -16,8 +11,6 @@ import io.kiln.target.Cpu.KernelCost;
 import io.kiln.target.Cpu.KernelKind;
 import io.kiln.target.OpPattern.Unroll;
 import io.kiln.target.TilingPolicy.Heuristic;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -34,44 +27,30 @@ import java.util.Set;
  * so a typo cannot silently fall back to a default. {@link HardwareWriter} writes the same format.
  */
 public final class HardwareLoader {
-  private static final YAMLMapper MAPPER = YAMLMapper.builder(
-          YAMLFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build())
-      .build();
+  /** The largest hardware file read, in bytes. */
+  public static final int MAX_BYTES = BoundedYaml.MAX_BYTES;
 
   private HardwareLoader() {}
 
   /** Reads and validates a hardware file. */
   public static HardwareDescription load(Path file) {
-    String text;
-    try {
-      text = Files.readString(file);
-    } catch (IOException | RuntimeException e) {
-      throw new KilnException(file + ": cannot read hardware description ("
-          + (e instanceof java.nio.file.NoSuchFileException ? "no such file"
-              : e instanceof java.nio.file.AccessDeniedException ? "permission denied"
-              : e.getClass().getSimpleName() + ": " + e.getMessage()) + ")", e);
-    }
-    return parse(text, file.toString());
+    return fromTree(BoundedYaml.read(file, "hardware description"), file.toString());
   }
 
   /** Parses and validates YAML text; {@code source} names it in error messages. */
   public static HardwareDescription parse(String yaml, String source) {
-    JsonNode root;
-    try {
-      root = MAPPER.readTree(yaml);
-    } catch (JsonProcessingException e) {
-      JsonLocation loc = e.getLocation();
-      String where = loc == null || loc.getLineNr() < 1 ? ""
-          : "line " + loc.getLineNr() + ", column " + loc.getColumnNr() + ": ";
-      String problem = e.getOriginalMessage().lines().findFirst().orElse("").strip();
-      throw new KilnException(source + ": " + where + "not valid YAML: " + problem, e);
-    }
+    return fromTree(BoundedYaml.parse(yaml, source), source);
+  }
+
+  private static HardwareDescription fromTree(JsonNode root, String source) {
     YamlFields f = YamlFields.root(source, root);
     HardwareDescription hw = readDescription(f);
     f.done();
     validate(hw, f);
     return hw;
   }
+
+
 
   private static HardwareDescription readDescription(YamlFields f) {
     String name = f.string("name");

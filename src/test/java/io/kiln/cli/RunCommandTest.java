@@ -171,7 +171,7 @@ class RunCommandTest {
     CliRunner.Result r = kiln("run", "builtin:ds_cnn", "--input", in.toString(),
         "--output-dir", tmp.resolve("out").toString());
     assertThat(r.code()).isEqualTo(2);
-    assertThat(r.err()).isEqualTo("kiln: no such file or directory: " + in
+    assertThat(r.err()).isEqualTo("kiln: input 0 file " + in + " does not exist"
         + System.lineSeparator());
   }
 

@@ -1,21 +1,17 @@
 package io.kiln.quantize;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
 import io.kiln.frontend.tflite.TfliteImporter;
 import io.kiln.interp.Tensor;
 import io.kiln.ir.Graph;
-import io.kiln.testing.SharedModels;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import org.junit.jupiter.api.Test;
 
 /**
- * Prints the option matrix of docs/quantization.md (minutes, so off unless
- * {@code -Dkiln.ptq.table=true}).
+ * Prints the option matrix of docs/quantization.md: a benchmark program run by
+ * {@code bench/ptq.sh} (it takes minutes and checks nothing, so it is not a test).
  */
-class MlperfPtqTable {
+public final class MlperfPtqTable {
   private static final QuantizeOptions PC = QuantizeOptions.DEFAULTS.withPerChannel(true);
   private static final List<QuantizeOptions> MATRIX = List.of(
       QuantizeOptions.DEFAULTS,
@@ -25,10 +21,15 @@ class MlperfPtqTable {
       PC.withScales(QuantizeOptions.ScaleMode.POW2),
       PC.withWeights(QuantizeOptions.WeightFormat.TERNARY));
 
-  @Test
-  void table() {
-    assumeTrue(Boolean.getBoolean("kiln.ptq.table"), "set -Dkiln.ptq.table=true");
-    Path dir = SharedModels.file("mlperf-tiny");
+  private MlperfPtqTable() {}
+
+  /** {@code args[0]}: the shared models directory (the one holding mlperf-tiny/). */
+  public static void main(String[] args) {
+    if (args.length != 1) {
+      System.err.println("usage: MlperfPtqTable SHARED_MODELS_DIR");
+      System.exit(2);
+    }
+    Path dir = Path.of(args[0]).resolve("mlperf-tiny");
     StringBuilder sb = new StringBuilder();
     for (MlperfPtq.Case c : List.of(MlperfPtq.RESNET, MlperfPtq.VWW, MlperfPtq.AD)) {
       for (QuantizeOptions o : MATRIX) {

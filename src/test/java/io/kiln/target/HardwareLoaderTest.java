@@ -166,7 +166,7 @@ class HardwareLoaderTest {
     Path missing = dir.resolve("nope.yaml");
     assertThatThrownBy(() -> HardwareLoader.load(missing))
         .isInstanceOf(KilnException.class)
-        .hasMessage(missing + ": cannot read hardware description (no such file)");
+        .hasMessage(missing + ": cannot read hardware description: it does not exist");
     assertThatThrownBy(() -> HardwareLoader.load(dir))
         .isInstanceOf(KilnException.class)
         .hasMessageStartingWith(dir + ": cannot read hardware description");

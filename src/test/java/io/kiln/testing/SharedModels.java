@@ -7,8 +7,10 @@ import java.nio.file.Path;
 
 /**
  * Locates {@code ../shared/models} (the real models and reference outputs CI has beside the
- * checkout). Tests that need them call {@link #root()}, which skips the test with a message
- * saying where the models are expected when they are absent.
+ * checkout). Tests that need them call {@link #root()} or {@link #file}, which skip the test with
+ * a message saying where the models are expected when they are absent — except in CI
+ * ({@code CI=true}), where the models are always laid beside the checkout, so their absence
+ * fails the test instead of letting a whole class of checks pass silently.
  */
 public final class SharedModels {
   private SharedModels() {}
@@ -21,18 +23,44 @@ public final class SharedModels {
   }
 
   public static boolean available() {
-    return Files.isDirectory(expectedLocation().resolve("mlperf-tiny"));
+    return availableAt(expectedLocation());
   }
 
-  /** Skips the calling test unless the shared models are present. */
+  private static boolean availableAt(Path models) {
+    return Files.isDirectory(models.resolve("mlperf-tiny"));
+  }
+
+  /** Whether this run is CI's, where a missing shared model is a failure, not a skip. */
+  public static boolean requiredByCi() {
+    return "true".equalsIgnoreCase(System.getenv("CI"));
+  }
+
+  /** Skips the calling test unless the shared models are present (fails it in CI). */
   public static Path root() {
-    Path p = expectedLocation();
-    assumeTrue(available(), "shared models not found: expected them at " + p
-        + " (a checkout of the project's shared/ beside this repository, or -Dkiln.shared=DIR)");
-    return p;
+    return root(expectedLocation(), requiredByCi());
   }
 
+  /** {@link #root()} for a given location and CI flag (tests of this class pass their own). */
+  static Path root(Path models, boolean ci) {
+    String why = "shared models not found: expected them at " + models
+        + " (a checkout of the project's shared/ beside this repository, or -Dkiln.shared=DIR)";
+    if (ci && !availableAt(models)) {
+      throw new AssertionError(why + "; CI=true, so this is a failure, not a skip");
+    }
+    assumeTrue(availableAt(models), why);
+    return models;
+  }
+
+  /** A file under {@code shared/models}; a missing one fails in CI and skips elsewhere. */
   public static Path file(String relative) {
-    return root().resolve(relative);
+    Path f = root().resolve(relative);
+    if (!Files.exists(f)) {
+      String why = "shared model " + relative + " not found at " + f;
+      if (requiredByCi()) {
+        throw new AssertionError(why + "; CI=true, so this is a failure, not a skip");
+      }
+      assumeTrue(false, why);
+    }
+    return f;
   }
 }

@@ -9,7 +9,9 @@ import ai.onnx.proto.OnnxMl.TensorShapeProto;
 import ai.onnx.proto.OnnxMl.TypeProto;
 import ai.onnx.proto.OnnxMl.ValueInfoProto;
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.kiln.InputFiles;
 import io.kiln.KilnException;
+import io.kiln.frontend.ImportChecks;
 import io.kiln.ir.DType;
 import io.kiln.ir.Graph;
 import io.kiln.ir.GraphBuilder;
@@ -41,15 +43,9 @@ public final class OnnxImporter {
 
   /** Imports {@code file}; the graph is named after the file without its extension. */
   public static Graph load(Path file) {
-    byte[] bytes;
-    try {
-      if (Files.size(file) > Integer.MAX_VALUE - 64) {
-        throw new KilnException("cannot import " + file + ": larger than 2 GB");
-      }
-      bytes = Files.readAllBytes(file);
-    } catch (IOException e) {
-      throw new KilnException("cannot read " + file + ": " + e.getMessage());
-    }
+    // A device or FIFO is refused before reading; a Java array holds at most about 2 GB.
+    byte[] bytes = InputFiles.read(file, Integer.MAX_VALUE - 64,
+        reason -> "cannot read " + file + ": it " + reason);
     String name = file.getFileName().toString();
     int dot = name.lastIndexOf('.');
     return load(bytes, dot > 0 ? name.substring(0, dot) : name);
@@ -76,7 +72,7 @@ public final class OnnxImporter {
       throw new KilnException(name + ": cannot import: " + e.getMessage());
     }
     try {
-      return Verifier.verify(g);
+      return ImportChecks.check(Verifier.verify(g));
     } catch (KilnException e) {
       throw new KilnException(name + ": " + e.getMessage());
     }
@@ -271,7 +267,8 @@ public final class OnnxImporter {
   /** For tests: decodes a TensorProto file (ONNX test data) into its name and data. */
   public static TensorProto readTensor(Path file) {
     try {
-      return TensorProto.parseFrom(Files.readAllBytes(file));
+      return TensorProto.parseFrom(InputFiles.read(file, Integer.MAX_VALUE - 64,
+          reason -> "cannot read tensor " + file + ": it " + reason));
     } catch (IOException e) {
       throw new KilnException("cannot read tensor " + file + ": " + firstLine(e.getMessage()));
     }

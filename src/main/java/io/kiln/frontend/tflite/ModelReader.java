@@ -13,6 +13,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.tensorflow.lite.schema.Buffer;
@@ -53,7 +54,8 @@ final class ModelReader implements TfliteOperators.Tensors {
     this.guard = guard;
     this.model = Model.getRootAsModel(bb);
     if (model.version() != SCHEMA_VERSION) {
-      throw new KilnException("unsupported TFLite schema version " + model.version() + " in "
+      // A file without the identifier and with another version is more likely not TFLite at all.
+      throw new ReadGuard.Corrupt("unsupported TFLite schema version " + model.version() + " in "
           + name + " (expected " + SCHEMA_VERSION + ")");
     }
     int subgraphs = guard.length(model.subgraphsLength(), 4, "subgraph list");
@@ -76,8 +78,10 @@ final class ModelReader implements TfliteOperators.Tensors {
   Graph read() {
     int operators = guard.length(subgraph.operatorsLength(), 4, "operator list");
     int opcodeCount = guard.length(model.operatorCodesLength(), 4, "operator code list");
-    // Resolve every opcode first, so an unsupported operator is reported before anything else.
+    // Resolve every opcode first, so that every unsupported operator is reported, with its
+    // count, before anything else.
     int[] codes = new int[operators];
+    Map<String, int[]> unsupported = new LinkedHashMap<>(); // name -> {count, first operator}
     for (int i = 0; i < operators; i++) {
       Operator op = operator(i);
       int opcode = guard.index(op.opcodeIndex(), opcodeCount, "operator " + i + " opcode index");
@@ -90,10 +94,19 @@ final class ModelReader implements TfliteOperators.Tensors {
         String name = code == BuiltinOperator.CUSTOM
             ? "CUSTOM:" + ReadGuard.printable(oc.customCode())
             : TfliteOperators.builtinName(code);
-        throw new KilnException("unsupported operator " + name + " (operator " + i + "); supported: "
-            + TfliteOperators.supportedList());
+        unsupported.computeIfAbsent(name, k -> new int[] {0, 0})[0]++;
+        if (unsupported.get(name)[0] == 1) {
+          unsupported.get(name)[1] = i;
+        }
       }
       codes[i] = code;
+    }
+    if (!unsupported.isEmpty()) {
+      List<String> parts = new ArrayList<>();
+      unsupported.forEach((name, c) -> parts.add(name + (c[0] == 1 ? " (operator " + c[1] + ")"
+          : " (" + c[0] + "x, first operator " + c[1] + ")")));
+      throw new KilnException("unsupported operator" + (parts.size() == 1 ? " " : "s ")
+          + String.join(", ", parts) + "; supported: " + TfliteOperators.supportedList());
     }
 
     int inputs = guard.length(subgraph.inputsLength(), 4, "subgraph input list");

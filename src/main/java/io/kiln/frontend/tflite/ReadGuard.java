@@ -43,8 +43,15 @@ final class ReadGuard {
     return (int) index;
   }
 
-  KilnException corrupt(String why) {
-    return new KilnException("corrupt .tflite file " + fileName + ": " + why);
+  Corrupt corrupt(String why) {
+    return new Corrupt("corrupt .tflite file " + fileName + ": " + why);
+  }
+
+  /** The file is damaged (as opposed to a valid model Kiln does not support). */
+  static final class Corrupt extends KilnException {
+    Corrupt(String message) {
+      super(message);
+    }
   }
 
   int fileSize() {

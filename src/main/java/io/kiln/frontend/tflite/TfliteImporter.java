@@ -1,11 +1,11 @@
 package io.kiln.frontend.tflite;
 
+import io.kiln.InputFiles;
 import io.kiln.KilnException;
+import io.kiln.frontend.ImportChecks;
 import io.kiln.ir.Graph;
 import io.kiln.ir.Verifier;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -21,18 +21,9 @@ public final class TfliteImporter {
 
   /** Imports {@code file}; the graph is named after the file without its extension. */
   public static Graph load(Path file) {
-    long size;
-    byte[] bytes;
-    try {
-      size = Files.size(file);
-      if (size > Integer.MAX_VALUE - 64) {
-        throw new KilnException("cannot import " + file + ": " + size
-            + " bytes is larger than the 2 GB a Java array can hold");
-      }
-      bytes = Files.readAllBytes(file);
-    } catch (IOException e) {
-      throw new KilnException("cannot read " + file + ": " + ReadGuard.printable(e.toString()));
-    }
+    // A device or FIFO is refused before reading; a Java array holds at most about 2 GB.
+    byte[] bytes = InputFiles.read(file, Integer.MAX_VALUE - 64,
+        reason -> "cannot read " + file + ": it " + reason);
     String name = file.getFileName().toString();
     int dot = name.lastIndexOf('.');
     return load(bytes, dot > 0 ? name.substring(0, dot) : name);
@@ -40,11 +31,29 @@ public final class TfliteImporter {
 
   /** Imports a model held in memory; {@code name} becomes the graph's name. */
   public static Graph load(byte[] bytes, String name) {
-    checkHeader(bytes, name);
+    boolean identified = checkHeader(bytes, name);
     ReadGuard guard = new ReadGuard(name, bytes.length);
     Graph g;
     try {
-      g = new ModelReader(bytes, name, guard).read();
+      g = read(bytes, name, guard);
+    } catch (ReadGuard.Corrupt e) {
+      // Without the identifier nothing said this was a TFLite file: say so rather than "corrupt".
+      throw identified ? e : new KilnException(name + " is not a TFLite model: it has no 'TFL3'"
+          + " flatbuffer identifier at byte 4 and does not read as a model without one ("
+          + e.getMessage() + ")");
+    }
+    try {
+      return ImportChecks.check(Verifier.verify(g));
+    } catch (KilnException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw guard.corrupt("the graph is inconsistent: " + ReadGuard.printable(e.toString()));
+    }
+  }
+
+  private static Graph read(byte[] bytes, String name, ReadGuard guard) {
+    try {
+      return new ModelReader(bytes, name, guard).read();
     } catch (KilnException e) {
       throw e;
     } catch (IndexOutOfBoundsException | IllegalArgumentException e) {
@@ -54,16 +63,13 @@ public final class TfliteImporter {
     } catch (RuntimeException e) {
       throw guard.corrupt(ReadGuard.printable(e.toString()));
     }
-    try {
-      return Verifier.verify(g);
-    } catch (KilnException e) {
-      throw e;
-    } catch (RuntimeException e) {
-      throw guard.corrupt("the graph is inconsistent: " + ReadGuard.printable(e.toString()));
-    }
   }
 
-  private static void checkHeader(byte[] bytes, String name) {
+  /**
+   * Checks the header and says whether it carries the 'TFL3' identifier. The identifier is
+   * optional in FlatBuffers and TFLite Micro runs files without it, so its absence is no error.
+   */
+  private static boolean checkHeader(byte[] bytes, String name) {
     if (bytes.length == 0) {
       throw new KilnException(name + " is empty, not a TFLite model");
     }
@@ -71,17 +77,22 @@ public final class TfliteImporter {
     for (int i = 0; identified && i < IDENTIFIER.length; i++) {
       identified = bytes[4 + i] == IDENTIFIER[i];
     }
-    if (!identified) {
-      throw new KilnException(name + " is not a TFLite model: it has no 'TFL3' flatbuffer"
-          + " identifier at byte 4" + (bytes.length < HEADER_BYTES
-              ? " (only " + bytes.length + " bytes; truncated?)" : ""));
+    if (bytes.length < HEADER_BYTES) {
+      throw new KilnException(name + " is not a TFLite model: only " + bytes.length
+          + " bytes; truncated?");
     }
     long root = Integer.toUnsignedLong(readInt(bytes, 0));
-    // The root table needs at least its own 4-byte vtable offset inside the file.
-    if (root < HEADER_BYTES || root + 4 > bytes.length) {
-      throw new KilnException("truncated or corrupt .tflite file " + name + ": the root table"
-          + " is at byte " + root + " but the file has " + bytes.length + " bytes");
+    // The root table needs at least its own 4-byte vtable offset inside the file; without the
+    // identifier the table may start right after the root offset.
+    long minRoot = identified ? HEADER_BYTES : 4;
+    if (root < minRoot || root + 4 > bytes.length) {
+      throw new KilnException(identified
+          ? "truncated or corrupt .tflite file " + name + ": the root table is at byte " + root
+              + " but the file has " + bytes.length + " bytes"
+          : name + " is not a TFLite model: it has no 'TFL3' flatbuffer identifier at byte 4 and"
+              + " its root offset " + root + " is outside the file's " + bytes.length + " bytes");
     }
+    return identified;
   }
 
   private static int readInt(byte[] b, int at) {

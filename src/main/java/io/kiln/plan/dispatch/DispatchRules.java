@@ -91,7 +91,8 @@ public final class DispatchRules {
     int bits = s.pattern().inputBits();
     for (Value v : arrayInputs(l)) {
       int have = v.dtype().bytes() * 8;
-      if (have > bits && !s.narrowInputs()) {
+      // Float inputs are INPUT_DTYPE's to reject: narrowing (--ternarize) cannot help them.
+      if (v.dtype().isInteger() && have > bits && !s.narrowInputs()) {
         return Verdict.reject("input bits " + have + " of " + name(v) + " exceed "
             + s.unit() + "'s " + bits + "-bit inputs; plan with --ternarize (which also"
             + " narrows the inputs of analog layers to " + bits + " bits, changing accuracy)");

@@ -29,6 +29,7 @@ final class TinyTflite {
   private int[] inputs = new int[0];
   private int[] outputs = new int[0];
   private boolean externalBuffers;
+  private boolean identifier = true;
 
   /** An activation tensor, per-tensor quantized when {@code scale > 0}. */
   int tensor(String name, byte type, int[] shape, float scale, long zeroPoint) {
@@ -49,6 +50,15 @@ final class TinyTflite {
     return add(new TensorSpec(name, type, shape,
         scale > 0 ? new float[] {scale} : null, scale > 0 ? new long[] {zeroPoint} : null, 0,
         data));
+  }
+
+  /**
+   * A tensor with exactly these quantization parameters, however invalid (hostile-input tests);
+   * {@code data} null for an activation.
+   */
+  int quantized(String name, byte type, int[] shape, float[] scales, long[] zeroPoints, int axis,
+      byte[] data) {
+    return add(new TensorSpec(name, type, shape, scales, zeroPoints, axis, data));
   }
 
   /** A constant int32 vector (perm, axes, paddings, ...). */
@@ -91,6 +101,12 @@ final class TinyTflite {
   /** Stores constant data after the flatbuffer via Buffer.offset/size (the >2 GB layout). */
   TinyTflite externalBuffers() {
     externalBuffers = true;
+    return this;
+  }
+
+  /** Leaves out the optional 'TFL3' file identifier, as some converters do. */
+  TinyTflite withoutIdentifier() {
+    identifier = false;
     return this;
   }
 
@@ -182,7 +198,11 @@ final class TinyTflite {
     int model = Model.createModel(b, 3, Model.createOperatorCodesVector(b, codes),
         Model.createSubgraphsVector(b, new int[] {subgraph}), b.createString("tiny"),
         Model.createBuffersVector(b, buffers), 0, 0, 0);
-    Model.finishModelBuffer(b, model);
+    if (identifier) {
+      Model.finishModelBuffer(b, model);
+    } else {
+      b.finish(model);
+    }
     return b.sizedByteArray();
   }
 }

@@ -16,7 +16,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -27,7 +26,7 @@ class LayerPlannerModelsTest {
   private static final Map<String, Graph> GRAPHS = new ConcurrentHashMap<>();
 
   static Graph model(String file) {
-    Assumptions.assumeTrue(SharedModels.available(), "shared models absent");
+    SharedModels.root();
     return GRAPHS.computeIfAbsent(file, f -> TfliteImporter.load(SharedModels.file("mlperf-tiny").resolve(f)));
   }
 

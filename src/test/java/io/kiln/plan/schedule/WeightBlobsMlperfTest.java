@@ -19,7 +19,6 @@ import io.kiln.testing.SharedModels;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -39,7 +38,7 @@ class WeightBlobsMlperfTest {
   @CsvSource({"diana, digital, true", "diana, analog, true", "diana, mixed, true", "dla, first, false",
       "'dla:pe=64,sram=512KiB,par=input', first, false"})
   void everyAcceleratedLayerPacksItsRealWeightsBijectively(String target, String policy, boolean ternarize) {
-    Assumptions.assumeTrue(SharedModels.available(), "shared models absent");
+    SharedModels.root();
     HardwareDescription hw = Targets.resolve(target);
     int packed = 0;
     for (String m : MODELS) {

@@ -11,7 +11,6 @@ import io.kiln.testing.SharedModels;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -36,7 +35,7 @@ class WeightPlacementTest {
 
   @BeforeEach
   void models() {
-    Assumptions.assumeTrue(SharedModels.available(), "shared models absent");
+    SharedModels.root();
   }
 
   /** DIANA with an L2 of {@code l2}, plus flash and its DMA engines when {@code dmas} is set. */

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The post-training quantization option matrix of docs/quantization.md (not a test: it takes
+# minutes and prints a table): every MLPerf Tiny float model under each option set, Kiln's and
+# MLCommons' int8 models against the float model.
+#
+#   bench/ptq.sh
+#
+# The MLPerf Tiny models are read from $KILN_SHARED/models/mlperf-tiny (default /work/shared).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+source "$ROOT/.mvn/jdk.sh"
+JAVA="$KILN_JDK/bin/java"
+SHARED="${KILN_SHARED:-/work/shared}"
+
+"$ROOT/mvnw" -q -B test-compile >&2
+DEPS="$("$ROOT/mvnw" -q -B dependency:build-classpath -Dmdep.outputFile=/dev/stdout)"
+exec "$JAVA" -cp "$ROOT/target/classes:$ROOT/target/test-classes:$DEPS" \
+  io.kiln.quantize.MlperfPtqTable "$SHARED/models"

@@ -1,0 +1,44 @@
+package io.kiln.frontend.onnx;
+
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ai.onnx.proto.OnnxMl.AttributeProto;
+import io.kiln.KilnException;
+import java.util.List;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Attributes that name an axis are range-checked against the operand's rank on import. */
+class OnnxAttributeRangeTest {
+  private static AttributeProto intAttr(String name, long v) {
+    return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INT)
+        .setI(v).build();
+  }
+
+  @ParameterizedTest
+  @ValueSource(ints = {11, 13})
+  void softmaxAxisBeyondTheRankIsRefused(int opset) {
+    byte[] m = new TinyOnnx().opset(opset).input("x", TinyOnnx.FLOAT, 2, 3)
+        .node("Softmax", List.of("x"), List.of("y"), intAttr("axis", 77))
+        .output("y", TinyOnnx.FLOAT, 2, 3).bytes();
+    assertThatThrownBy(() -> OnnxImporter.load(m, "m"))
+        .isInstanceOf(KilnException.class)
+        .hasMessageContaining("Softmax").hasMessageContaining("axis 77")
+        .hasMessageContaining("rank 2");
+  }
+
+  @ParameterizedTest
+  @ValueSource(longs = {77, -3, 1L << 33})
+  void otherAxisAttributesAreRangeChecked(long axis) {
+    byte[] concat = new TinyOnnx().input("a", TinyOnnx.FLOAT, 2, 3).input("b", TinyOnnx.FLOAT, 2, 3)
+        .node("Concat", List.of("a", "b"), List.of("y"), intAttr("axis", axis))
+        .output("y", TinyOnnx.FLOAT, 4, 3).bytes();
+    assertThatThrownBy(() -> OnnxImporter.load(concat, "m"))
+        .isInstanceOf(KilnException.class).hasMessageContaining("axis");
+    byte[] flatten = new TinyOnnx().input("x", TinyOnnx.FLOAT, 2, 3)
+        .node("Flatten", List.of("x"), List.of("y"), intAttr("axis", axis))
+        .output("y", TinyOnnx.FLOAT, 2, 3).bytes();
+    assertThatThrownBy(() -> OnnxImporter.load(flatten, "m"))
+        .isInstanceOf(KilnException.class).hasMessageContaining("axis");
+  }
+}
