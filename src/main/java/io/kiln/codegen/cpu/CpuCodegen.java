@@ -224,6 +224,8 @@ public final class CpuCodegen {
         case Op.Log op -> throw unsupported(n, k);
         case Op.Sqrt op -> throw unsupported(n, k);
         case Op.Identity op -> throw unsupported(n, k);
+        case Op.Cast op -> throw unsupported(n, k);
+        case Op.Signal op -> throw unsupported(n, k);
       };
       StringBuilder call = new StringBuilder(ctx.function()).append('(');
       for (int id : ctx.paramValues()) {
