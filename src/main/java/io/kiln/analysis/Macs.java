@@ -77,6 +77,8 @@ public final class Macs {
       case Op.Log l -> 0L;
       case Op.Sqrt s -> 0L;
       case Op.Identity i -> 0L;
+      case Op.Cast c -> 0L;
+      case Op.Signal s -> 0L;
       case Op.BatchNorm b -> 0L;
     };
   }

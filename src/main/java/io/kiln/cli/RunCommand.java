@@ -203,8 +203,8 @@ final class RunCommand implements Callable<Integer> {
           case INT8, UINT8 -> b.put((byte) rng.nextInt(256));
           case BOOL -> b.put((byte) rng.nextInt(2));
           case INT16 -> b.putShort((short) rng.nextInt(65536));
-          case INT32 -> b.putInt(rng.nextInt());
-          case INT64 -> b.putLong(rng.nextLong());
+          case INT32, UINT32 -> b.putInt(rng.nextInt());
+          case INT64, UINT64 -> b.putLong(rng.nextLong());
           case FLOAT32 -> b.putFloat((float) (rng.nextDouble() * 2 - 1));
         }
       }

@@ -106,6 +106,8 @@ public final class CSource {
       case INT16 -> "int16_t";
       case INT32 -> "int32_t";
       case INT64 -> "int64_t";
+      case UINT32 -> "uint32_t";
+      case UINT64 -> "uint64_t";
       case FLOAT32 -> "float";
     };
   }

@@ -65,8 +65,44 @@ final class ElementwiseKernels {
           return Tensor.ofInts(dt, out.shape(), o);
         };
       }
+      case INT32 -> {
+        return plainInt32(g, n, bc, act, subtract ? (x, y) -> x - y : (x, y) -> x + y);
+      }
       default -> throw ElementwiseSupport.unsupportedTypes(g, n);
     }
+  }
+
+  /**
+   * Unquantized int32 Add/Sub/Mul as TFLM computes them: the C int32 result (wrapping), then the
+   * fused activation's integer clamp.
+   */
+  private static Kernel plainInt32(Graph g, Node n, BroadcastIndex bc, Op.Activation act,
+      java.util.function.IntBinaryOperator f) {
+    Value out = g.output(n);
+    if (g.input(n, 0).quant().isQuantized() || g.input(n, 1).quant().isQuantized()
+        || out.quant().isQuantized()) {
+      throw ElementwiseSupport.unsupportedTypes(g, n);
+    }
+    int lo = switch (act) {
+      case NONE -> Integer.MIN_VALUE;
+      case RELU, RELU6 -> 0;
+      case RELU_N1_TO_1 -> -1;
+      default -> throw ElementwiseSupport.unsupportedTypes(g, n);
+    };
+    int hi = switch (act) {
+      case RELU6 -> 6;
+      case RELU_N1_TO_1 -> 1;
+      default -> Integer.MAX_VALUE;
+    };
+    return in -> {
+      int[] a = in[0].ints;
+      int[] b = in[1].ints;
+      int[] o = new int[bc.lhs().length];
+      for (int i = 0; i < o.length; i++) {
+        o[i] = Math.max(lo, Math.min(hi, f.applyAsInt(a[bc.lhs()[i]], b[bc.rhs()[i]])));
+      }
+      return Tensor.ofInts(DType.INT32, out.shape(), o);
+    };
   }
 
   /**
@@ -118,6 +154,9 @@ final class ElementwiseKernels {
           }
           return Tensor.ofInts(dt, out.shape(), o);
         };
+      }
+      case INT32 -> {
+        return plainInt32(g, n, bc, op.act(), (x, y) -> x * y);
       }
       default -> throw ElementwiseSupport.unsupportedTypes(g, n);
     }

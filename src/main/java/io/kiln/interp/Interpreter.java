@@ -34,6 +34,29 @@ public final class Interpreter {
     return graph;
   }
 
+  /**
+   * Returns every stateful kernel (a noise estimate, a variable) to its initial state; until
+   * then consecutive {@link #run}s continue from the state the previous one left.
+   */
+  public void reset() {
+    for (Kernel k : kernels) {
+      if (k instanceof Stateful s) {
+        s.reset();
+      }
+    }
+  }
+
+  /** Bytes of state kept between inferences, summed over the stateful kernels. */
+  public long stateBytes() {
+    long total = 0;
+    for (Kernel k : kernels) {
+      if (k instanceof Stateful s) {
+        total += s.stateBytes();
+      }
+    }
+    return total;
+  }
+
   /** Runs one inference; {@code inputs} follow the graph's input order. */
   public List<Tensor> run(List<Tensor> inputs) {
     Tensor[] env = trace(inputs);

@@ -59,6 +59,8 @@ final class Kernels {
       case Op.Identity op -> MathKernels.identity(g, n, op);
       case Op.BatchNorm op -> BatchNormKernel.prepare(g, n, op);
       case Op.MatMul op -> AccumulatorKernels.matmul(g, n, op);
+      case Op.Cast op -> io.kiln.interp.signal.CastKernel.prepare(g, n);
+      case Op.Signal op -> io.kiln.interp.signal.SignalKernels.prepare(g, n, op.kind());
     };
   }
 

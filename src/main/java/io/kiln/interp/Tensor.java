@@ -30,7 +30,7 @@ public final class Tensor {
   public static Tensor zeros(DType dtype, Shape shape) {
     int n = shape.elements();
     return switch (dtype) {
-      case INT64 -> new Tensor(dtype, shape, null, new long[n], null);
+      case INT64, UINT64 -> new Tensor(dtype, shape, null, new long[n], null);
       case FLOAT32 -> new Tensor(dtype, shape, null, null, new float[n]);
       default -> new Tensor(dtype, shape, new int[n], null, null);
     };
@@ -42,8 +42,13 @@ public final class Tensor {
   }
 
   public static Tensor ofLongs(Shape shape, long[] values) {
+    return ofLongs(DType.INT64, shape, values);
+  }
+
+  /** An int64 or uint64 tensor (uint64 holds the raw bits). */
+  public static Tensor ofLongs(DType dtype, Shape shape, long[] values) {
     check(shape, values.length);
-    return new Tensor(DType.INT64, shape, null, values, null);
+    return new Tensor(dtype, shape, null, values, null);
   }
 
   public static Tensor ofFloats(Shape shape, float[] values) {
@@ -66,8 +71,8 @@ public final class Tensor {
         case INT8 -> t.ints[i] = b.get();
         case UINT8, BOOL -> t.ints[i] = b.get() & 0xFF;
         case INT16 -> t.ints[i] = b.getShort();
-        case INT32 -> t.ints[i] = b.getInt();
-        case INT64 -> t.longs[i] = b.getLong();
+        case INT32, UINT32 -> t.ints[i] = b.getInt();
+        case INT64, UINT64 -> t.longs[i] = b.getLong();
         case FLOAT32 -> t.floats[i] = b.getFloat();
       }
     }
@@ -89,8 +94,8 @@ public final class Tensor {
       switch (dtype) {
         case INT8, UINT8, BOOL -> b.put((byte) ints[i]);
         case INT16 -> b.putShort((short) ints[i]);
-        case INT32 -> b.putInt(ints[i]);
-        case INT64 -> b.putLong(longs[i]);
+        case INT32, UINT32 -> b.putInt(ints[i]);
+        case INT64, UINT64 -> b.putLong(longs[i]);
         case FLOAT32 -> b.putFloat(floats[i]);
       }
     }

@@ -23,8 +23,8 @@ public final class ConstData {
       switch (dtype) {
         case INT8, UINT8, BOOL -> b.put((byte) v);
         case INT16 -> b.putShort((short) v);
-        case INT32 -> b.putInt(v);
-        case INT64 -> b.putLong(v);
+        case INT32, UINT32 -> b.putInt(v);
+        case INT64, UINT64 -> b.putLong(v);
         case FLOAT32 -> throw new IllegalArgumentException("use ofFloats for float32");
       }
     }
@@ -69,8 +69,8 @@ public final class ConstData {
         case INT8 -> b.get();
         case UINT8, BOOL -> b.get() & 0xFF;
         case INT16 -> b.getShort();
-        case INT32 -> b.getInt();
-        case INT64 -> Math.toIntExact(b.getLong());
+        case INT32, UINT32 -> b.getInt();
+        case INT64, UINT64 -> Math.toIntExact(b.getLong());
         case FLOAT32 -> throw new IllegalArgumentException("float32 data read as ints");
       };
     }
@@ -87,7 +87,8 @@ public final class ConstData {
         case UINT8, BOOL -> b.get() & 0xFF;
         case INT16 -> b.getShort();
         case INT32 -> b.getInt();
-        case INT64 -> b.getLong();
+        case UINT32 -> Integer.toUnsignedLong(b.getInt());
+        case INT64, UINT64 -> b.getLong();
         case FLOAT32 -> throw new IllegalArgumentException("float32 data read as longs");
       };
     }

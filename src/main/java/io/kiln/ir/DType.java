@@ -7,6 +7,13 @@ public enum DType {
   INT16("i16", 2, true, Short.MIN_VALUE, Short.MAX_VALUE),
   INT32("i32", 4, true, Integer.MIN_VALUE, Integer.MAX_VALUE),
   INT64("i64", 8, true, Long.MIN_VALUE, Long.MAX_VALUE),
+  /** Unsigned 32-bit (TFLM's audio front-end); the interpreter keeps the raw bits in an int. */
+  UINT32("u32", 4, true, 0, 0xFFFF_FFFFL),
+  /**
+   * Unsigned 64-bit (TFLM's audio front-end); raw bits in a long, so {@link #max()} is clamped to
+   * {@code Long.MAX_VALUE}.
+   */
+  UINT64("u64", 8, true, 0, Long.MAX_VALUE),
   FLOAT32("f32", 4, false, 0, 0),
   BOOL("bool", 1, true, 0, 1);
 

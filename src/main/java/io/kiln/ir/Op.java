@@ -387,6 +387,22 @@ public sealed interface Op {
     public static final int RHS = 1;
   }
 
+  /**
+   * Element type conversion like C's {@code static_cast} (TFLite CAST): integers wrap to the
+   * narrower type, floats truncate toward zero; no quantization is involved.
+   */
+  record Cast() implements Op {
+    public static final int INPUT = 0;
+  }
+
+  /** One operator of TFLM's fixed-point audio front-end ({@link SignalOp}). */
+  record Signal(SignalOp kind) implements Op {
+    @Override
+    public String opName() {
+      return kind.opName();
+    }
+  }
+
   /** Passes its input through unchanged; importers keep it so names survive, passes drop it. */
   record Identity() implements Op {
     public static final int INPUT = 0;

@@ -32,6 +32,12 @@ final class OpTypeRules {
           accumulator(a, b, out, where, p);
         }
       }
+      case Op.Cast c -> {
+        if (ins.get(0).quant().isQuantized() || out.quant().isQuantized()) {
+          p.add(where + " casts quantized tensors; use Quantize/Dequantize");
+        }
+      }
+      case Op.Signal s -> SignalOp.checkTypes(s.kind(), ins, out, where, p);
       case Op.Reshape r -> sameDType(ins.get(0), out, where, p);
       case Op.Transpose t -> sameDType(ins.get(0), out, where, p);
       case Op.StridedSlice s -> sameDType(ins.get(0), out, where, p);

@@ -167,6 +167,8 @@ public final class ShapeInference {
       case Op.Log l -> shape(op, inputs, 0);
       case Op.Sqrt s -> shape(op, inputs, 0);
       case Op.Identity i -> shape(op, inputs, 0);
+      case Op.Cast c -> shape(op, inputs, 0);
+      case Op.Signal s -> s.kind().inferShape(inputs);
       case Op.BatchNorm b -> {
         Shape in = shape(op, inputs, 0);
         if (in.rank() == 0) {

@@ -95,10 +95,12 @@ public record CompileReport(String model, String target, String outputDir, List<
    *     the same buffers can be smaller
    * @param arenaBaselineBytes the same buffers placed one after another with no reuse
    * @param weightBytes the constant weights and biases (flash)
+   * @param stateBytes static RAM kept from one run to the next (stateful operators such as the
+   *     audio front-end's noise estimate), outside the arena
    */
   public record Totals(int layers, long macs, long arenaBytes, long arenaLowerBoundBytes,
       long arenaBaselineBytes, long weightBytes, long scratchBytes, long inputBytes,
-      long outputBytes) {}
+      long outputBytes, long stateBytes) {}
 
   /**
    * Builds the report of a finished CPU compile of {@code graph}. The lower bound and the baseline
@@ -128,9 +130,21 @@ public record CompileReport(String model, String target, String outputDir, List<
     List<Tensor> inputs = graph.inputValues().stream().map(v -> Tensor.of(v.type())).toList();
     List<Tensor> outputs = graph.outputValues().stream().map(v -> Tensor.of(v.type())).toList();
     Totals totals = new Totals(layers.size(), macs, result.arenaBytes(), lowerBound, baseline,
-        result.weightBytes(), 0, bytes(graph.inputValues()), bytes(graph.outputValues()));
+        result.weightBytes(), 0, bytes(graph.inputValues()), bytes(graph.outputValues()),
+        stateBytes(graph));
     return new CompileReport(graph.name(), target, result.outDir().toString(), result.files(),
         inputs, outputs, layers, totals, sizes);
+  }
+
+  /** A stateful operator keeps one copy of its output between runs (the generated C's state). */
+  static long stateBytes(Graph graph) {
+    long sum = 0;
+    for (Node n : graph.nodes()) {
+      if (n.op() instanceof io.kiln.ir.Op.Signal s && s.kind().stateful()) {
+        sum += graph.output(n).type().bytes();
+      }
+    }
+    return sum;
   }
 
   private static long bytes(List<Value> values) {

@@ -53,6 +53,8 @@ public final class CompileReportText {
     totals.add(new String[] {"scratch_bytes", grouped(t.scratchBytes()), ""});
     totals.add(new String[] {"input_bytes", grouped(t.inputBytes()), "caller's buffers"});
     totals.add(new String[] {"output_bytes", grouped(t.outputBytes()), "caller's buffers"});
+    totals.add(new String[] {"state_bytes", grouped(t.stateBytes()),
+        "kept across runs, zeroed by kiln_reset"});
     ObjectSizes s = r.objectSizes();
     if (s.available()) {
       String how = "model + weights, " + s.command();

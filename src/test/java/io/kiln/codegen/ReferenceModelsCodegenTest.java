@@ -31,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ReferenceModelsCodegenTest {
   static final List<String> MODELS = List.of("kws_ref_model", "vww_96_int8",
       "pretrainedResnet_quant", "ad01_int8", "model_ToyCar_quant_fullint_micro",
-      "micro_speech_quantized", "person_detect", "hello_world_int8");
+      "micro_speech_quantized", "person_detect", "hello_world_int8", "audio_preprocessor_int8");
 
   @TempDir
   static Path tmp;

@@ -38,7 +38,7 @@ class ReferenceOutputsTest {
   /** Models whose reference is TFLM bit for bit. */
   private static final List<String> EXACT = List.of("kws_ref_model", "vww_96_int8",
       "pretrainedResnet_quant", "ad01_int8", "model_ToyCar_quant_fullint_micro",
-      "micro_speech_quantized", "person_detect", "hello_world_int8");
+      "micro_speech_quantized", "person_detect", "hello_world_int8", "audio_preprocessor_int8");
 
   /** Float models compared with LiteRT's outputs. */
   private static final List<String> FLOAT = List.of("ad01_fp32", "pretrainedResnet",
@@ -105,13 +105,28 @@ class ReferenceOutputsTest {
     }));
   }
 
+  /**
+   * The float front-end has no TFLM reference; it shares the int8 one's integer pipeline up to
+   * the log, then scales by 1/25.6 where the int8 one maps the log to int8 as
+   * clamp((log * 256 + 333) / 666 - 128). So every float feature, mapped that way, must give the
+   * int8 reference byte.
+   */
   @Test
-  void audioPreprocessorIsRejectedNamingItsCustomOperator() {
-    Path model = SharedModels.file("tflm/micro_speech/audio_preprocessor_int8.tflite");
-    assertThatThrownBy(() -> TfliteImporter.load(model))
-        .isInstanceOf(KilnException.class)
-        .hasMessageContaining("CUSTOM:Signal")
-        .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
+  void floatAudioPreprocessorAgreesWithTheInt8Reference() throws IOException {
+    Case floatCase = new Case("audio_preprocessor_int8",
+        SharedModels.file("tflm/micro_speech/audio_preprocessor_float.tflite"), "yes_1000ms", 49,
+        "tflm");
+    byte[] out = floatCase.run().get(0);
+    byte[] ref = Files.readAllBytes(floatCase.outputFile(0));
+    ByteBuffer f = ByteBuffer.wrap(out).order(ByteOrder.LITTLE_ENDIAN);
+    assertThat(out).hasSize(ref.length * 4);
+    for (int i = 0; i < ref.length; i++) {
+      float feature = f.getFloat();
+      double log = feature / 0.0390625;
+      assertThat(log).as("feature %d", i).isEqualTo(Math.rint(log));
+      long q = Math.max(-128, Math.min(127, ((long) log * 256 + 333) / 666 - 128));
+      assertThat((byte) q).as("feature %d", i).isEqualTo(ref[i]);
+    }
   }
 
   /** One reference case: a model, an input file set, a batch size and an engine's outputs. */

@@ -60,7 +60,7 @@ class CompileReportTest {
     JsonNode j = new ObjectMapper().readTree(json);
     assertThat(j.get("totals").fieldNames()).toIterable().containsExactly("layers", "macs",
         "arena_bytes", "arena_lower_bound_bytes", "arena_baseline_bytes", "weight_bytes",
-        "scratch_bytes", "input_bytes", "output_bytes");
+        "scratch_bytes", "input_bytes", "output_bytes", "state_bytes");
     JsonNode last = j.get("layers").get(12);
     assertThat(last.get("storage").asText()).isEqualTo("io");
     assertThat(last.get("arena_offset").isNull()).isTrue();

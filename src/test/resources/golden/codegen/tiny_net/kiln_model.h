@@ -18,11 +18,16 @@ extern "C" {
    buffers), and of the constant weights. */
 #define KILN_ARENA_BYTES 192
 #define KILN_WEIGHT_BYTES 256
+/* Bytes of state kept from one kiln_run to the next (e.g. an audio noise estimate). */
+#define KILN_STATE_BYTES 0
 
 /* Runs one inference. inputs[i] and outputs[j] point to buffers of
    KILN_INPUTi_BYTES / KILN_OUTPUTj_BYTES bytes, suitably aligned for their element
    type and not overlapping. Not reentrant: the arena is static. Returns 0. */
 int kiln_run(const void *const inputs[], void *const outputs[]);
+
+/* Returns the state (KILN_STATE_BYTES) to what it is before the first run. */
+void kiln_reset(void);
 
 /* kiln_run for this single-input, single-output model. */
 int kiln_run_single(const void *input, void *output);

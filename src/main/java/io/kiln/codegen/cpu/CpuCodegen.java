@@ -96,6 +96,8 @@ public final class CpuCodegen {
     private final Map<Integer, String> where = new HashMap<>();
     /** Pointer expressions the run function uses (to silence unused graph inputs). */
     private final java.util.Set<String> used = new java.util.HashSet<>();
+    /** Static state arrays (a noise estimate) that persist across runs until kiln_reset. */
+    private final List<SignalEmitter.StateArray> state = new ArrayList<>();
     private ArenaLayout layout;
 
     Generator(Graph graph, CodegenOptions options) {
@@ -116,6 +118,9 @@ public final class CpuCodegen {
       files.put("kiln_weights.c", weights.source());
       for (String name : STATIC_FILES) {
         files.put(name, CodegenResources.text(name));
+      }
+      if (usesSignalOps()) {
+        files.put("kiln_signal.h", CodegenResources.text("kiln_signal.h"));
       }
       options.board().ifPresent(b -> files.putAll(b.sources()));
       return new Sources(files, layout.arenaBytes(), weights.bytes(), report);
@@ -191,27 +196,30 @@ public final class CpuCodegen {
         case Op.FullyConnected op -> FullyConnectedEmitter.emit(ctx, op);
         case Op.AveragePool2D op -> PoolEmitter.average(ctx, op);
         case Op.MaxPool2D op -> PoolEmitter.max(ctx, op);
-        case Op.Add op -> AddEmitter.emit(ctx, op);
+        case Op.Add op -> graph.output(n).dtype() == DType.INT8 ? AddEmitter.emit(ctx, op)
+            : PlainOpsEmitter.binary(ctx, PlainOpsEmitter.Binary.ADD, op.act());
         case Op.Softmax op -> SoftmaxEmitter.emit(ctx, op);
         case Op.Quantize op -> QuantizeEmitter.quantize(ctx, op);
         case Op.Dequantize op -> QuantizeEmitter.dequantize(ctx, op);
         case Op.Reshape op -> throw new AssertionError("handled above");
         case Op.TransposeConv op -> throw unsupported(n, k);
         case Op.Mean op -> throw unsupported(n, k);
-        case Op.Sub op -> throw unsupported(n, k);
-        case Op.Mul op -> throw unsupported(n, k);
+        case Op.Sub op -> PlainOpsEmitter.binary(ctx, PlainOpsEmitter.Binary.SUB, op.act());
+        case Op.Mul op -> PlainOpsEmitter.binary(ctx, PlainOpsEmitter.Binary.MUL, op.act());
         case Op.Pad op -> throw unsupported(n, k);
         case Op.LeakyRelu op -> throw unsupported(n, k);
-        case Op.StridedSlice op -> throw unsupported(n, k);
-        case Op.Concatenation op -> throw unsupported(n, k);
+        case Op.StridedSlice op -> PlainOpsEmitter.stridedSlice(ctx, op);
+        case Op.Concatenation op -> PlainOpsEmitter.concatenation(ctx, op);
         case Op.Relu op -> throw unsupported(n, k);
         case Op.Relu6 op -> throw unsupported(n, k);
         case Op.Logistic op -> throw unsupported(n, k);
         case Op.Tanh op -> throw unsupported(n, k);
         case Op.Transpose op -> throw unsupported(n, k);
-        case Op.Div op -> throw unsupported(n, k);
-        case Op.Maximum op -> throw unsupported(n, k);
-        case Op.Minimum op -> throw unsupported(n, k);
+        case Op.Div op -> PlainOpsEmitter.binary(ctx, PlainOpsEmitter.Binary.DIV, op.act());
+        case Op.Maximum op -> PlainOpsEmitter.binary(ctx, PlainOpsEmitter.Binary.MAXIMUM,
+            Op.Activation.NONE);
+        case Op.Minimum op -> PlainOpsEmitter.binary(ctx, PlainOpsEmitter.Binary.MINIMUM,
+            Op.Activation.NONE);
         case Op.Pow op -> throw unsupported(n, k);
         case Op.PRelu op -> throw unsupported(n, k);
         case Op.Clip op -> throw unsupported(n, k);
@@ -226,6 +234,8 @@ public final class CpuCodegen {
         case Op.Log op -> throw unsupported(n, k);
         case Op.Sqrt op -> throw unsupported(n, k);
         case Op.Identity op -> throw unsupported(n, k);
+        case Op.Cast op -> PlainOpsEmitter.cast(ctx);
+        case Op.Signal op -> SignalEmitter.emit(ctx, op.kind(), state);
       };
       StringBuilder call = new StringBuilder(ctx.function()).append('(');
       for (int id : ctx.paramValues()) {
@@ -258,6 +268,14 @@ public final class CpuCodegen {
         first = false;
       }
       return sb.toString();
+    }
+
+    private boolean usesSignalOps() {
+      return graph.nodes().stream().anyMatch(n -> n.op() instanceof Op.Signal);
+    }
+
+    private long stateBytes() {
+      return state.stream().mapToLong(SignalEmitter.StateArray::bytes).sum();
     }
 
     private boolean usesFloatMath() {
@@ -299,11 +317,15 @@ public final class CpuCodegen {
       h.line("   buffers), and of the constant weights. */");
       h.line("#define KILN_ARENA_BYTES %d", layout.arenaBytes());
       h.line("#define KILN_WEIGHT_BYTES %d", weights.bytes());
+      h.line("/* Bytes of state kept from one kiln_run to the next (e.g. an audio noise estimate). */");
+      h.line("#define KILN_STATE_BYTES %d", stateBytes());
       h.blank();
       h.line("/* Runs one inference. inputs[i] and outputs[j] point to buffers of");
       h.line("   KILN_INPUTi_BYTES / KILN_OUTPUTj_BYTES bytes, suitably aligned for their element");
       h.line("   type and not overlapping. Not reentrant: the arena is static. Returns 0. */");
       h.line("int kiln_run(const void *const inputs[], void *const outputs[]);");
+      h.blank().line("/* Returns the state (KILN_STATE_BYTES) to what it is before the first run. */");
+      h.line("void kiln_reset(void);");
       if (graph.inputs().size() == 1 && graph.outputs().size() == 1) {
         h.blank().line("/* kiln_run for this single-input, single-output model. */");
         h.line("int kiln_run_single(const void *input, void *output);");
@@ -332,7 +354,11 @@ public final class CpuCodegen {
       }
       c.blank();
       c.line("#include \"kiln_model.h\"").line("#include \"kiln_runtime.h\"")
-          .line("#include \"kiln_weights.h\"").blank();
+          .line("#include \"kiln_weights.h\"");
+      if (usesSignalOps()) {
+        c.line("#include \"kiln_signal.h\"");
+      }
+      c.blank();
       if (layout.arenaBytes() > 0) {
         c.line("/* The static arena; the union aligns it for every element type. */");
         c.line("static union {").line("  int64_t align;");
@@ -367,6 +393,11 @@ public final class CpuCodegen {
         c.line(copy);
       }
       c.line("return 0;");
+      c.close();
+      c.blank().open("void kiln_reset(void)");
+      for (SignalEmitter.StateArray s : state) {
+        c.line("memset(%s, 0, sizeof %s);", s.name(), s.name());
+      }
       c.close();
       if (graph.inputs().size() == 1 && graph.outputs().size() == 1) {
         c.blank();

@@ -90,7 +90,7 @@ public final class OnnxTensors {
     ByteBuffer b = ByteBuffer.allocate(n * dtype.bytes()).order(ByteOrder.LITTLE_ENDIAN);
     List<? extends Number> src = switch (dtype) {
       case FLOAT32 -> t.getFloatDataList();
-      case INT64 -> t.getInt64DataList();
+      case INT64, UINT64 -> t.getInt64DataList();
       default -> t.getInt32DataList();
     };
     if (src.size() != n) {
@@ -100,7 +100,8 @@ public final class OnnxTensors {
       switch (dtype) {
         case FLOAT32 -> b.putFloat(v.floatValue());
         case INT64 -> b.putLong(v.longValue());
-        case INT32 -> b.putInt(v.intValue());
+        case INT32, UINT32 -> b.putInt(v.intValue());
+        case UINT64 -> b.putLong(v.longValue());
         case INT16 -> b.putShort((short) v.intValue());
         case INT8, UINT8, BOOL -> b.put((byte) v.intValue());
       }

@@ -198,6 +198,8 @@ public final class OnnxWriter {
         finish(out, node("MatMul", List.of(irLayout(n.input(0)), irLayout(n.input(1)))), false);
       }
       case Op.TransposeConv t -> throw unsupported("has no ONNX mapping in Kiln's writer yet");
+      case Op.Cast c -> throw unsupported("has no ONNX mapping in Kiln's writer yet");
+      case Op.Signal s -> throw unsupported("is a TFLM signal operator, which ONNX lacks");
     }
   }
 
@@ -617,8 +619,8 @@ public final class OnnxWriter {
     switch (dtype) {
       case INT8, UINT8, BOOL -> b.put((byte) v);
       case INT16 -> b.putShort((short) v);
-      case INT32 -> b.putInt((int) v);
-      case INT64 -> b.putLong(v);
+      case INT32, UINT32 -> b.putInt((int) v);
+      case INT64, UINT64 -> b.putLong(v);
       case FLOAT32 -> b.putFloat(v);
     }
     return b.array();
@@ -674,6 +676,8 @@ public final class OnnxWriter {
       case INT16 -> TensorProto.DataType.INT16_VALUE;
       case INT32 -> TensorProto.DataType.INT32_VALUE;
       case INT64 -> TensorProto.DataType.INT64_VALUE;
+      case UINT32 -> TensorProto.DataType.UINT32_VALUE;
+      case UINT64 -> TensorProto.DataType.UINT64_VALUE;
       case BOOL -> TensorProto.DataType.BOOL_VALUE;
     };
   }

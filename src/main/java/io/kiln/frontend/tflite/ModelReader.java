@@ -47,6 +47,8 @@ final class ModelReader implements TfliteOperators.Tensors {
   /** One ConstData per buffer, shared by every tensor that uses it. */
   private final Map<Integer, ConstData> constants = new HashMap<>();
   private final GraphBuilder builder;
+  /** The custom-code name of each custom operator Kiln maps, by operator index. */
+  private final Map<Integer, String> customNames = new HashMap<>();
 
   ModelReader(byte[] bytes, String name, ReadGuard guard) {
     this.bytes = bytes;
@@ -90,7 +92,9 @@ final class ModelReader implements TfliteOperators.Tensors {
         throw guard.corrupt("operator code " + opcode + " is missing");
       }
       int code = TfliteOperators.builtinCode(oc.builtinCode(), oc.deprecatedBuiltinCode());
-      if (!TfliteOperators.supported(code)) {
+      if (code == BuiltinOperator.CUSTOM && SignalOperators.supported(oc.customCode())) {
+        customNames.put(i, oc.customCode());
+      } else if (!TfliteOperators.supported(code)) {
         String name = code == BuiltinOperator.CUSTOM
             ? "CUSTOM:" + ReadGuard.printable(oc.customCode())
             : TfliteOperators.builtinName(code);
@@ -135,6 +139,10 @@ final class ModelReader implements TfliteOperators.Tensors {
   }
 
   private void readOperator(int index, int code) {
+    if (customNames.containsKey(index)) {
+      readCustom(index, customNames.get(index));
+      return;
+    }
     Operator op = operator(index);
     String where = "operator " + index + " (" + TfliteOperators.builtinName(code) + ")";
     int[] in = tensorList(op.inputsLength(), op::inputs, where + " input", true);
@@ -157,6 +165,34 @@ final class ModelReader implements TfliteOperators.Tensors {
     }
     valueOf[o] = builder.value(tensorName(o), type(o));
     builder.node(m.op(), inputIds, List.of(valueOf[o]));
+  }
+
+  /** A custom operator: one or more IR nodes, each writing one of the operator's outputs. */
+  private void readCustom(int index, String name) {
+    Operator op = operator(index);
+    String where = "operator " + index + " (" + ReadGuard.printable(name) + ")";
+    int[] in = tensorList(op.inputsLength(), op::inputs, where + " input", true);
+    int[] out = tensorList(op.outputsLength(), op::outputs, where + " output", false);
+    int n = guard.length(op.customOptionsLength(), 1, where + " custom options");
+    byte[] options = new byte[n];
+    if (n > 0) {
+      op.customOptionsAsByteBuffer().get(options);
+    }
+    for (SignalOperators.Part part : SignalOperators.map(name, FlexOptions.parse(options, where),
+        in, out, this, where)) {
+      List<Integer> inputIds = new ArrayList<>();
+      for (int slot = 0; slot < part.inputs().length; slot++) {
+        int t = part.inputs()[slot];
+        inputIds.add(t < 0 ? Node.ABSENT : operand(t, where, slot));
+      }
+      int o = part.output();
+      if (valueOf[o] >= 0) {
+        throw new KilnException(where + " writes tensor " + o + " '"
+            + ReadGuard.printable(tensorName(o)) + "', which is already defined");
+      }
+      valueOf[o] = builder.value(tensorName(o), type(o));
+      builder.node(part.op(), inputIds, List.of(valueOf[o]));
+    }
   }
 
   /** The value feeding an operator input: defined earlier, or a constant created on first use. */
@@ -226,7 +262,7 @@ final class ModelReader implements TfliteOperators.Tensors {
     if (dtype == null) {
       throw new KilnException("tensor " + t + " '" + name + "' has unsupported type "
           + TfliteOperators.tensorTypeName(tensor.type())
-          + " (supported: FLOAT32, INT8, UINT8, INT16, INT32, INT64, BOOL)");
+          + " (supported: FLOAT32, INT8, UINT8, INT16, INT32, INT64, UINT32, UINT64, BOOL)");
     }
     if (tensor.sparsity() != null) {
       throw new KilnException("tensor " + t + " '" + name + "' is sparse; sparse tensors are not"

@@ -77,7 +77,11 @@ final class TfliteOperators {
       Map.entry(LOGISTIC, new int[] {1, 1}),
       Map.entry(TANH, new int[] {1, 1}),
       Map.entry(MEAN, new int[] {2, 2}),
-      Map.entry(TRANSPOSE, new int[] {2, 2})));
+      Map.entry(TRANSPOSE, new int[] {2, 2}),
+      Map.entry(CAST, new int[] {1, 1}),
+      Map.entry(DIV, new int[] {2, 2}),
+      Map.entry(MAXIMUM, new int[] {2, 2}),
+      Map.entry(MINIMUM, new int[] {2, 2})));
 
   static boolean supported(int code) {
     return ARITY.containsKey(code);
@@ -165,6 +169,10 @@ final class TfliteOperators {
       case ADD -> new Mapped(new Op.Add(elementwiseActivation(op, where)), slots(in, 2));
       case SUB -> new Mapped(new Op.Sub(elementwiseActivation(op, where)), slots(in, 2));
       case MUL -> new Mapped(new Op.Mul(elementwiseActivation(op, where)), slots(in, 2));
+      case DIV -> new Mapped(new Op.Div(elementwiseActivation(op, where)), slots(in, 2));
+      case MAXIMUM -> new Mapped(new Op.Maximum(), slots(in, 2));
+      case MINIMUM -> new Mapped(new Op.Minimum(), slots(in, 2));
+      case CAST -> new Mapped(new Op.Cast(), slots(in, 1));
       // The optional shape tensor is redundant: the output tensor's static shape is the new shape.
       case RESHAPE -> new Mapped(new Op.Reshape(outType.shape()), slots(in, 1));
       // Missing options leave TFLite's zero-initialized parameters (beta 0), as here.
@@ -323,6 +331,9 @@ final class TfliteOperators {
       case BuiltinOptions.MulOptions -> activation(((org.tensorflow.lite.schema.MulOptions)
           op.builtinOptions(new org.tensorflow.lite.schema.MulOptions()))
           .fusedActivationFunction(), where);
+      case BuiltinOptions.DivOptions -> activation(((org.tensorflow.lite.schema.DivOptions)
+          op.builtinOptions(new org.tensorflow.lite.schema.DivOptions()))
+          .fusedActivationFunction(), where);
       case BuiltinOptions.NONE -> Activation.NONE;
       default -> throw new KilnException(where + " has options of type "
           + optionsName(op.builtinOptionsType()));
@@ -398,6 +409,8 @@ final class TfliteOperators {
       case org.tensorflow.lite.schema.TensorType.BOOL -> DType.BOOL;
       case org.tensorflow.lite.schema.TensorType.INT16 -> DType.INT16;
       case org.tensorflow.lite.schema.TensorType.INT8 -> DType.INT8;
+      case org.tensorflow.lite.schema.TensorType.UINT32 -> DType.UINT32;
+      case org.tensorflow.lite.schema.TensorType.UINT64 -> DType.UINT64;
       default -> null;
     };
   }

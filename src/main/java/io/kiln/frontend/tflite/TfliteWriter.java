@@ -200,6 +200,9 @@ public final class TfliteWriter {
       case Op.HardSwish h -> throw unsupported(where, null);
       case Op.Elu e -> throw unsupported(where, null);
       case Op.BatchNorm b -> throw unsupported(where, null);
+      case Op.Cast c -> throw unsupported(where, null);
+      case Op.Signal s -> throw unsupported(where, "is a custom signal operator, which Kiln's"
+          + " writer does not write yet");
       case Op.MatMul m -> throw unsupported(where, null);
       case Op.Abs a -> throw unsupported(where, null);
       case Op.Neg ng -> throw unsupported(where, null);
@@ -349,6 +352,8 @@ public final class TfliteWriter {
       case INT16 -> org.tensorflow.lite.schema.TensorType.INT16;
       case INT32 -> org.tensorflow.lite.schema.TensorType.INT32;
       case INT64 -> org.tensorflow.lite.schema.TensorType.INT64;
+      case UINT32 -> org.tensorflow.lite.schema.TensorType.UINT32;
+      case UINT64 -> org.tensorflow.lite.schema.TensorType.UINT64;
       case FLOAT32 -> org.tensorflow.lite.schema.TensorType.FLOAT32;
       case BOOL -> org.tensorflow.lite.schema.TensorType.BOOL;
     };

@@ -48,6 +48,25 @@ class Mps2An385ModelsTest {
     }
   }
 
+  /** The audio front-end: 49 frames per WAV run in order, the noise estimate carried along. */
+  @ParameterizedTest
+  @ValueSource(strings = {"yes_1000ms", "noise_1000ms"})
+  void audioFrontEndRunsUnderQemuLikeTflm(String c) throws IOException {
+    Mps2Toolchain.assumeToolchain();
+    Path root = SharedModels.root();
+    Graph g = TfliteImporter.load(root.resolve(
+        "tflm/micro_speech/audio_preprocessor_int8.tflite"));
+    Path refDir = root.resolve("reference-outputs/audio_preprocessor_int8");
+    Path dir = tmp.resolve("audio");
+    CpuCodegen.generate(g, dir, CodegenOptions.defaults().withBoard(Board.MPS2_AN385));
+    Path elf = Mps2Toolchain.build(dir);
+    byte[] in = Files.readAllBytes(refDir.resolve(c + ".in.bin"));
+    byte[] expected = Files.readAllBytes(refDir.resolve(c + ".out.tflm.bin"));
+    List<byte[]> outs = Mps2Toolchain.run(elf, List.of(in), 49, 1);
+    assertThat(firstDifference(expected, outs.get(0)))
+        .as("audio front-end %s under qemu: first differing byte", c).isEqualTo(-1);
+  }
+
   private static int firstDifference(byte[] a, byte[] b) {
     for (int i = 0; i < Math.min(a.length, b.length); i++) {
       if (a[i] != b[i]) {

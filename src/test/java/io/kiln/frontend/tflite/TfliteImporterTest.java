@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.tensorflow.lite.schema.TensorType.FLOAT32;
 import static org.tensorflow.lite.schema.TensorType.INT16;
 import static org.tensorflow.lite.schema.TensorType.INT32;
+import static org.tensorflow.lite.schema.TensorType.UINT16;
 import static org.tensorflow.lite.schema.TensorType.INT8;
 import static org.tensorflow.lite.schema.TensorType.UINT32;
 
@@ -170,12 +171,23 @@ class TfliteImporterTest {
     TinyTflite m = new TinyTflite();
     int x = m.tensor("x", INT16, 4);
     int y = m.tensor("y", INT16, 4);
+    m.custom("SignalFrobnicate", new int[] {x}, new int[] {y}).io(new int[] {x}, new int[] {y});
+    assertThatThrownBy(() -> TfliteImporter.load(m.build(), "c"))
+        .isInstanceOf(KilnException.class)
+        .hasMessageStartingWith("unsupported operator CUSTOM:SignalFrobnicate (operator 0);"
+            + " supported: ADD, AVERAGE_POOL_2D, CAST, CONCATENATION, CONV_2D,")
+        .hasMessageNotContaining("\n");
+  }
+
+  @Test
+  void signalOperatorWithTheWrongArityIsOneLine() {
+    TinyTflite m = new TinyTflite();
+    int x = m.tensor("x", INT16, 4);
+    int y = m.tensor("y", INT16, 4);
     m.custom("SignalWindow", new int[] {x}, new int[] {y}).io(new int[] {x}, new int[] {y});
     assertThatThrownBy(() -> TfliteImporter.load(m.build(), "c"))
         .isInstanceOf(KilnException.class)
-        .hasMessageStartingWith("unsupported operator CUSTOM:SignalWindow (operator 0); supported:"
-            + " ADD, AVERAGE_POOL_2D, CONCATENATION, CONV_2D,")
-        .hasMessageNotContaining("\n");
+        .hasMessage("operator 0 (SignalWindow) has 1 inputs and 1 outputs, expected 2 and 1");
   }
 
   @Test
@@ -201,11 +213,11 @@ class TfliteImporterTest {
   @Test
   void unsupportedTensorTypeIsNamed() {
     TinyTflite m = new TinyTflite();
-    int x = m.tensor("x", UINT32, 4);
-    int y = m.tensor("y", UINT32, 4);
+    int x = m.tensor("x", UINT16, 4);
+    int y = m.tensor("y", UINT16, 4);
     m.op(BuiltinOperator.RELU, new int[] {x}, new int[] {y}).io(new int[] {x}, new int[] {y});
     assertThatThrownBy(() -> TfliteImporter.load(m.build(), "u"))
-        .hasMessageContaining("tensor 0 'x' has unsupported type UINT32");
+        .hasMessageContaining("tensor 0 'x' has unsupported type UINT16");
   }
 
   @Test

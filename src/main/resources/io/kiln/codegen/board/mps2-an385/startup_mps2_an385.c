@@ -18,7 +18,7 @@ extern uint32_t __stack_top[];
 
 int main(void);
 
-void kiln_reset(void);
+void kiln_reset_handler(void);
 void kiln_start(void);
 static void kiln_fault(void);
 static void kiln_unexpected(void);
@@ -36,7 +36,7 @@ typedef union {
 __attribute__((section(".kiln_vectors"), used))
 static const kiln_vector kiln_vector_table[KILN_VECTORS] = {
     [0] = {.stack = __stack_top},
-    [1] = {.handler = kiln_reset},
+    [1] = {.handler = kiln_reset_handler},
     [2] = {.handler = kiln_unexpected},  /* NMI */
     [3] = {.handler = kiln_fault},       /* HardFault */
     [4] = {.handler = kiln_fault},       /* MemManage */
@@ -80,7 +80,7 @@ static void kiln_unexpected(void) {
 
 /* No C here: a naked function has no prologue, so nothing is on the stack when it moves. */
 __attribute__((naked, noreturn))
-void kiln_reset(void) {
+void kiln_reset_handler(void) {
   __asm__ volatile(
       "ldr r0, =__stack_top\n\t"
       "msr msp, r0\n\t"
