@@ -14,6 +14,8 @@ import io.kiln.report.CompileReportJson;
 import io.kiln.report.CompileReportText;
 import io.kiln.report.ObjectSizer;
 import io.kiln.report.ObjectSizes;
+import io.kiln.target.CpuCore;
+import io.kiln.target.HardwareDescription;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -38,8 +40,8 @@ import picocli.CommandLine.Spec;
             + " compile report.",
         "Nothing is left in OUT when the compile fails."})
 final class CompileCommand implements Callable<Integer> {
-  /** The targets {@code --target} accepts. */
-  static final List<String> TARGETS = List.of("cpu");
+  /** The targets {@code --target} accepts, besides a hardware file without accelerators. */
+  static final List<String> TARGETS = List.of("cpu", "cpu:core=CORE");
 
   @Spec
   CommandSpec spec;
@@ -49,8 +51,11 @@ final class CompileCommand implements Callable<Integer> {
   String model;
 
   @Option(names = "--target", paramLabel = "TARGET", defaultValue = "cpu",
-      description = "What to generate code for: cpu (the default), a preset with accelerators"
-          + " (diana, dla[:pe=..,sram=..,par=..,dw=..]) or a .yaml hardware file.")
+      description = "What to generate code for: cpu, cpu:core=cortex-m4|cortex-m7|cortex-m33|"
+          + "cortex-m55|cortex-m3|generic (the core selects the kernel family: the Arm DSP"
+          + " extension for the Cortex-M4/M7/M33/M55, portable C otherwise; with --board, the"
+          + " board's core), a preset with accelerators (diana, dla[:pe=..,sram=..,par=..,dw=..])"
+          + " or a .yaml hardware file (default: ${DEFAULT-VALUE}).")
   String target;
 
   @Option(names = "--policy", paramLabel = "P",
@@ -83,7 +88,7 @@ final class CompileCommand implements Callable<Integer> {
 
   @Option(names = "--board", paramLabel = "BOARD",
       description = "Also emit start-up code, linker script and a semihosting driver for a "
-          + "bare-metal board: mps2-an385 (Arm Cortex-M3, runs under qemu-system-arm).")
+          + "bare-metal board that runs under qemu-system-arm: mps2-an385 (Cortex-M3), mps2-an386 (Cortex-M4), mps2-an500 (Cortex-M7), mps3-an547 (Cortex-M55).")
   String board;
 
   /** Targets for the help text. */
@@ -96,23 +101,45 @@ final class CompileCommand implements Callable<Integer> {
 
   /** The code generation options the flags select: a new codegen flag adds one line here. */
   CodegenOptions codegenOptions() {
-    CodegenOptions options = CodegenOptions.defaults();
+    CodegenOptions options = CodegenOptions.defaults().withCore(core());
     if (board != null) {
       options = options.withBoard(Board.named(board));
     }
     return options;
   }
 
+  /**
+   * The core the target names; plain {@code cpu} with a board means the board's core. A target
+   * with accelerators is refused: compile generates code for the CPU only.
+   */
+  CpuCore core() {
+    String t = target.strip();
+    if (t.equals("cpu")) {
+      return board != null ? Board.named(board).core() : CpuCore.GENERIC;
+    }
+    if (!io.kiln.target.Presets.isPreset(t) && !t.endsWith(".yaml") && !t.endsWith(".yml")
+        && !t.contains("/")) {
+      throw new KilnException("unknown target '" + target + "'; available targets: cpu,"
+          + " cpu:core=CORE, or a hardware .yaml file without accelerators");
+    }
+    return io.kiln.target.Targets.resolve(t).cpu().core();
+  }
+
   @Override
   public Integer call() throws IOException {
-    io.kiln.target.HardwareDescription hw = TARGETS.contains(target) ? null
-        : io.kiln.target.Targets.resolve(target);
+    // Resolved before anything is loaded or written, so a bad target costs nothing.
+    io.kiln.target.HardwareDescription hw = null;
+    if (!target.strip().equals("cpu")) {
+      io.kiln.target.HardwareDescription d = io.kiln.target.Targets.resolve(target.strip());
+      hw = d.accelerators().isEmpty() ? null : d;
+    }
     io.kiln.plan.tiling.SolverKind solverKind = io.kiln.plan.tiling.SolverKind.named(solver);
     io.kiln.plan.dispatch.Policy p = hw == null ? null : policy == null
         ? io.kiln.plan.dispatch.Policy.defaultFor(hw) : io.kiln.plan.dispatch.Policy.named(policy);
     if (hw != null && board != null) {
-      throw new KilnException("--board works with --target cpu only for now");
+      throw new KilnException("--board works with CPU targets only for now");
     }
+    CodegenOptions options = hw == null ? codegenOptions() : null;
     // Checked before the model is loaded, so a typo costs nothing and nothing is written.
     String problem = unwritableDirectory(outDir);
     if (problem != null) {
@@ -144,12 +171,11 @@ final class CompileCommand implements Callable<Integer> {
       out.flush();
       return 0;
     }
-    CodegenOptions options = codegenOptions();
     // On failure CpuCodegen writes nothing (unsupported operator) or removes what it wrote.
     CompileResult result = CpuCodegen.generate(g, outDir, options);
     ObjectSizes sizes = noObjectSizes ? ObjectSizes.unavailable(null, "not measured:"
-        + " --no-object-sizes") : ObjectSizer.measure(outDir);
-    CompileReport report = CompileReport.of(g, target, result, sizes);
+        + " --no-object-sizes") : ObjectSizer.measure(outDir, options.core());
+    CompileReport report = CompileReport.of(g, targetName(options), result, sizes);
     if (json != null) {
       try {
         Files.createDirectories(json.toAbsolutePath().getParent());
@@ -169,6 +195,15 @@ final class CompileCommand implements Callable<Integer> {
     }
     out.flush();
     return 0;
+  }
+
+  /** The target as the report names it: {@code cpu}, or {@code cpu:core=NAME} for a core. */
+  private String targetName(CodegenOptions options) {
+    if (target.strip().equals("cpu") && options.core() == CpuCore.GENERIC) {
+      return "cpu";
+    }
+    return target.strip().equals("cpu") || target.strip().startsWith("cpu:")
+        ? "cpu:core=" + options.core().id() : target.strip();
   }
 
   /**

@@ -41,7 +41,7 @@ final class DeployCompile {
     }
     Map<String, String> files = DeploymentCodegen.emit(plan);
     GeneratedFiles.write(files, outDir);
-    ObjectSizes objects = sizes ? ObjectSizer.measure(outDir, ObjectSizer.findCompiler(), LIBRARY)
+    ObjectSizes objects = sizes ? ObjectSizer.measureSources(outDir, ObjectSizer.findCompiler(), LIBRARY)
         : ObjectSizes.unavailable(null, "not measured: --no-object-sizes");
     Map<String, Long> capacities = new TreeMap<>();
     for (String m : plan.localPeaks().keySet()) {

@@ -1,6 +1,7 @@
 package io.kiln.codegen;
 
 import io.kiln.KilnException;
+import io.kiln.target.CpuCore;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -10,37 +11,65 @@ import java.util.StringJoiner;
 /**
  * A bare-metal board the CPU target can build for: besides the C library and the host driver,
  * a compile for a board emits that board's start-up code, linker script, driver and makefile.
+ * Every board is one QEMU machine with semihosting; they differ only in the core and the memory
+ * map, which fill in the same start-up, linker-script and makefile templates.
  */
 public enum Board {
+  /** Arm MPS2 with the AN385 FPGA image (Cortex-M3), as QEMU's {@code mps2-an385} models it. */
+  MPS2_AN385("mps2-an385", CpuCore.CORTEX_M3, "Arm MPS2 AN385 board (Cortex-M3)",
+      "kiln_mps2.elf", Region.ZBT_SSRAM1, Region.ZBT_SSRAM23),
+  /** Arm MPS2 with the AN386 image (Cortex-M4 with FPU): AN385's memory map. */
+  MPS2_AN386("mps2-an386", CpuCore.CORTEX_M4, "Arm MPS2 AN386 board (Cortex-M4)",
+      "kiln_mps2.elf", Region.ZBT_SSRAM1, Region.ZBT_SSRAM23),
+  /** Arm MPS2 with the AN500 image (Cortex-M7 with double-precision FPU): the same map. */
+  MPS2_AN500("mps2-an500", CpuCore.CORTEX_M7, "Arm MPS2 AN500 board (Cortex-M7)",
+      "kiln_mps2.elf", Region.ZBT_SSRAM1, Region.ZBT_SSRAM23),
   /**
-   * Arm MPS2 with the AN385 FPGA image (Cortex-M3), as QEMU's {@code mps2-an385} models it:
-   * inputs and outputs go through semihosting, {@code make -f Makefile.mps2-an385} builds
-   * {@code kiln_mps2.elf}.
+   * Arm MPS3 with the AN547 image (Cortex-M55 with Helium). The core resets in the Secure
+   * state, so code and data use the Secure aliases of the SSE-300's tightly coupled memories.
    */
-  MPS2_AN385("mps2-an385", "Makefile.mps2-an385", "kiln_mps2.elf",
-      List.of("startup_mps2_an385.c", "mps2_an385.ld", "kiln_semihost.h", "main_semihost.c",
-          "Makefile.mps2-an385"));
+  MPS3_AN547("mps3-an547", CpuCore.CORTEX_M55, "Arm MPS3 AN547 board (Cortex-M55)",
+      "kiln_mps3.elf", Region.SSE300_ITCM_SECURE, Region.SSE300_DTCM_SECURE);
 
-  private final String id;
-  private final String makefile;
-  private final String firmware;
-  private final List<String> files;
-
-  Board(String id, String makefile, String firmware, List<String> files) {
-    this.id = id;
-    this.makefile = makefile;
-    this.firmware = firmware;
-    this.files = files;
+  /** A memory of the board as QEMU maps it: where it starts, how big, what it is. */
+  record Region(long origin, String length, String what) {
+    static final Region ZBT_SSRAM1 = new Region(0x00000000L, "4M", "ZBT SSRAM1");
+    static final Region ZBT_SSRAM23 = new Region(0x20000000L, "4M", "ZBT SSRAM2&3");
+    static final Region SSE300_ITCM_SECURE = new Region(0x10000000L, "512K",
+        "SSE-300 ITCM (Secure alias of 0x00000000)");
+    static final Region SSE300_DTCM_SECURE = new Region(0x30000000L, "512K",
+        "SSE-300 DTCM (Secure alias of 0x20000000)");
   }
 
-  /** The name the CLI takes, e.g. {@code mps2-an385}. */
+  private final String id;
+  private final CpuCore core;
+  private final String title;
+  private final String firmware;
+  private final Region code;
+  private final Region ram;
+
+  Board(String id, CpuCore core, String title, String firmware, Region code, Region ram) {
+    this.id = id;
+    this.core = core;
+    this.title = title;
+    this.firmware = firmware;
+    this.code = code;
+    this.ram = ram;
+  }
+
+  /** The name the CLI takes and QEMU's machine name, e.g. {@code mps2-an385}. */
   public String id() {
     return id;
   }
 
+  /** The board's core: its compiler flags, and what a compile for it defaults to. */
+  public CpuCore core() {
+    return core;
+  }
+
   /** The makefile (among {@link #files()}) whose default target builds {@link #firmware()}. */
   public String makefile() {
-    return makefile;
+    return "Makefile." + id;
   }
 
   /** The file the board's makefile builds. */
@@ -48,18 +77,65 @@ public enum Board {
     return firmware;
   }
 
+  /** The start-up code's file name. */
+  public String startup() {
+    return "startup_" + stem() + ".c";
+  }
+
+  /** The linker script's file name. */
+  public String linkerScript() {
+    return stem() + ".ld";
+  }
+
+  /** The compiler flags of the board's makefile, core first. */
+  public List<String> cflags() {
+    List<String> f = new java.util.ArrayList<>(core.gccFlags());
+    f.addAll(List.of("-std=c99", "-O2", "-Wall", "-Wextra", "-Werror", "-ffunction-sections",
+        "-fdata-sections"));
+    return List.copyOf(f);
+  }
+
+  /** The C files of a board build besides the generated model. */
+  public List<String> cSources() {
+    return List.of("kiln_model.c", "kiln_weights.c", "main_semihost.c", startup());
+  }
+
   /** Names of the files this board adds to the output directory. */
   public List<String> files() {
-    return files;
+    return List.of(startup(), linkerScript(), "kiln_semihost.h", "main_semihost.c", makefile());
   }
 
   /** The board's files, name to content, in {@link #files()} order. */
   public Map<String, String> sources() {
     Map<String, String> out = new LinkedHashMap<>();
-    for (String f : files) {
-      out.put(f, CodegenResources.text("board/" + id + "/" + f));
-    }
+    out.put(startup(), fill(CodegenResources.text("board/startup.c")));
+    out.put(linkerScript(), fill(CodegenResources.text("board/board.ld")));
+    out.put("kiln_semihost.h", CodegenResources.text("board/kiln_semihost.h"));
+    out.put("main_semihost.c", fill(CodegenResources.text("board/main_semihost.c")));
+    out.put(makefile(), fill(CodegenResources.text("board/Makefile.board")));
     return out;
+  }
+
+  /** Replaces the templates' {@code @NAME@} placeholders with this board's values. */
+  private String fill(String template) {
+    return template.replace("@BOARD@", id)
+        .replace("@TITLE@", title)
+        .replace("@CORE@", core.id())
+        .replace("@ARCH_FLAGS@", String.join(" ", core.gccFlags()))
+        .replace("@FIRMWARE@", firmware)
+        .replace("@STARTUP@", startup())
+        .replace("@LDSCRIPT@", linkerScript())
+        .replace("@MAKEFILE@", makefile())
+        .replace("@CODE_ORIGIN@", String.format(Locale.ROOT, "0x%08X", code.origin()))
+        .replace("@CODE_LENGTH@", code.length())
+        .replace("@CODE_WHAT@", code.what())
+        .replace("@RAM_ORIGIN@", String.format(Locale.ROOT, "0x%08X", ram.origin()))
+        .replace("@RAM_LENGTH@", ram.length())
+        .replace("@RAM_WHAT@", ram.what());
+  }
+
+  private String stem() {
+    return id.replace('-', '_');
   }
 
   /** The board called {@code id}; an unknown name is a user error listing the known ones. */

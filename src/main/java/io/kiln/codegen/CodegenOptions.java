@@ -1,21 +1,25 @@
 package io.kiln.codegen;
 
+import io.kiln.target.CpuCore;
 import java.util.Objects;
 import java.util.Optional;
 
 /**
  * Choices for CPU code generation; {@link #defaults()} (the greedy static memory planner, no
- * board) is what {@code kiln compile} uses. With a {@link Board}, the board's start-up code,
- * linker script, driver and makefile are emitted as well.
+ * board, the {@link CpuCore#GENERIC generic} core and so plain C kernels) is what
+ * {@code kiln compile} uses. With a {@link Board}, the board's start-up code, linker script,
+ * driver and makefile are emitted as well; the core chooses the kernel family and must be one
+ * the board's core can run.
  */
-public record CodegenOptions(ArenaLayout.Planner planner, Optional<Board> board) {
+public record CodegenOptions(ArenaLayout.Planner planner, Optional<Board> board, CpuCore core) {
   public CodegenOptions {
     Objects.requireNonNull(planner);
     Objects.requireNonNull(board);
+    Objects.requireNonNull(core);
   }
 
   public CodegenOptions(ArenaLayout.Planner planner) {
-    this(planner, Optional.empty());
+    this(planner, Optional.empty(), CpuCore.GENERIC);
   }
 
   public static CodegenOptions defaults() {
@@ -23,10 +27,14 @@ public record CodegenOptions(ArenaLayout.Planner planner, Optional<Board> board)
   }
 
   public CodegenOptions withPlanner(ArenaLayout.Planner p) {
-    return new CodegenOptions(p, board);
+    return new CodegenOptions(p, board, core);
   }
 
   public CodegenOptions withBoard(Board b) {
-    return new CodegenOptions(planner, Optional.of(b));
+    return new CodegenOptions(planner, Optional.of(b), core);
+  }
+
+  public CodegenOptions withCore(CpuCore c) {
+    return new CodegenOptions(planner, board, c);
   }
 }

@@ -18,8 +18,9 @@ public record CompileResult(Path outDir, List<String> files, long arenaBytes, lo
   /**
    * One emitted layer: its node index, operator, output shape, multiply-accumulates, and where
    * its output lives ({@code arenaOffset} is -1 when it goes straight to an output buffer or
-   * aliases its input).
+   * aliases its input), which kernel it got and why, and the stack bytes that kernel's buffers
+   * take.
    */
   public record Layer(int index, String op, String outputShape, long macs, long arenaOffset,
-      long outputBytes) {}
+      long outputBytes, String kernel, String kernelReason, long scratchBytes) {}
 }

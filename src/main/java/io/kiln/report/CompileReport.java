@@ -71,11 +71,14 @@ public record CompileReport(String model, String target, String outputDir, List<
    * @param inputs the activation inputs (weights and biases are counted in {@code weight_bytes})
    * @param storage {@link #ARENA} or {@link #IO} (a caller's output buffer)
    * @param arenaOffset byte offset of the output in the arena, null when {@code storage} is io
-   * @param scratchBytes temporary arena bytes the kernel needs beyond its output (none so far:
-   *     every CPU kernel works from its inputs straight into its output)
+   * @param scratchBytes stack bytes the kernel's buffers take beyond its output (the DSP
+   *     kernels' widened columns; the plain C kernels' small patches are not counted)
+   * @param kernel the kernel the layer got ({@code plain-c}, {@code dsp-gemm-1x1}, ...)
+   * @param kernelReason why the code generator chose it
    */
   public record Layer(int index, String op, List<Tensor> inputs, Tensor output, long macs,
-      String storage, Long arenaOffset, long outputBytes, long scratchBytes) {
+      String storage, Long arenaOffset, long outputBytes, long scratchBytes, String kernel,
+      String kernelReason) {
     public Layer {
       inputs = List.copyOf(inputs);
       if (!storage.equals(ARENA) && !storage.equals(IO)) {
@@ -111,6 +114,7 @@ public record CompileReport(String model, String target, String outputDir, List<
       ObjectSizes sizes) {
     List<Layer> layers = new ArrayList<>();
     long macs = 0;
+    long scratch = 0;
     for (CompileResult.Layer l : result.layers()) {
       Node n = graph.nodes().get(l.index());
       List<Tensor> ins = new ArrayList<>();
@@ -121,8 +125,10 @@ public record CompileReport(String model, String target, String outputDir, List<
       }
       boolean arena = l.arenaOffset() >= 0;
       layers.add(new Layer(l.index(), l.op(), ins, Tensor.of(graph.output(n).type()), l.macs(),
-          arena ? ARENA : IO, arena ? l.arenaOffset() : null, l.outputBytes(), 0));
+          arena ? ARENA : IO, arena ? l.arenaOffset() : null, l.outputBytes(), l.scratchBytes(),
+          l.kernel(), l.kernelReason()));
       macs += l.macs();
+      scratch = Math.max(scratch, l.scratchBytes());
     }
     List<Lifetime> lifetimes = ArenaLifetimes.of(graph, result);
     long lowerBound = LowerBound.of(lifetimes, ArenaLayout.ALIGNMENT);
@@ -130,7 +136,7 @@ public record CompileReport(String model, String target, String outputDir, List<
     List<Tensor> inputs = graph.inputValues().stream().map(v -> Tensor.of(v.type())).toList();
     List<Tensor> outputs = graph.outputValues().stream().map(v -> Tensor.of(v.type())).toList();
     Totals totals = new Totals(layers.size(), macs, result.arenaBytes(), lowerBound, baseline,
-        result.weightBytes(), 0, bytes(graph.inputValues()), bytes(graph.outputValues()),
+        result.weightBytes(), scratch, bytes(graph.inputValues()), bytes(graph.outputValues()),
         stateBytes(graph));
     return new CompileReport(graph.name(), target, result.outDir().toString(), result.files(),
         inputs, outputs, layers, totals, sizes);

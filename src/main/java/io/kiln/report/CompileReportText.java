@@ -26,7 +26,7 @@ public final class CompileReportText {
 
     List<String[]> rows = new ArrayList<>();
     rows.add(new String[] {"#", "operator", "inputs", "output", "MACs", "output at", "bytes",
-        "scratch"});
+        "scratch", "kernel"});
     for (CompileReport.Layer l : r.layers()) {
       List<String> ins = new ArrayList<>();
       for (CompileReport.Tensor t : l.inputs()) {
@@ -35,10 +35,25 @@ public final class CompileReportText {
       rows.add(new String[] {Integer.toString(l.index()), l.op(), String.join(" ", ins),
           l.output().text(), grouped(l.macs()),
           l.arenaOffset() == null ? CompileReport.IO : "arena+" + l.arenaOffset(),
-          grouped(l.outputBytes()), grouped(l.scratchBytes())});
+          grouped(l.outputBytes()), grouped(l.scratchBytes()), l.kernel()});
     }
-    boolean[] numeric = {true, false, false, false, true, false, true, true};
+    boolean[] numeric = {true, false, false, false, true, false, true, true, false};
     sb.append(table(rows, numeric)).append('\n');
+    List<String> why = new ArrayList<>();
+    boolean special = false;
+    for (CompileReport.Layer l : r.layers()) {
+      special |= l.kernel().startsWith("dsp");
+      if (l.macs() > 0) {
+        why.add("  " + l.index() + " " + l.kernel() + ": " + l.kernelReason());
+      }
+    }
+    if (special) {
+      sb.append("kernel choices\n");
+      for (String w : why) {
+        sb.append(w).append('\n');
+      }
+      sb.append('\n');
+    }
 
     CompileReport.Totals t = r.totals();
     List<String[]> totals = new ArrayList<>();

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import io.kiln.target.CpuCore;
 
 /**
  * Measures {@link ObjectSizes} by compiling the generated model and weights with the host's C
@@ -25,6 +26,8 @@ public final class ObjectSizer {
   static final List<String> FLAGS = List.of("-std=c99", "-O2", "-c");
   /** Compilers tried, in order, on the PATH. */
   static final List<String> COMPILERS = List.of("gcc", "cc");
+  /** The cross compiler for a Cortex-M core. */
+  static final String ARM_COMPILER = "arm-none-eabi-gcc";
   private static final long TIMEOUT_SECONDS = 300;
 
   private ObjectSizer() {}
@@ -34,18 +37,41 @@ public final class ObjectSizer {
     return measure(libDir, findCompiler());
   }
 
+  /**
+   * Measures the library generated for {@code core}: with the host compiler for the generic
+   * core, with arm-none-eabi-gcc and the core's flags for a Cortex-M core (whose kernels may
+   * not compile for the host at all).
+   */
+  public static ObjectSizes measure(Path libDir, CpuCore core) {
+    if (core == CpuCore.GENERIC) {
+      return measure(libDir);
+    }
+    Optional<Path> arm = onPath(List.of(ARM_COMPILER));
+    if (arm.isEmpty()) {
+      return ObjectSizes.unavailable(null, ARM_COMPILER + " not found for core " + core.id());
+    }
+    return measure(libDir, arm, core.gccFlags(), SOURCES);
+  }
+
   /** Measures with {@code compiler}, or reports "no C compiler" when it is empty. */
   public static ObjectSizes measure(Path libDir, Optional<Path> compiler) {
-    return measure(libDir, compiler, SOURCES);
+    return measure(libDir, compiler, List.of(), SOURCES);
   }
 
   /** Measures {@code sources} of the library in {@code libDir} (a deployment adds its memories). */
-  public static ObjectSizes measure(Path libDir, Optional<Path> compiler, List<String> sources) {
+  public static ObjectSizes measureSources(Path libDir, Optional<Path> compiler, List<String> sources) {
+    return measure(libDir, compiler, List.of(), sources);
+  }
+
+  private static ObjectSizes measure(Path libDir, Optional<Path> compiler,
+      List<String> coreFlags, List<String> sources) {
     if (compiler.isEmpty()) {
       return ObjectSizes.unavailable(null, "no C compiler");
     }
     String cc = compiler.get().getFileName().toString();
-    String command = cc + " " + String.join(" ", FLAGS);
+    List<String> flags = new ArrayList<>(coreFlags);
+    flags.addAll(FLAGS);
+    String command = cc + " " + String.join(" ", flags);
     Path tmp = null;
     try {
       tmp = Files.createTempDirectory("kiln-size");
@@ -56,7 +82,7 @@ public final class ObjectSizer {
         Path obj = tmp.resolve(src.replace(".c", ".o"));
         objects.add(obj);
         List<String> cmd = new ArrayList<>(List.of(compiler.get().toString()));
-        cmd.addAll(FLAGS);
+        cmd.addAll(flags);
         cmd.addAll(List.of("-o", obj.toString(), src));
         procs.add(new ProcessBuilder(cmd).directory(libDir.toFile()).redirectErrorStream(true)
             .start());
@@ -109,11 +135,15 @@ public final class ObjectSizer {
 
   /** The first of {@link #COMPILERS} that is an executable on the PATH. */
   public static Optional<Path> findCompiler() {
+    return onPath(COMPILERS);
+  }
+
+  private static Optional<Path> onPath(List<String> names) {
     String path = System.getenv("PATH");
     if (path == null) {
       return Optional.empty();
     }
-    for (String name : COMPILERS) {
+    for (String name : names) {
       for (String dir : path.split(File.pathSeparator)) {
         if (dir.isEmpty()) {
           continue;

@@ -15,14 +15,23 @@ import java.util.Map;
  * @param perCallOverheadCycles fixed cost of calling one kernel (argument setup, loop prologue)
  * @param energyPjPerCycle average energy of one active cycle, for the energy report
  * @param kernels the cycle model of every {@link KernelKind}
+ * @param core the core code generation targets, which chooses the kernel family
+ *     ({@link CpuCore#GENERIC}, plain C, unless the description names one)
  */
 public record Cpu(String name, String isa, List<String> extensions, int cores, int simdWidthBits,
     long clockHz, long perCallOverheadCycles, double energyPjPerCycle,
-    Map<KernelKind, KernelCost> kernels) {
+    Map<KernelKind, KernelCost> kernels, CpuCore core) {
 
   public Cpu {
     extensions = List.copyOf(extensions);
     kernels = Map.copyOf(new EnumMap<>(kernels));
+    java.util.Objects.requireNonNull(core);
+  }
+
+  /** The same CPU generating code for {@code c}. */
+  public Cpu withCore(CpuCore c) {
+    return new Cpu(name, isa, extensions, cores, simdWidthBits, clockHz, perCallOverheadCycles,
+        energyPjPerCycle, kernels, c);
   }
 
   /** The cost of one kernel kind; the loader guarantees every kind has one. */

@@ -122,8 +122,16 @@ public final class HardwareLoader {
       throw f.error("kernels", "missing cycle model for " + String.join(", ", missing)
           + " (every kernel kind needs one)");
     }
+    CpuCore core = CpuCore.GENERIC;
+    if (f.has("core")) {
+      try {
+        core = CpuCore.named(f.string("core"));
+      } catch (KilnException e) {
+        throw f.error("core", e.getMessage());
+      }
+    }
     return new Cpu(name, isa, extensions, cores, Math.toIntExact(simd), clock, overhead, energy,
-        kernels);
+        kernels, core);
   }
 
   private static Accelerator readAccelerator(YamlFields f) {

@@ -92,6 +92,9 @@ public final class HardwareWriter {
     m.put("clock", Quantities.formatFrequency(c.clockHz()));
     m.put("per_call_overhead_cycles", c.perCallOverheadCycles());
     m.put("energy_pj_per_cycle", c.energyPjPerCycle());
+    if (c.core() != CpuCore.GENERIC) {
+      m.put("core", c.core().id());
+    }
     Map<String, Object> kernels = new LinkedHashMap<>();
     for (KernelKind kind : KernelKind.values()) {
       KernelCost cost = c.cost(kind);

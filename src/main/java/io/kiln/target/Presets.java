@@ -24,6 +24,9 @@ public final class Presets {
   }
 
   private static final List<String> NAMES = List.of("cpu", "diana", "dla");
+  /** The parameter of the {@code cpu} preset: the core its code is generated for. */
+  private static final String CPU_SYNTAX = "core=" + String.join("|",
+      java.util.Arrays.stream(CpuCore.values()).map(CpuCore::id).toList());
   private static final Map<String, HardwareDescription> LOADED = new ConcurrentHashMap<>();
 
   private Presets() {}
@@ -33,8 +36,11 @@ public final class Presets {
   }
 
   public static List<Preset> all() {
-    return NAMES.stream().map(n -> new Preset(n, n.equals("dla") ? DlaParameters.syntax() : "",
-        base(n).description())).toList();
+    return NAMES.stream().map(n -> new Preset(n, switch (n) {
+      case "dla" -> DlaParameters.syntax();
+      case "cpu" -> CPU_SYNTAX;
+      default -> "";
+    }, base(n).description())).toList();
   }
 
   /** Whether {@code spec} selects a preset ({@code diana}, {@code dla:pe=128}). */
@@ -54,6 +60,9 @@ public final class Presets {
       return base(name);
     }
     String params = spec.substring(colon + 1);
+    if (name.equals("cpu")) {
+      return cpuWithCore(params);
+    }
     if (!name.equals("dla")) {
       throw new KilnException("target " + name + ": this preset takes no parameters, got '"
           + params + "'");
@@ -67,6 +76,27 @@ public final class Presets {
     return HardwareLoader.parse(HardwareWriter.toYaml(derived), "preset " + derived.name());
   }
 
+  /** {@code cpu:core=NAME}: the cpu preset generating code for that core. */
+  private static HardwareDescription cpuWithCore(String params) {
+    String p = params.strip();
+    if (!p.startsWith("core=")) {
+      throw new KilnException("target cpu: unknown parameter '" + p + "'; syntax: cpu:"
+          + CPU_SYNTAX);
+    }
+    CpuCore core;
+    try {
+      core = CpuCore.named(p.substring("core=".length()));
+    } catch (KilnException e) {
+      throw new KilnException("target cpu: " + e.getMessage());
+    }
+    HardwareDescription b = base("cpu");
+    if (core == CpuCore.GENERIC) {
+      return b;
+    }
+    return new HardwareDescription(b.name(), b.description(), b.clockHz(), b.memories(),
+        b.dmas(), b.cpu().withCore(core), b.accelerators());
+  }
+
   /**
    * The commented YAML of a preset without parameters (the starting point for a user's file);
    * empty for parameterized ones, whose text is generated.
@@ -76,7 +106,7 @@ public final class Presets {
     if (!NAMES.contains(name)) {
       return Optional.empty();
     }
-    if (spec.contains(":") && !get(spec).name().equals(name)) {
+    if (spec.contains(":") && !get(spec).equals(base(name))) {
       return Optional.empty();
     }
     return Optional.of(resource(name));

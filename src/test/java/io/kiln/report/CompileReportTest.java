@@ -166,11 +166,11 @@ class CompileReportTest {
   void inconsistentRowsAreRejected() {
     CompileReport.Tensor t = new CompileReport.Tensor("i8", List.of(1), 1);
     assertThatThrownBy(() -> new CompileReport.Layer(0, "Add", List.of(t), t, 0,
-        CompileReport.IO, 5L, 1, 0)).isInstanceOf(IllegalArgumentException.class);
+        CompileReport.IO, 5L, 1, 0, "plain-c", "")).isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> new CompileReport.Layer(0, "Add", List.of(t), t, 0,
-        CompileReport.ARENA, null, 1, 0)).isInstanceOf(IllegalArgumentException.class);
+        CompileReport.ARENA, null, 1, 0, "plain-c", "")).isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> new CompileReport.Layer(0, "Add", List.of(t), t, 0, "flash", null,
-        1, 0)).isInstanceOf(IllegalArgumentException.class);
+        1, 0, "plain-c", "")).isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> ObjectSizes.unavailable("gcc", null))
         .isInstanceOf(NullPointerException.class);
   }

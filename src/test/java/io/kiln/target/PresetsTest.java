@@ -192,4 +192,44 @@ class PresetsTest {
           e -> assertThat(e.getMessage()).doesNotContain("\n"));
     }
   }
+
+  @Test
+  void cpuCoreParameterChoosesTheCoreAndRoundTripsThroughYaml() {
+    assertThat(Presets.get("cpu").cpu().core()).isEqualTo(CpuCore.GENERIC);
+    assertThat(Presets.get("cpu:core=generic")).isEqualTo(Presets.get("cpu"));
+    for (CpuCore core : CpuCore.values()) {
+      HardwareDescription hw = Presets.get("cpu:core=" + core.id());
+      assertThat(hw.cpu().core()).isEqualTo(core);
+      // The field a user writes in a description: the written YAML loads to the same record.
+      String yaml = HardwareWriter.toYaml(hw);
+      assertThat(yaml.contains("core: " + core.id())).isEqualTo(core != CpuCore.GENERIC);
+      assertThat(HardwareLoader.parse(yaml, "x.yaml")).isEqualTo(hw);
+    }
+    assertThat(Presets.commentedYaml("cpu:core=cortex-m4")).isEmpty();
+    assertThat(Presets.commentedYaml("cpu:core=generic")).isPresent();
+  }
+
+  @Test
+  void badCoresAreOneLineErrors() {
+    assertThatThrownBy(() -> Presets.get("cpu:core=cortex-a53")).isInstanceOf(KilnException.class)
+        .hasMessage("target cpu: unknown core 'cortex-a53' (known: generic|cortex-m3|cortex-m4|"
+            + "cortex-m7|cortex-m33|cortex-m55)");
+    assertThatThrownBy(() -> Presets.get("cpu:isa=x"))
+        .hasMessageStartingWith("target cpu: unknown parameter 'isa=x'");
+    String yaml = HardwareWriter.toYaml(Presets.get("cpu:core=cortex-m7"))
+        .replace("core: cortex-m7", "core: z80");
+    assertThatThrownBy(() -> HardwareLoader.parse(yaml, "x.yaml")).isInstanceOf(KilnException.class)
+        .hasMessageContaining("core").hasMessageContaining("unknown core 'z80'");
+  }
+
+  @Test
+  void coresSayWhatTheyRun() {
+    assertThat(CpuCore.CORTEX_M4.family()).isEqualTo(CpuCore.KernelFamily.DSP);
+    assertThat(CpuCore.CORTEX_M3.family()).isEqualTo(CpuCore.KernelFamily.PLAIN_C);
+    assertThat(CpuCore.GENERIC.gccFlags()).isEmpty();
+    assertThat(CpuCore.CORTEX_M3.runs(CpuCore.GENERIC)).isTrue();
+    assertThat(CpuCore.CORTEX_M3.runs(CpuCore.CORTEX_M4)).isFalse();
+    assertThat(CpuCore.CORTEX_M55.runs(CpuCore.CORTEX_M4)).isTrue();
+    assertThat(CpuCore.named(" Cortex-M7 ")).isEqualTo(CpuCore.CORTEX_M7);
+  }
 }

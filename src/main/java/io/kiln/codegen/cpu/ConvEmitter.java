@@ -20,7 +20,7 @@ final class ConvEmitter {
   private ConvEmitter() {}
 
   /** Geometry of one convolution, read from the input, filter and output shapes. */
-  private record Geometry(int batch, int ih, int iw, int ic, int oh, int ow, int oc, int kh,
+  record Geometry(int batch, int ih, int iw, int ic, int oh, int ow, int oc, int kh,
       int kw, int sh, int sw, int dh, int dw, Op.Pads pads) {
 
     /** Whether some output position reads a tap outside the input (so bounds are clipped). */
@@ -185,7 +185,7 @@ final class ConvEmitter {
     }
   }
 
-  private static void checkTypes(LayerContext ctx, int filterSlot, int biasSlot) {
+  static void checkTypes(LayerContext ctx, int filterSlot, int biasSlot) {
     ctx.requireType(0, DType.INT8);
     ctx.requireType(filterSlot, DType.INT8);
     ctx.requireOutType(DType.INT8);
@@ -206,7 +206,7 @@ final class ConvEmitter {
   }
 
   /** Declares the input origin of one output row/column and the valid tap range. */
-  private static void rowBounds(CSource c, String axis, int inSize, int k, int stride,
+  static void rowBounds(CSource c, String axis, int inSize, int k, int stride,
       int dilation, int pad, boolean clips) {
     String o = "o" + axis;
     String i0 = "i" + axis + "0";
@@ -226,20 +226,20 @@ final class ConvEmitter {
     }
   }
 
-  private static void openBatch(CSource c, Geometry g) {
+  static void openBatch(CSource c, Geometry g) {
     if (g.batch() > 1) {
       c.open("for (int b = 0; b < %d; ++b, in += %d, out += %d)", g.batch(),
           g.ih() * g.iw() * g.ic(), g.oh() * g.ow() * g.oc());
     }
   }
 
-  private static void closeBatch(CSource c, Geometry g) {
+  static void closeBatch(CSource c, Geometry g) {
     if (g.batch() > 1) {
       c.close();
     }
   }
 
-  private static String times(int d) {
+  static String times(int d) {
     return d == 1 ? "" : " * " + d;
   }
 }

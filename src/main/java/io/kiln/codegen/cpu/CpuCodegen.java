@@ -8,6 +8,7 @@ import io.kiln.ir.Node;
 import io.kiln.ir.Op;
 import io.kiln.ir.Value;
 import io.kiln.ir.Verifier;
+import io.kiln.target.CpuCore;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -31,6 +32,8 @@ public final class CpuCodegen {
   /** Files that are the same for every model, copied from this package's resources. */
   private static final List<String> STATIC_FILES =
       List.of("kiln_runtime.h", "main_host.c", "Makefile", "CMakeLists.txt");
+  /** The DSP-extension building blocks, emitted only for a core that has the extension. */
+  static final String DSP_HEADER = "kiln_dsp.h";
 
   /** The generated files (name to content, in a fixed order) and what the compile report needs. */
   public record Sources(Map<String, String> files, long arenaBytes, long weightBytes,
@@ -105,7 +108,17 @@ public final class CpuCodegen {
       this.options = options;
     }
 
+    private boolean dspFamily() {
+      return options.core().family() == CpuCore.KernelFamily.DSP;
+    }
+
     Sources run() {
+      options.board().ifPresent(b -> {
+        if (!b.core().runs(options.core())) {
+          throw new KilnException("code for core " + options.core().id() + " does not run on "
+              + "board " + b.id() + " (" + b.core().id() + ")");
+        }
+      });
       planStorage();
       List<Node> nodes = graph.nodes();
       for (int k = 0; k < nodes.size(); k++) {
@@ -121,6 +134,9 @@ public final class CpuCodegen {
       }
       if (usesSignalOps()) {
         files.put("kiln_signal.h", CodegenResources.text("kiln_signal.h"));
+      }
+      if (dspFamily()) {
+        files.put(DSP_HEADER, CodegenResources.text(DSP_HEADER));
       }
       options.board().ifPresent(b -> files.putAll(b.sources()));
       return new Sources(files, layout.arenaBytes(), weights.bytes(), report);
@@ -185,15 +201,19 @@ public final class CpuCodegen {
           calls.add("memcpy(" + dst + ", " + src + ", " + out.type().bytes() + ");");
         }
         report.add(new CompileResult.Layer(k, "Reshape", out.shape().toString(), 0,
-            arenaOffset(out.id()), out.type().bytes()));
+            arenaOffset(out.id()), out.type().bytes(), src.equals(dst) ? "alias" : "copy",
+            src.equals(dst) ? "the output aliases the input" : "a copy between buffers", 0));
         return;
       }
       layers.line("/* Layer %d: %s %s */", k, n.op().opName(), shapes);
       LayerContext ctx = new LayerContext(graph, n, k, layers, weights);
       long macs = switch (n.op()) {
-        case Op.Conv2D op -> ConvEmitter.conv2d(ctx, op);
-        case Op.DepthwiseConv2D op -> ConvEmitter.depthwise(ctx, op);
-        case Op.FullyConnected op -> FullyConnectedEmitter.emit(ctx, op);
+        case Op.Conv2D op -> dsp(ctx, DspGemmEmitter.rejects(ctx, op))
+            ? DspGemmEmitter.conv2d(ctx, op) : ConvEmitter.conv2d(ctx, op);
+        case Op.DepthwiseConv2D op -> dsp(ctx, DspDepthwiseEmitter.rejects(ctx, op))
+            ? DspDepthwiseEmitter.depthwise(ctx, op) : ConvEmitter.depthwise(ctx, op);
+        case Op.FullyConnected op -> dsp(ctx, DspGemmEmitter.rejects(ctx, op))
+            ? DspGemmEmitter.fullyConnected(ctx, op) : FullyConnectedEmitter.emit(ctx, op);
         case Op.AveragePool2D op -> PoolEmitter.average(ctx, op);
         case Op.MaxPool2D op -> PoolEmitter.max(ctx, op);
         case Op.Add op -> graph.output(n).dtype() == DType.INT8 ? AddEmitter.emit(ctx, op)
@@ -243,7 +263,23 @@ public final class CpuCodegen {
       }
       calls.add(call.append(pointer(out.id())).append(");").toString());
       report.add(new CompileResult.Layer(k, n.op().opName(), out.shape().toString(), macs,
-          arenaOffset(out.id()), out.type().bytes()));
+          arenaOffset(out.id()), out.type().bytes(), ctx.kernel(), ctx.kernelReason(),
+          ctx.scratchBytes()));
+    }
+
+    /**
+     * Whether the layer gets its DSP-extension kernel: the core has the extension and the
+     * kernel takes the layer ({@code rejection} null); otherwise records why it runs plain C.
+     */
+    private boolean dsp(LayerContext ctx, String rejection) {
+      if (options.core().family() != CpuCore.KernelFamily.DSP) {
+        return false;
+      }
+      if (rejection != null) {
+        ctx.kernel("plain-c", "the DSP kernel does not take " + rejection);
+        return false;
+      }
+      return true;
     }
 
     private long arenaOffset(int id) {
@@ -357,6 +393,9 @@ public final class CpuCodegen {
           .line("#include \"kiln_weights.h\"");
       if (usesSignalOps()) {
         c.line("#include \"kiln_signal.h\"");
+      }
+      if (dspFamily()) {
+        c.line("#include \"%s\"", DSP_HEADER);
       }
       c.blank();
       if (layout.arenaBytes() > 0) {

@@ -24,6 +24,9 @@ final class LayerContext {
   private final Weights weights;
   private final List<Integer> paramValues = new ArrayList<>();
   private String function;
+  private String kernel = "plain-c";
+  private String kernelReason = "the portable C kernel";
+  private long scratchBytes;
 
   LayerContext(Graph graph, Node node, int index, CSource src, Weights weights) {
     this.graph = graph;
@@ -104,6 +107,33 @@ final class LayerContext {
 
   String function() {
     return function;
+  }
+
+  Weights weights() {
+    return weights;
+  }
+
+  /** Records which kernel the layer got and why, for the compile report. */
+  void kernel(String name, String reason) {
+    kernel = name;
+    kernelReason = reason;
+  }
+
+  String kernel() {
+    return kernel;
+  }
+
+  String kernelReason() {
+    return kernelReason;
+  }
+
+  /** Records the stack bytes the layer's kernel uses for buffers (widened columns). */
+  void scratch(long bytes) {
+    scratchBytes = bytes;
+  }
+
+  long scratchBytes() {
+    return scratchBytes;
   }
 
   List<Integer> paramValues() {

@@ -13,11 +13,33 @@ import java.util.Map;
  */
 final class Weights {
   private final Map<Integer, Value> used = new LinkedHashMap<>();
+  /** Tables a kernel derived from the constants at compile time (reordered, padded, folded). */
+  private final Map<String, Derived> derived = new LinkedHashMap<>();
+
+  /** A derived constant table: C element type, values, and what it is. */
+  private record Derived(String ctype, int bytesPerElement, int[] values, String what) {}
 
   /** Registers a constant and returns the name of its C array. */
   String use(Value v) {
     used.putIfAbsent(v.id(), v);
     return name(v);
+  }
+
+  /**
+   * Registers a table derived at compile time under {@code name} ({@code ctype} is
+   * {@code int8_t}, {@code int16_t} or {@code int32_t}) and returns the name.
+   */
+  String derive(String name, String ctype, int[] values, String what) {
+    int bytes = switch (ctype) {
+      case "int8_t" -> 1;
+      case "int16_t" -> 2;
+      case "int32_t" -> 4;
+      default -> throw new IllegalArgumentException("derived table of " + ctype);
+    };
+    if (derived.putIfAbsent(name, new Derived(ctype, bytes, values.clone(), what)) != null) {
+      throw new IllegalStateException("derived table " + name + " registered twice");
+    }
+    return name;
   }
 
   static String name(Value v) {
@@ -29,6 +51,9 @@ final class Weights {
     for (Value v : used.values()) {
       n += v.type().bytes();
     }
+    for (Derived d : derived.values()) {
+      n += (long) d.bytesPerElement() * d.values().length;
+    }
     return n;
   }
 
@@ -39,6 +64,10 @@ final class Weights {
     h.line("#include <stdint.h>").blank();
     for (Value v : used.values()) {
       h.line("extern const %s %s[%d];", CSource.ctype(v.dtype()), name(v), v.type().elements());
+    }
+    for (Map.Entry<String, Derived> d : derived.entrySet()) {
+      h.line("extern const %s %s[%d];", d.getValue().ctype(), d.getKey(),
+          d.getValue().values().length);
     }
     return h.blank().line("#endif /* KILN_WEIGHTS_H */").toString();
   }
@@ -69,6 +98,11 @@ final class Weights {
         }
         default -> c.array(decl, v.data().asInts(v.dtype()));
       }
+      c.blank();
+    }
+    for (Map.Entry<String, Derived> d : derived.entrySet()) {
+      c.line("/* %s */", d.getValue().what());
+      c.array("const " + d.getValue().ctype() + " " + d.getKey(), d.getValue().values());
       c.blank();
     }
     return c.toString();

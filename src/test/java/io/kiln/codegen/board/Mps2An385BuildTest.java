@@ -37,14 +37,14 @@ class Mps2An385BuildTest {
   private static Graph dsCnn;
 
   private static synchronized Path dsCnnElf() throws IOException {
-    Mps2Toolchain.assumeToolchain();
-    assumeTrue(Mps2Toolchain.available("make"), "make not found on PATH: the board's makefile "
+    BoardToolchain.assumeToolchain();
+    assumeTrue(BoardToolchain.available("make"), "make not found on PATH: the board's makefile "
         + "is not tested");
     if (dsCnnElf == null) {
       dsCnn = ModelSource.load("builtin:ds_cnn");
       Path dir = shared.resolve("ds_cnn");
       CpuCodegen.generate(dsCnn, dir, CodegenOptions.defaults().withBoard(Board.MPS2_AN385));
-      Mps2Toolchain.Result r = Mps2Toolchain.exec(dir, List.of("make", "-s", "-f",
+      BoardToolchain.Result r = BoardToolchain.exec(dir, List.of("make", "-s", "-f",
           Board.MPS2_AN385.makefile()), 300);
       assertThat(r.exit()).as("make failed:%n%s", r.output()).isZero();
       assertThat(r.output()).as("make output").isEmpty();
@@ -77,7 +77,8 @@ class Mps2An385BuildTest {
     assertThat(Board.named("mps2-an385")).isEqualTo(Board.MPS2_AN385);
     assertThat(Board.named("MPS2-AN385")).isEqualTo(Board.MPS2_AN385);
     assertThatThrownBy(() -> Board.named("stm32f4")).isInstanceOf(KilnException.class)
-        .hasMessage("unknown board 'stm32f4' (known: mps2-an385)");
+        .hasMessage("unknown board 'stm32f4' (known: mps2-an385, mps2-an386, mps2-an500, "
+            + "mps3-an547)");
   }
 
   @Test
@@ -91,8 +92,8 @@ class Mps2An385BuildTest {
     // No --batch: the driver infers it from the file size.
     Path dir = Files.createTempDirectory(elf.getParent(), "nobatch");
     Files.write(dir.resolve("in.bin"), input);
-    Mps2Toolchain.Result r = Mps2Toolchain.exec(dir, Mps2Toolchain.qemuCommand(elf,
-        "--output-dir " + dir + " " + dir.resolve("in.bin")), Mps2Toolchain.QEMU_TIMEOUT_SECONDS);
+    BoardToolchain.Result r = BoardToolchain.exec(dir, BoardToolchain.qemuCommand(Board.MPS2_AN385, elf,
+        "--output-dir " + dir + " " + dir.resolve("in.bin")), BoardToolchain.QEMU_TIMEOUT_SECONDS);
     assertThat(r.exit()).as("qemu:%n%s", r.output()).isZero();
     byte[] actual = Files.readAllBytes(dir.resolve("output0.bin"));
 
@@ -107,7 +108,7 @@ class Mps2An385BuildTest {
           .as("sample %d under qemu vs interpreter", s).isEqualTo(expected);
     }
     // The same samples with an explicit --batch give the same bytes.
-    assertThat(Mps2Toolchain.run(elf, List.of(input), samples, 1).get(0)).isEqualTo(actual);
+    assertThat(BoardToolchain.run(Board.MPS2_AN385, elf, List.of(input), samples, 1).get(0)).isEqualTo(actual);
   }
 
   @Test
@@ -131,8 +132,8 @@ class Mps2An385BuildTest {
       if (c.args.endsWith("one.bin")) {
         Files.write(in.resolveSibling("one.bin"), new byte[490]);
       }
-      Mps2Toolchain.Result r = Mps2Toolchain.exec(dir, Mps2Toolchain.qemuCommand(elf, c.args),
-          Mps2Toolchain.QEMU_TIMEOUT_SECONDS);
+      BoardToolchain.Result r = BoardToolchain.exec(dir, BoardToolchain.qemuCommand(Board.MPS2_AN385, elf, c.args),
+          BoardToolchain.QEMU_TIMEOUT_SECONDS);
       assertThat(r.exit()).as("exit status for '%s': %s", c.args, r.output()).isEqualTo(2);
       assertThat(r.output()).as("message for '%s'", c.args).contains(c.message);
     }

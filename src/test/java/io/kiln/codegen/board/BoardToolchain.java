@@ -3,6 +3,7 @@ package io.kiln.codegen.board;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.kiln.codegen.Board;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -15,22 +16,18 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Test helper: builds a generated model for the MPS2 AN385 board with arm-none-eabi-gcc and
- * runs the ELF under qemu-system-arm, skipping tests with a message when either is missing.
+ * Test helper: builds a generated model for a {@link Board} with arm-none-eabi-gcc (the flags of
+ * the board's makefile, so a test build is the documented build) and runs the ELF under
+ * qemu-system-arm, skipping tests with a message when either is missing.
  */
-final class Mps2Toolchain {
+final class BoardToolchain {
   static final String GCC = "arm-none-eabi-gcc";
   static final String QEMU = "qemu-system-arm";
-  /** The flags the board's makefile uses, so a test build is the documented build. */
-  static final List<String> CFLAGS = List.of("-mcpu=cortex-m3", "-mthumb", "-std=c99", "-O2",
-      "-Wall", "-Wextra", "-Werror", "-ffunction-sections", "-fdata-sections");
-  static final List<String> SOURCES = List.of("kiln_model.c", "kiln_weights.c",
-      "main_semihost.c", "startup_mps2_an385.c");
   static final long QEMU_TIMEOUT_SECONDS = 120;
 
   private static final Map<String, Boolean> FOUND = new ConcurrentHashMap<>();
 
-  private Mps2Toolchain() {}
+  private BoardToolchain() {}
 
   /** Whether {@code tool --version} runs. */
   static boolean available(String tool) {
@@ -54,18 +51,18 @@ final class Mps2Toolchain {
   }
 
   /**
-   * Builds the generated sources in {@code dir} into {@code dir/kiln_mps2.elf}, compiling the
+   * Builds the generated sources in {@code dir} into the board's firmware, compiling the
    * translation units in parallel (the model and the weights dominate), then linking with the
    * board's linker script.
    */
-  static Path build(Path dir) throws IOException {
+  static Path build(Board board, Path dir) throws IOException {
     List<Process> procs = new ArrayList<>();
     List<String> objects = new ArrayList<>();
-    for (String src : SOURCES) {
+    for (String src : board.cSources()) {
       String obj = src.replace(".c", ".o");
       objects.add(obj);
       List<String> cmd = new ArrayList<>(List.of(GCC));
-      cmd.addAll(CFLAGS);
+      cmd.addAll(board.cflags());
       cmd.addAll(List.of("-c", "-o", obj, src));
       procs.add(new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
           .start());
@@ -76,19 +73,19 @@ final class Mps2Toolchain {
       assertThat(r.output()).as("%s output in %s", GCC, dir).isEmpty();
     }
     List<String> link = new ArrayList<>(List.of(GCC));
-    link.addAll(CFLAGS);
-    link.addAll(List.of("-nostartfiles", "-T", "mps2_an385.ld", "-Wl,--gc-sections", "-o",
-        "kiln_mps2.elf"));
+    link.addAll(board.cflags());
+    link.addAll(List.of("-nostartfiles", "-T", board.linkerScript(), "-Wl,--gc-sections", "-o",
+        board.firmware()));
     link.addAll(objects);
     link.add("-lm");
     Result r = exec(dir, link, 300);
     assertThat(r.exit()).as("link failed in %s:%n%s", dir, r.output()).isZero();
-    return dir.resolve("kiln_mps2.elf");
+    return dir.resolve(board.firmware());
   }
 
   /** The documented QEMU command line for {@code elf} with the driver's arguments. */
-  static List<String> qemuCommand(Path elf, String args) {
-    return List.of(QEMU, "-M", "mps2-an385", "-nographic", "-semihosting-config",
+  static List<String> qemuCommand(Board board, Path elf, String args) {
+    return List.of(QEMU, "-M", board.id(), "-nographic", "-semihosting-config",
         "enable=on,target=native", "-kernel", elf.toString(), "-append", args);
   }
 
@@ -96,7 +93,7 @@ final class Mps2Toolchain {
    * Runs {@code elf} under QEMU on the given inputs' bytes ({@code batch} samples each) and
    * returns each output's bytes; QEMU must exit with 0 and print nothing.
    */
-  static List<byte[]> run(Path elf, List<byte[]> inputs, int batch, int outputs)
+  static List<byte[]> run(Board board, Path elf, List<byte[]> inputs, int batch, int outputs)
       throws IOException {
     Path dir = Files.createTempDirectory(elf.getParent(), "run");
     StringBuilder args = new StringBuilder("--batch " + batch + " --output-dir " + dir);
@@ -105,7 +102,7 @@ final class Mps2Toolchain {
       Files.write(in, inputs.get(k));
       args.append(' ').append(in);
     }
-    Result r = exec(dir, qemuCommand(elf, args.toString()), QEMU_TIMEOUT_SECONDS);
+    Result r = exec(dir, qemuCommand(board, elf, args.toString()), QEMU_TIMEOUT_SECONDS);
     assertThat(r.exit()).as("qemu failed:%n%s", r.output()).isZero();
     assertThat(r.output()).as("qemu printed").isEmpty();
     List<byte[]> outs = new ArrayList<>();

@@ -1,10 +1,10 @@
-/* Start-up code for the Arm MPS2 AN385 board (Cortex-M3): the vector table, and a reset
- * handler that lays out RAM the way C expects before calling main.
+/* Start-up code for the @TITLE@: the vector table, and a reset handler that lays out
+ * RAM the way C expects (and turns on the FPU where the build uses it) before calling main.
  *
- * On an Armv7-M reset the core loads the main stack pointer from word 0 of the vector table
+ * On an Armv7-M or Armv8-M reset the core loads the main stack pointer from word 0 of the vector table
  * and starts at the reset handler named in word 1. The handler sets the stack pointer once
  * more, so that a debugger's "jump to the entry point" behaves the same, before any C code
- * has put something on the stack. The symbols come from mps2_an385.ld. */
+ * has put something on the stack. The symbols come from @LDSCRIPT@. */
 #include <stdint.h>
 
 #include "kiln_semihost.h"
@@ -29,8 +29,8 @@ typedef union {
   void (*handler)(void);
 } kiln_vector;
 
-/* 16 system exceptions, then the 32 external interrupts QEMU's AN385 model wires up.
- * Nothing enables an interrupt, so those only ever run if something is badly wrong. */
+/* 16 system exceptions, then 32 external interrupts (the boards have more, but nothing enables
+ * an interrupt, so those only ever run if something is badly wrong). */
 #define KILN_VECTORS (16 + 32)
 
 __attribute__((section(".kiln_vectors"), used))
@@ -53,6 +53,12 @@ static const kiln_vector kiln_vector_table[KILN_VECTORS] = {
  * instead of quietly giving 0, so such a bug in generated code cannot pass a test. */
 #define KILN_SCB_CCR (*(volatile uint32_t *)0xE000ED14u)
 #define KILN_CCR_DIV_0_TRP (1u << 4)
+
+/* Coprocessor Access Control Register: full access to CP10 and CP11, the FPU (and on
+ * Armv8.1-M the Helium vector unit), which must be on before the first floating-point or vector
+ * instruction; with -mfloat-abi=hard gcc may use FPU registers anywhere, even in main. */
+#define KILN_SCB_CPACR (*(volatile uint32_t *)0xE000ED88u)
+#define KILN_CPACR_CP10_CP11 (0xFu << 20)
 
 /* Writes a message to the host's stderr through semihosting. */
 static void kiln_report(const char *msg, uint32_t len) {
@@ -100,6 +106,9 @@ void kiln_start(void) {
     *dst = 0;
   }
   KILN_SCB_CCR |= KILN_CCR_DIV_0_TRP;
+#if defined(__ARM_FP) || defined(__ARM_FEATURE_MVE)
+  KILN_SCB_CPACR |= KILN_CPACR_CP10_CP11;
+#endif
   __asm__ volatile("dsb\n\tisb" ::: "memory");
   kiln_semihost_exit(main());
 }

@@ -1,8 +1,8 @@
-/* Bare-metal driver for a Kiln-generated model on the Arm MPS2 AN385 board: the same command
+/* Bare-metal driver for a Kiln-generated model on the @TITLE@: the same command
  * line and file conventions as kiln_host, with files on the host reached through semihosting.
  *
- *   qemu-system-arm -M mps2-an385 -nographic -semihosting-config enable=on,target=native \
- *       -kernel kiln_mps2.elf -append "[--batch N] --output-dir DIR IN0.bin [IN1.bin ...]"
+ *   qemu-system-arm -M @BOARD@ -nographic -semihosting-config enable=on,target=native \
+ *       -kernel @FIRMWARE@ -append "[--batch N] --output-dir DIR IN0.bin [IN1.bin ...]"
  *
  * Each INk.bin holds N samples of input k back to back (raw little-endian, the model's dtype).
  * Without --batch, N is the size of IN0.bin divided by one sample. The samples run in order
@@ -19,7 +19,7 @@
 static const uint32_t kInputBytes[KILN_NUM_INPUTS] = KILN_INPUT_BYTES_LIST;
 static const uint32_t kOutputBytes[KILN_NUM_OUTPUTS] = KILN_OUTPUT_BYTES_LIST;
 
-/* Free RAM between .bss and the stack (mps2_an385.ld); one sample of each input and output
+/* Free RAM between .bss and the stack (@LDSCRIPT@); one sample of each input and output
  * lives there, so the batch size is bounded only by the host's files. */
 extern uint8_t __free_start[];
 extern uint8_t __free_end[];

@@ -1,0 +1,91 @@
+package io.kiln.target;
+
+import io.kiln.KilnException;
+import java.util.List;
+import java.util.Locale;
+import java.util.StringJoiner;
+
+/**
+ * The core a CPU target generates code for, and so the family of kernels its layers get: plain
+ * portable C for {@link #GENERIC} (and cores without the DSP extension), the Armv7E-M/Armv8-M DSP
+ * extension through ACLE intrinsics for the Cortex-M4, M7, M33 and M55.
+ */
+public enum CpuCore {
+  /** Any C99 compiler and machine: today's portable kernels, the reference for the others. */
+  GENERIC("generic", KernelFamily.PLAIN_C, List.of()),
+  /** Armv7-M without the DSP extension: plain C. */
+  CORTEX_M3("cortex-m3", KernelFamily.PLAIN_C, List.of("-mcpu=cortex-m3", "-mthumb")),
+  CORTEX_M4("cortex-m4", KernelFamily.DSP, List.of("-mcpu=cortex-m4", "-mthumb",
+      "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16")),
+  CORTEX_M7("cortex-m7", KernelFamily.DSP, List.of("-mcpu=cortex-m7", "-mthumb",
+      "-mfloat-abi=hard", "-mfpu=fpv5-d16")),
+  CORTEX_M33("cortex-m33", KernelFamily.DSP, List.of("-mcpu=cortex-m33", "-mthumb",
+      "-mfloat-abi=hard", "-mfpu=fpv5-sp-d16")),
+  /** Armv8.1-M with Helium; its kernels use the DSP extension, which it also has. */
+  CORTEX_M55("cortex-m55", KernelFamily.DSP, List.of("-mcpu=cortex-m55", "-mthumb",
+      "-mfloat-abi=hard"));
+
+  /** What kind of kernels a core's layers get. */
+  public enum KernelFamily {
+    /** Portable C99 loops shaped for auto-vectorization. */
+    PLAIN_C("plain-c"),
+    /** The Arm DSP extension (SXTB16, SMLAD, SSAT ...) through {@code arm_acle.h}. */
+    DSP("dsp");
+
+    private final String id;
+
+    KernelFamily(String id) {
+      this.id = id;
+    }
+
+    /** The name reports use, e.g. {@code dsp}. */
+    public String id() {
+      return id;
+    }
+  }
+
+  private final String id;
+  private final KernelFamily family;
+  private final List<String> gccFlags;
+
+  CpuCore(String id, KernelFamily family, List<String> gccFlags) {
+    this.id = id;
+    this.family = family;
+    this.gccFlags = gccFlags;
+  }
+
+  /** The name targets and descriptions use, e.g. {@code cortex-m4}. */
+  public String id() {
+    return id;
+  }
+
+  public KernelFamily family() {
+    return family;
+  }
+
+  /** The arm-none-eabi-gcc flags that select this core (empty for {@link #GENERIC}). */
+  public List<String> gccFlags() {
+    return gccFlags;
+  }
+
+  /**
+   * Whether code generated for {@code generatedFor} runs on this core: plain C runs anywhere,
+   * DSP-extension code on every core that has the extension.
+   */
+  public boolean runs(CpuCore generatedFor) {
+    return generatedFor.family == KernelFamily.PLAIN_C || family == generatedFor.family;
+  }
+
+  /** The core called {@code id}; an unknown name is a user error listing the known ones. */
+  public static CpuCore named(String id) {
+    String want = id.strip().toLowerCase(Locale.ROOT);
+    StringJoiner known = new StringJoiner("|");
+    for (CpuCore c : values()) {
+      if (c.id.equals(want)) {
+        return c;
+      }
+      known.add(c.id);
+    }
+    throw new KilnException("unknown core '" + id + "' (known: " + known + ")");
+  }
+}
