@@ -10,11 +10,11 @@ import io.kiln.plan.dispatch.DispatchResult;
 import io.kiln.plan.dispatch.DispatchResult.LayerDispatch;
 import io.kiln.plan.dispatch.Dispatcher;
 import io.kiln.plan.dispatch.PlanReport;
-import io.kiln.plan.dispatch.PlannedDispatch;
+import io.kiln.plan.deploy.DeploymentChecker;
+import io.kiln.plan.deploy.Planner;
 import io.kiln.plan.dispatch.Policy;
 import io.kiln.plan.lower.Ternarize;
 import io.kiln.plan.schedule.LayerPlan;
-import io.kiln.plan.schedule.LayerPlanner;
 import io.kiln.plan.schedule.NetworkSchedule;
 import io.kiln.plan.schedule.WeightPlacementChecker;
 import io.kiln.plan.tiling.SolverKind;
@@ -87,38 +87,41 @@ final class PlanCommand implements Callable<Integer> {
     refuseFloatLayers(g);
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    if (ternarize) {
-      Ternarize.Result t = Ternarize.apply(g);
-      g = t.graph();
-      err.println("kiln: warning: --ternarize converted the weights of " + t.layers()
-          + " layers to ternary, allows 7-bit analog inputs and rounds the rescaling of residual"
-          + " adds fused into shift-only output stages to shifts; this changes the model's"
-          + " accuracy (for a calibrated result: kiln quantize --weights ternary --scales pow2)");
-    }
     Dispatcher.Options options = new Dispatcher.Options(p, ternarize, null);
     DispatchResult d;
     NetworkSchedule schedule = null;
+    int ternarized = 0;
     if (dispatchOnly) {
+      if (ternarize) {
+        Ternarize.Result t = Ternarize.apply(g);
+        g = t.graph();
+        ternarized = t.layers();
+      }
       d = Dispatcher.dispatch(g, hw, options);
     } else {
-      PlannedDispatch planned = PlannedDispatch.of(g, hw, options,
-          new LayerPlanner(hw, solverKind.create()));
-      d = planned.dispatch();
-      schedule = planned.schedule(hw);
-      // Every plan and the weight placement are re-derived by independent checkers; a
-      // violation is a bug in Kiln.
+      // The one planner: kiln compile and simulators read the same plan.
+      Planner.Planned planned = Planner.plan(g, hw, new Planner.Options(p, ternarize, solverKind));
+      d = planned.plan().dispatch();
+      schedule = planned.costs().schedule();
+      ternarized = planned.ternarizedLayers();
+      // The plan and every layer plan are re-derived by independent checkers; a violation is a
+      // bug in Kiln.
+      List<String> errors = new java.util.ArrayList<>(DeploymentChecker.check(planned.plan()));
       for (LayerPlan plan : schedule.layers()) {
-        List<String> errors = io.kiln.plan.schedule.PlanChecker.check(plan);
-        if (!errors.isEmpty()) {
-          throw new IllegalStateException("plan of node %" + plan.node().output()
-              + " fails its check: " + String.join("; ", errors));
+        for (String e : io.kiln.plan.schedule.PlanChecker.check(plan)) {
+          errors.add("plan of node %" + plan.node().output() + ": " + e);
         }
       }
-      List<String> errors = WeightPlacementChecker.check(hw, schedule);
+      errors.addAll(WeightPlacementChecker.check(hw, schedule));
       if (!errors.isEmpty()) {
-        throw new IllegalStateException("weight placement fails its check: "
-            + String.join("; ", errors));
+        throw new IllegalStateException("the plan fails its check: " + String.join("; ", errors));
       }
+    }
+    if (ternarize) {
+      err.println("kiln: warning: --ternarize converted the weights of " + ternarized
+          + " layers to ternary, allows 7-bit analog inputs and rounds the rescaling of residual"
+          + " adds fused into shift-only output stages to shifts; this changes the model's"
+          + " accuracy (for a calibrated result: kiln quantize --weights ternary --scales pow2)");
     }
     if (strict) {
       for (LayerDispatch l : d.layers()) {

@@ -70,6 +70,18 @@ typedef struct {
    * rescaled to the output. */
   int32_t add_left_shift, add_in_offset, add_in_mult, add_in_shift, add_opd_offset, add_opd_mult,
       add_opd_shift, add_out_mult, add_out_shift;
+  /* Stages fused after a conv's output stage, on the last C tile, in place in the output buffer:
+   * a residual Add of the operand tile (fuse_add 1: TFLite's scheme with the add_* fields, the conv
+   * output as its input; 2: shift-only, see below; both add sadd_out_zp and clamp to sadd_min/max), then a pooling of whole pool_y x pool_x
+   * windows (pool_kind 1 max, 2 average). */
+  int32_t fuse_add, conv_is_lhs;
+  /* Shift-only Add: v = ((a - lhs_zp) << (S - lhs_shift)) + ((b - rhs_zp) << (S - rhs_shift)),
+   * S = max of the shifts, then shifted right by S with sadd_stage's rounding, + out_zp, clamp. */
+  int32_t sadd_stage, sadd_lhs_shift, sadd_rhs_shift, sadd_lhs_zp, sadd_rhs_zp, sadd_out_zp, sadd_min,
+      sadd_max;
+  /* Pooling: pool_shift < 0 averages as TFLite does (rounded division); otherwise the window's
+   * sum of (x - pool_in_zp) is shifted right by pool_shift with pool_stage's rounding, + out zp. */
+  int32_t pool_kind, pool_y, pool_x, pool_stage, pool_shift, pool_in_zp, pool_out_zp, pool_min, pool_max;
 } kiln_job;
 
 /* The memories the program uses, indexed by KILN_MEM_*; provided by the generated code. */

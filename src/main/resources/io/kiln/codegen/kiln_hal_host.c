@@ -146,6 +146,80 @@ static void kiln_hal_conv(const kiln_job *j, kiln_where at) {
       }
     }
   }
+  if (j->last) {
+    kiln_hal_fused(j, (int8_t *)out, at);
+  }
+}
+
+/* A right shift by s > 0 rounded as `stage` says, or a left shift by -s, in 64 bits. */
+static int64_t kiln_hal_shift(int64_t v, int s, int stage) {
+  if (s <= 0) {
+    return v * (INT64_C(1) << -s);
+  }
+  if (stage == KILN_STAGE_SHIFT_HALF_UP) {
+    v += INT64_C(1) << (s - 1);
+  }
+  return v >> s;
+}
+
+static int32_t kiln_hal_clamp(int64_t v, int32_t lo, int32_t hi) {
+  return (int32_t)(v < lo ? lo : v > hi ? hi : v);
+}
+
+/* The stages fused after the conv's (see kiln_job): in place over the tile's int8 outputs. */
+static void kiln_hal_fused(const kiln_job *j, int8_t *out, kiln_where at) {
+  uint64_t n = (uint64_t)j->oy * j->ox * j->k;
+  if (j->fuse_add) {
+    const int8_t *skip = (const int8_t *)kiln_hal_at(j->opd_mem, j->opd, n, at, "the operand tile");
+    for (uint64_t i = 0; i < n; ++i) {
+      int32_t a = j->conv_is_lhs ? out[i] : skip[i];
+      int32_t b = j->conv_is_lhs ? skip[i] : out[i];
+      int64_t v;
+      if (j->fuse_add == 1) {
+        int32_t x = kiln_mbqm((a + j->add_in_offset) * (1 << j->add_left_shift), j->add_in_mult, j->add_in_shift);
+        int32_t y = kiln_mbqm((b + j->add_opd_offset) * (1 << j->add_left_shift), j->add_opd_mult,
+                              j->add_opd_shift);
+        v = (int64_t)kiln_mbqm(x + y, j->add_out_mult, j->add_out_shift) + j->sadd_out_zp;
+        out[i] = (int8_t)kiln_hal_clamp(v, j->sadd_min, j->sadd_max);
+      } else {
+        int s = j->sadd_lhs_shift > j->sadd_rhs_shift ? j->sadd_lhs_shift : j->sadd_rhs_shift;
+        v = (int64_t)(a - j->sadd_lhs_zp) * (INT64_C(1) << (s - j->sadd_lhs_shift))
+            + (int64_t)(b - j->sadd_rhs_zp) * (INT64_C(1) << (s - j->sadd_rhs_shift));
+        v = kiln_hal_shift(v, s, j->sadd_stage) + j->sadd_out_zp;
+        out[i] = (int8_t)kiln_hal_clamp(v, j->sadd_min, j->sadd_max);
+      }
+    }
+  }
+  if (j->pool_kind) {
+    int py = j->oy / j->pool_y, px = j->ox / j->pool_x;
+    /* Pooled output p is written at index p, never past a window element still to be read. */
+    for (int y = 0; y < py; ++y) {
+      for (int x = 0; x < px; ++x) {
+        for (int k = 0; k < j->k; ++k) {
+          int64_t sum = 0;
+          int32_t max = -128;
+          for (int dy = 0; dy < j->pool_y; ++dy) {
+            for (int dx = 0; dx < j->pool_x; ++dx) {
+              int32_t v = out[(((size_t)y * j->pool_y + dy) * j->ox + (size_t)x * j->pool_x + dx) * j->k + k];
+              sum += v - j->pool_in_zp;
+              max = v > max ? v : max;
+            }
+          }
+          int64_t v = max;
+          if (j->pool_kind == 2) {
+            int32_t count = j->pool_y * j->pool_x;
+            if (j->pool_shift < 0) {
+              sum += (int64_t)j->pool_in_zp * count;
+              v = sum > 0 ? (sum + count / 2) / count : (sum - count / 2) / count;
+            } else {
+              v = kiln_hal_shift(sum, j->pool_shift, j->pool_stage) + j->pool_out_zp;
+            }
+          }
+          out[((size_t)y * px + x) * j->k + k] = (int8_t)kiln_hal_clamp(v, j->pool_min, j->pool_max);
+        }
+      }
+    }
+  }
 }
 
 static void kiln_hal_pool(const kiln_job *j, kiln_where at) {

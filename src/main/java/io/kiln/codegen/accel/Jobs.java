@@ -44,10 +44,6 @@ public final class Jobs {
   /** The fields of {@code job} of {@code call}; {@code memory} numbers the memories as the program does. */
   public static Map<String, Long> of(Graph g, Step.AcceleratorCall call, TileJob job, ToIntFunction<String> memory) {
     Node n = g.nodes().get(call.node());
-    if (!call.fused().isEmpty()) {
-      throw new KilnException("the " + call.unit().name() + " backend does not generate fused stages yet ("
-          + n.op().opName() + " %" + n.output() + " with " + call.fused().size() + " fused)");
-    }
     LayerShape l = call.geometry().shape();
     Value in = g.input(n, 0);
     Value out = g.output(n);
@@ -119,6 +115,7 @@ public final class Jobs {
     f.put("p_bytes", blob == null ? 0L : (long) blob.params().bytes());
     weightAddressing(f, blob, job, l);
     addFields(f, n, g, where);
+    FusedStages.fields(f, g, n, call.fused().stream().map(i -> g.nodes().get(i)).toList());
     return f;
   }
 
@@ -138,7 +135,7 @@ public final class Jobs {
     };
   }
 
-  private static void addFields(Map<String, Long> f, Node n, Graph g, String where) {
+  static void addFields(Map<String, Long> f, Node n, Graph g, String where) {
     long[] v = new long[9];
     if (n.op() instanceof Op.Add a) {
       AddRequant p = AddRequant.add(g.input(n, Op.Add.LHS).type(), g.input(n, Op.Add.RHS).type(), g.output(n).type(),

@@ -63,17 +63,17 @@ public final class Planner {
         new Dispatcher.Options(o.policy(), o.ternarize(), null), new LayerPlanner(hw, o.solver().create()));
     NetworkSchedule schedule = planned.schedule(hw);
     WeightPlacement placement = schedule.placement();
-    for (WeightPlacement.Blob b : placement.blobs()) {
-      if (b.memory().isEmpty()) {
-        throw new KilnException("the weights of layer " + b.layer() + " (" + b.node().op().opName() + ", "
-            + b.bytes() + " B) fit in no memory of " + hw.name() + ": " + b.note().orElse("no room"));
-      }
-    }
     String l2 = placement.arenaMemory();
     long l2Size = hw.memory(l2).map(m -> m.sizeBytes()).orElse(0L);
     if (placement.arenaBytes() > l2Size) {
       throw new KilnException("the activation arena of " + placement.arenaBytes() + " B does not fit " + l2 + " ("
           + l2Size + " B) of " + hw.name());
+    }
+    for (WeightPlacement.Blob b : placement.blobs()) {
+      if (b.memory().isEmpty()) {
+        throw new KilnException("the weights of layer " + b.layer() + " (" + b.node().op().opName() + ", "
+            + b.bytes() + " B) fit in no memory of " + hw.name() + ": " + b.note().orElse("no room"));
+      }
     }
     MemoryPlan arena = NetworkSchedule.l2Arena(graph, planned.dispatch().fusedByRoot());
     if (arena.arenaBytes() != placement.arenaBytes()) {
