@@ -10,7 +10,8 @@ import io.kiln.plan.dispatch.Dispatcher;
 import io.kiln.plan.dispatch.PlanReport;
 import io.kiln.plan.dispatch.PlannedDispatch;
 import io.kiln.plan.dispatch.Policy;
-import io.kiln.plan.lower.Ternarize;
+import io.kiln.plan.lower.Lowered;
+import io.kiln.plan.lower.Lowering;
 import io.kiln.plan.schedule.LayerPlan;
 import io.kiln.plan.schedule.LayerPlanner;
 import io.kiln.plan.schedule.NetworkSchedule;
@@ -62,7 +63,7 @@ final class PlanCommand implements Callable<Integer> {
       description = "Fail (exit 2) if a layer an accelerator pattern describes fits on none.")
   boolean strict;
 
-  @Option(names = "--ternarize", description = "Convert int8 conv/FC weights to ternary, allow"
+  @Option(names = "--ternarize", description = "Convert the int8 conv/FC weights of layers on a ternary array to ternary, allow"
       + " narrowing inputs to an array's bits and shift-rounded fused residual adds at plan time"
       + " (CHANGES ACCURACY).")
   boolean ternarize;
@@ -84,14 +85,6 @@ final class PlanCommand implements Callable<Integer> {
     Graph g = Pipeline.DEFAULT.apply(ModelSource.load(model));
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    if (ternarize) {
-      Ternarize.Result t = Ternarize.apply(g);
-      g = t.graph();
-      err.println("kiln: warning: --ternarize converted the weights of " + t.layers()
-          + " layers to ternary, allows 7-bit analog inputs and rounds the rescaling of residual"
-          + " adds fused into shift-only output stages to shifts; this changes the model's"
-          + " accuracy (for a calibrated result: kiln quantize --weights ternary --scales pow2)");
-    }
     Dispatcher.Options options = new Dispatcher.Options(p, ternarize, null);
     DispatchResult d;
     NetworkSchedule schedule = null;
@@ -117,6 +110,9 @@ final class PlanCommand implements Callable<Integer> {
             + String.join("; ", errors));
       }
     }
+    if (ternarize) {
+      warnTernarized(err, Lowering.lower(d, hw, new Lowering.Options(true)));
+    }
     if (strict) {
       for (LayerDispatch l : d.layers()) {
         if (l.layer().isPresent() && !hw.accelerators().isEmpty()
@@ -135,5 +131,20 @@ final class PlanCommand implements Callable<Integer> {
     }
     out.flush();
     return 0;
+  }
+
+  /**
+   * {@code --ternarize} is a rewrite of the layers dispatch put on a ternary unit (target-exact
+   * lowering does it); the warning says how many it converted.
+   */
+  static void warnTernarized(PrintWriter err, Lowered lowered) {
+    long layers = lowered.rewrites().stream()
+        .filter(r -> r.changes().stream().anyMatch(c -> c.startsWith("weights: ternarized")))
+        .count();
+    err.println("kiln: warning: --ternarize converted the weights of " + layers
+        + " layers placed on ternary arrays to ternary, allows 7-bit analog inputs and rounds the"
+        + " rescaling of residual adds fused into shift-only output stages to shifts; this"
+        + " changes the model's accuracy (for a calibrated result: kiln quantize --weights"
+        + " ternary --scales pow2)");
   }
 }
