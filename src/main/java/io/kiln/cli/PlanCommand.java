@@ -13,7 +13,8 @@ import io.kiln.plan.dispatch.PlanReport;
 import io.kiln.plan.deploy.DeploymentChecker;
 import io.kiln.plan.deploy.Planner;
 import io.kiln.plan.dispatch.Policy;
-import io.kiln.plan.lower.Ternarize;
+import io.kiln.plan.lower.Lowered;
+import io.kiln.plan.lower.Lowering;
 import io.kiln.plan.schedule.LayerPlan;
 import io.kiln.plan.schedule.NetworkSchedule;
 import io.kiln.plan.schedule.WeightPlacementChecker;
@@ -64,7 +65,7 @@ final class PlanCommand implements Callable<Integer> {
       description = "Fail (exit 2) if a layer an accelerator pattern describes fits on none.")
   boolean strict;
 
-  @Option(names = "--ternarize", description = "Convert int8 conv/FC weights to ternary, allow"
+  @Option(names = "--ternarize", description = "Convert the int8 conv/FC weights of layers on a ternary array to ternary, allow"
       + " narrowing inputs to an array's bits and shift-rounded fused residual adds at plan time"
       + " (CHANGES ACCURACY).")
   boolean ternarize;
@@ -90,20 +91,13 @@ final class PlanCommand implements Callable<Integer> {
     Dispatcher.Options options = new Dispatcher.Options(p, ternarize, null);
     DispatchResult d;
     NetworkSchedule schedule = null;
-    int ternarized = 0;
     if (dispatchOnly) {
-      if (ternarize) {
-        Ternarize.Result t = Ternarize.apply(g);
-        g = t.graph();
-        ternarized = t.layers();
-      }
       d = Dispatcher.dispatch(g, hw, options);
     } else {
       // The one planner: kiln compile and simulators read the same plan.
       Planner.Planned planned = Planner.plan(g, hw, new Planner.Options(p, ternarize, solverKind));
       d = planned.plan().dispatch();
       schedule = planned.costs().schedule();
-      ternarized = planned.ternarizedLayers();
       // The plan and every layer plan are re-derived by independent checkers; a violation is a
       // bug in Kiln.
       List<String> errors = new java.util.ArrayList<>(DeploymentChecker.check(planned.plan()));
@@ -118,10 +112,7 @@ final class PlanCommand implements Callable<Integer> {
       }
     }
     if (ternarize) {
-      err.println("kiln: warning: --ternarize converted the weights of " + ternarized
-          + " layers to ternary, allows 7-bit analog inputs and rounds the rescaling of residual"
-          + " adds fused into shift-only output stages to shifts; this changes the model's"
-          + " accuracy (for a calibrated result: kiln quantize --weights ternary --scales pow2)");
+      warnTernarized(err, Lowering.lower(d, hw, new Lowering.Options(true)));
     }
     if (strict) {
       for (LayerDispatch l : d.layers()) {
@@ -167,5 +158,20 @@ final class PlanCommand implements Callable<Integer> {
           + first.outputs().get(0) + " " + first.op().opName() + "); quantize it first with"
           + " 'kiln quantize " + model + " --calibration DATA -o " + g.name() + "_int8.tflite'");
     }
+  }
+
+  /**
+   * {@code --ternarize} is a rewrite of the layers dispatch put on a ternary unit (target-exact
+   * lowering does it); the warning says how many it converted.
+   */
+  static void warnTernarized(PrintWriter err, Lowered lowered) {
+    long layers = lowered.rewrites().stream()
+        .filter(r -> r.changes().stream().anyMatch(c -> c.startsWith("weights: ternarized")))
+        .count();
+    err.println("kiln: warning: --ternarize converted the weights of " + layers
+        + " layers placed on ternary arrays to ternary, allows 7-bit analog inputs and rounds the"
+        + " rescaling of residual adds fused into shift-only output stages to shifts; this"
+        + " changes the model's accuracy (for a calibrated result: kiln quantize --weights"
+        + " ternary --scales pow2)");
   }
 }

@@ -12,6 +12,8 @@ import io.kiln.ir.Op;
 import io.kiln.ir.Quantization;
 import io.kiln.ir.Value;
 import io.kiln.models.ModelSource;
+import io.kiln.plan.lower.Lowered;
+import io.kiln.plan.lower.LoweringReport;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -80,6 +82,26 @@ final class RunCommand implements Callable<Integer> {
       description = "Run the model as imported, without the graph optimization passes.")
   boolean noOpt;
 
+  @Option(names = "--target", paramLabel = "T",
+      description = "Run what target T computes: dispatch and plan as 'kiln plan' does, then"
+          + " the target-exact lowered graph (a preset: cpu, diana, dla[:...], or a .yaml"
+          + " hardware file).")
+  String target;
+
+  @Option(names = "--policy", paramLabel = "P",
+      description = "With --target: first|digital|analog|weights|mixed|lowest-cycles.")
+  String policy;
+
+  @Option(names = "--ternarize",
+      description = "With --target: ternarize the int8 weights of layers on ternary arrays and"
+          + " narrow their inputs (CHANGES ACCURACY).")
+  boolean ternarize;
+
+  @Option(names = "--lowering-report",
+      description = "With --target: also run the int8 graph and print each rewritten layer's"
+          + " SQNR and the outputs' agreement.")
+  boolean loweringReport;
+
   @Override
   public Integer call() throws IOException {
     if (batch < 1) {
@@ -92,9 +114,18 @@ final class RunCommand implements Callable<Integer> {
     if (Files.exists(outputDir) && !Files.isDirectory(outputDir)) {
       throw new KilnException("--output-dir " + outputDir + " exists and is not a directory");
     }
+    if (target == null && (policy != null || ternarize || loweringReport)) {
+      throw new KilnException("--policy, --ternarize and --lowering-report need --target");
+    }
     Graph g = ModelSource.load(model);
     if (!noOpt) {
       g = io.kiln.passes.Pipeline.DEFAULT.apply(g);
+    }
+    Graph int8 = g;
+    Lowered lowered = null;
+    if (target != null) {
+      lowered = TargetRun.lower(g, target, policy, ternarize);
+      g = lowered.graph();
     }
     List<Value> ins = g.inputValues();
     checkBatchFits(ins, g.outputValues());
@@ -107,6 +138,7 @@ final class RunCommand implements Callable<Integer> {
       results[o] = new ByteArrayOutputStream();
     }
     List<int[]> top1 = new ArrayList<>();
+    List<List<Tensor>> samples = new ArrayList<>();
     for (int s = 0; s < batch; s++) {
       List<Tensor> sample = new ArrayList<>();
       for (int i = 0; i < ins.size(); i++) {
@@ -114,6 +146,7 @@ final class RunCommand implements Callable<Integer> {
         sample.add(Tensor.fromBytes(ins.get(i).dtype(), ins.get(i).shape(),
             Arrays.copyOfRange(data[i], s * per, (s + 1) * per)));
       }
+      samples.add(sample);
       List<Tensor> result = interpreter.run(sample);
       for (int o = 0; o < results.length; o++) {
         results[o].writeBytes(result.get(o).toBytes());
@@ -135,6 +168,14 @@ final class RunCommand implements Callable<Integer> {
           results[o].toByteArray()));
     }
     summarize(g, written, top1);
+    if (lowered != null) {
+      PrintWriter out = spec.commandLine().getOut();
+      TargetRun.summarize(out, spec.commandLine().getErr(), lowered, target, ternarize);
+      if (loweringReport) {
+        out.print(LoweringReport.of(int8, lowered, samples).format());
+      }
+      out.flush();
+    }
     return 0;
   }
 

@@ -21,7 +21,8 @@ import java.util.Arrays;
  *       exact in 64 bits (and in 32 for every layer the lowering writes);
  *   <li>{@code v = acc + bias[c]}, the bias after zero-point folding:
  *       {@code bias[c] = b[c] - inputZeroPoint·Σw[c]} with {@code b} the layer's int32 bias (0
- *       without one), so {@code v = Σ (x' - inputZeroPoint)·w + b[c]}, TFLite's accumulator;
+ *       without one), so {@code v = Σ (x' - inputZeroPoint)·w + b[c]}, TFLite's accumulator
+ *       (saturated to int32, see {@link #foldedBias});
  *   <li>{@code v = shift(v, shifts[c])}: for {@code s > 0} a right shift by {@code s} that rounds
  *       by {@link #rounding} (floor: {@code v >> s}; half up: {@code (v + 2^(s-1)) >> s}), for
  *       {@code s = 0} nothing, for {@code s < 0} a left shift by {@code -s};
@@ -30,7 +31,8 @@ import java.util.Arrays;
  *       range together), stored as int8.
  * </ol>
  *
- * Steps 3 to 6 are in 64-bit arithmetic; {@code bias} fits int32 (checked when prepared).
+ * Steps 3 to 6 are in 64-bit arithmetic; {@code bias} is int32 (saturated, see {@link
+ * #foldedBias}).
  *
  * @param rounding how a right shift rounds
  * @param shifts per output channel
@@ -75,12 +77,7 @@ public record ShiftStage(Requant.Rounding rounding, int[] shifts, int[] bias, in
     int[] bias = new int[channels];
     for (int c = 0; c < channels; c++) {
       shifts[c] = s.shift(c);
-      long folded = (b != null ? b[c] : 0) - (long) zp * weightSums[c];
-      if (folded != (int) folded) {
-        throw new KilnException(where + ": the bias of channel " + c + " with the zero point"
-            + " folded in (" + folded + ") does not fit int32");
-      }
-      bias[c] = (int) folded;
+      bias[c] = saturate(foldedBias(b != null ? b[c] : 0, zp, weightSums[c]));
     }
     return new ShiftStage(s.rounding(), shifts, bias, s.inputShift(), s.inputBits(), zp,
         TensorScales.zeroPoint(out, "output", where), s.clampMin(), s.clampMax());
@@ -98,6 +95,19 @@ public record ShiftStage(Requant.Rounding rounding, int[] shifts, int[] bias, in
       sums[channelLast ? i % channels : i / inner] += w[i];
     }
     return sums;
+  }
+
+  /**
+   * {@code b - zp·Σw} exactly; the stage stores it saturated to int32 (a layer whose bias sits at
+   * the int32 limits already, as a channel with a vanishing scale can have, is the only way to
+   * reach them; the lowering reports it).
+   */
+  public static long foldedBias(int b, int narrowedZeroPoint, long weightSum) {
+    return b - (long) narrowedZeroPoint * weightSum;
+  }
+
+  private static int saturate(long v) {
+    return (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, v));
   }
 
   /** Step 1: the narrowed activation the array reads. */

@@ -135,14 +135,16 @@ class ShiftStageTest {
   }
 
   @Test
-  void prepareRejectsMismatchedChannelsAndOverflowingBias() {
+  void prepareRejectsMismatchedChannelsAndSaturatesTheFoldedBias() {
     Requant.Shift two = new Requant.Shift(Rounding.FLOOR, List.of(0, 0), -128, 127);
     assertThatThrownBy(() -> ShiftStage.prepare(two, act(1, 0), act(1, 0), null,
         new long[] {1}, "L")).isInstanceOf(KilnException.class).hasMessageContaining("2 shifts");
     Requant.Shift one = new Requant.Shift(Rounding.FLOOR, List.of(0), -128, 127);
-    assertThatThrownBy(() -> ShiftStage.prepare(one, act(1, -128), act(1, 0),
-        new int[] {Integer.MAX_VALUE}, new long[] {1000}, "L"))
-        .isInstanceOf(KilnException.class).hasMessageContaining("does not fit int32");
+    ShiftStage saturated = ShiftStage.prepare(one, act(1, -128), act(1, 0),
+        new int[] {Integer.MAX_VALUE}, new long[] {1000}, "L");
+    assertThat(saturated.bias(0)).isEqualTo(Integer.MAX_VALUE);
+    assertThat(ShiftStage.foldedBias(Integer.MAX_VALUE, -128, 1000))
+        .isEqualTo(Integer.MAX_VALUE + 128_000L);
   }
 
   @Test

@@ -142,6 +142,52 @@ class HardwareLoaderTest {
   }
 
   @Test
+  void outputStageFieldsAreValidated() throws IOException {
+    assertError("        shift_rounding: floor\n        activations: [relu]\n        # The output"
+        + " stage can", "        activations: [relu]\n        # The output stage can",
+        "accelerators[0].patterns[0].shift_rounding: missing field", "floor or half_up");
+    assertError("        shift_rounding: floor\n        activations: [relu]\n        # The output"
+        + " stage can", "        shift_rounding: nearest\n        activations: [relu]\n"
+        + "        # The output stage can", "accelerators[0].patterns[0].shift_rounding: unknown"
+        + " value 'nearest' (allowed: floor, half_up)");
+    assertError("        requant: [shift]\n        # Assumption: a plain",
+        "        requant: [fixed_point]\n        # Assumption: a plain",
+        "accelerators[0].patterns[0].shift_rounding: not allowed");
+    assertError("        requant: [shift]\n        # Assumption: a plain",
+        "        requant: [float_half_even]\n        # Assumption: a plain",
+        "accelerators[0].patterns[0].requant: float_half_even is ONNX's float rounding");
+    assertError("        output_bits: 6\n", "        output_bits: 9\n",
+        "accelerators[1].patterns[0].output_bits: must be at most 8");
+    assertError("        output_bits: 6\n", "        output_bits: 1\n",
+        "accelerators[1].patterns[0].output_bits");
+    assertError("    zero_points: fold\n", "    zero_points: ignore\n",
+        "accelerators[0].zero_points: unknown value 'ignore' (allowed: fold, require_zero)");
+    HardwareDescription hw = loadEdited("    zero_points: fold\n", "    zero_points: require_zero\n");
+    assertThat(hw.accelerator("digital").orElseThrow().zeroPoints())
+        .isEqualTo(Accelerator.ZeroPoints.REQUIRE_ZERO);
+    HardwareDescription d = Presets.get("diana");
+    assertThat(d.accelerator("analog").orElseThrow().patterns().get(0).outputBits()).isEqualTo(6);
+    assertThat(d.accelerator("digital").orElseThrow().patterns().get(0).shiftRounding())
+        .contains(io.kiln.ir.Requant.Rounding.FLOOR);
+    // Optional fields: without them a unit folds zero points and writes 8 bits.
+    HardwareDescription plain = loadEdited("        output_bits: 6\n", "");
+    assertThat(plain.accelerator("analog").orElseThrow().patterns().get(0).outputBits())
+        .isEqualTo(8);
+    assertThat(loadEdited("    zero_points: fold\n", "").accelerator("digital").orElseThrow()
+        .zeroPoints()).isEqualTo(Accelerator.ZeroPoints.FOLD);
+  }
+
+  @Test
+  void outputStageFieldsRoundTripThroughTheWriter() throws IOException {
+    HardwareDescription d = Presets.get("diana");
+    Path f = dir.resolve("rt.yaml");
+    Files.writeString(f, HardwareWriter.toYaml(d));
+    assertThat(HardwareLoader.load(f)).isEqualTo(d);
+    assertThat(HardwareWriter.toYaml(d)).contains("shift_rounding: floor").contains("output_bits: 6")
+        .contains("zero_points: fold");
+  }
+
+  @Test
   void weightLayoutIsOptionalAndDefaultsToTheModelOrder() throws IOException {
     HardwareDescription hw = loadEdited("    weight_layout: array_blocks\n", "");
     assertThat(hw.accelerator("digital").orElseThrow().weightLayout()).isEqualTo(WeightLayout.TFLITE);

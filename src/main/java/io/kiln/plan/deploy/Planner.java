@@ -9,7 +9,6 @@ import io.kiln.plan.dispatch.PlannedDispatch;
 import io.kiln.plan.dispatch.Policy;
 import io.kiln.plan.lower.Lowered;
 import io.kiln.plan.lower.Lowering;
-import io.kiln.plan.lower.Ternarize;
 import io.kiln.plan.memory.MemoryPlan;
 import io.kiln.plan.schedule.LayerPlan;
 import io.kiln.plan.schedule.LayerPlanner;
@@ -53,12 +52,6 @@ public final class Planner {
    */
   public static Planned plan(Graph g, HardwareDescription hw, Options o) {
     Graph graph = g;
-    int ternarized = 0;
-    if (o.ternarize()) {
-      Ternarize.Result t = Ternarize.apply(g);
-      graph = t.graph();
-      ternarized = t.layers();
-    }
     PlannedDispatch planned = PlannedDispatch.of(graph, hw,
         new Dispatcher.Options(o.policy(), o.ternarize(), null), new LayerPlanner(hw, o.solver().create()));
     NetworkSchedule schedule = planned.schedule(hw);
@@ -107,6 +100,8 @@ public final class Planner {
     Lowered lowered = Lowering.lower(planned.dispatch(), hw, new Lowering.Options(o.ternarize()));
     DeploymentPlan plan = new DeploymentPlan(hw, lowered.graph(), planned.dispatch(), steps,
         new Region(l2, 0, arena.arenaBytes()), values, blobs);
+    int ternarized = (int) lowered.rewrites().stream()
+        .filter(r -> r.changes().stream().anyMatch(c -> c.startsWith("weights: ternarized"))).count();
     return new Planned(plan, new AnalyticCostModel(schedule), ternarized, lowered);
   }
 

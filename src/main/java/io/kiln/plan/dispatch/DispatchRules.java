@@ -102,6 +102,27 @@ public final class DispatchRules {
   });
 
   /**
+   * A unit that cannot cancel activation zero points ({@code zero_points: require_zero}) takes
+   * only symmetric activations: the tensors its array reads (the input, an element-wise right
+   * operand, a fused residual Add's skip tensor) must have zero point 0. A unit that folds them
+   * ({@code fold}) takes any.
+   */
+  public static final DispatchRule ZERO_POINTS = new DispatchRule("zero-points", (l, s) -> {
+    if (s.accelerator().zeroPoints() != io.kiln.target.Accelerator.ZeroPoints.REQUIRE_ZERO) {
+      return Verdict.PASS;
+    }
+    for (Value v : activations(l)) {
+      long zp = v.quant() instanceof io.kiln.ir.Quantization.PerTensor p ? p.zeroPoint() : 0;
+      if (zp != 0) {
+        return Verdict.reject("activation zero point " + zp + " of " + name(v)
+            + " not supported by " + s.unit() + ": it requires zero points of 0"
+            + " (zero_points: require_zero); quantize with symmetric activations");
+      }
+    }
+    return Verdict.PASS;
+  });
+
+  /**
    * The weights' encoding against the formats the array holds: int8 cells hold dense int8 and
    * ternary weights alike; ternary (and int2/int4) cells hold ternary-encoded weights, and with
    * {@code --ternarize} dense int8 ones, which target-exact lowering then converts.
@@ -365,7 +386,7 @@ public final class DispatchRules {
 
   /** Every rule, in the order reports list their reasons. */
   public static final List<DispatchRule> ALL = List.of(KERNEL_SIZE, STRIDE, DILATION, PADDING,
-      DEPTHWISE, INPUT_DTYPE, INPUT_BITS, WEIGHT_FORMAT, OUTPUT_DTYPE, REQUANT_SCHEME, ACTIVATION,
+      DEPTHWISE, INPUT_DTYPE, INPUT_BITS, ZERO_POINTS, WEIGHT_FORMAT, OUTPUT_DTYPE, REQUANT_SCHEME, ACTIVATION,
       LAYOUT, CHANNEL_LIMITS, UNROLL_FITS, WEIGHTS_FIT, NO_BROADCAST, FUSED_STAGES,
       FUSED_GEOMETRY, FUSED_REQUANT);
 

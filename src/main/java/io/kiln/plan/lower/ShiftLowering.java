@@ -7,6 +7,7 @@ import io.kiln.ir.Requant;
 import io.kiln.ir.Value;
 import io.kiln.plan.dispatch.Layer;
 import io.kiln.quant.ActivationRange;
+import io.kiln.quant.ShiftStage;
 import io.kiln.target.OpPattern;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,6 +32,11 @@ import java.util.Locale;
  * output gets the coarser scale {@code scale · 2^(8 - bits)} and zero point
  * {@code zp >> (8 - bits)}, so the same real range fits the narrower codes, and the stage's clamp
  * is that range. Stages fused after it (a residual Add, pooling) write full int8.
+ *
+ * <p>A floor-rounding stage of a weighted layer rounds half up all the same: the stage adds the
+ * bias before it shifts, so the bias takes {@code 2^(s-1)} more per channel (what TFLite's
+ * rounding would otherwise lose is half a step in every layer, which accumulates to several dB
+ * of SQNR). Add and pooling stages have no bias and floor.
  */
 final class ShiftLowering {
   private ShiftLowering() {}
@@ -85,6 +91,11 @@ final class ShiftLowering {
     for (int c = 0; c < channels; c++) {
       shifts.add(shift(w, at, unit, sIn * sW[c] / sOut, "in·w/out of channel " + c, false));
     }
+    if (p.shiftRounding().orElseThrow() == Requant.Rounding.FLOOR) {
+      WeightLowering.roundingIntoBias(w, at, slots, unit, shifts);
+    }
+    int zp = ShiftStage.narrow((int) w.input(at, 0).quant().zeroPoint(), inputShift, bits);
+    WeightLowering.noteSaturatedBias(w, at, slots, unit, zp);
     int[] clamp = clamp(w, at, activation(w.node(at).op()), p.outputBits());
     Requant.Shift s = new Requant.Shift(p.shiftRounding().orElseThrow(), shifts, bits,
         inputShift, clamp[0], clamp[1]);
@@ -142,9 +153,16 @@ final class ShiftLowering {
           + ": " + what + " = " + String.format(Locale.ROOT, "%.6g", ratio)
           + " is not a power of two, and its output stage only shifts");
     }
-    if (k < -31 || k > 31) {
+    if (k < -31) {
       throw new KilnException("cannot lower %" + w.node(at).output() + " for " + unit.name()
-          + ": " + what + " = " + ratio + " needs a shift of " + k + ", outside -31..31");
+          + ": " + what + " = " + ratio + " needs a left shift of " + -k + ", beyond 31");
+    }
+    if (k > 31) {
+      // A channel whose weights are all zero has a vanishing scale. Any int32 sum shifted right
+      // by 31 or more is 0 or -1 (floor): the stage saturates at 31, within one step of exact.
+      w.note(at, unit.name(), String.format(Locale.ROOT, "%s = %.3g needs a shift of %d:"
+          + " saturated at 31", what, ratio, k), true);
+      return 31;
     }
     if (!powerOfTwo) {
       w.note(at, unit.name(), String.format(Locale.ROOT, "%s = %.6g rounded to 2^%d", what,

@@ -8,6 +8,7 @@ import io.kiln.ir.Op;
 import io.kiln.ir.Quantization;
 import io.kiln.ir.TensorType;
 import io.kiln.ir.Value;
+import io.kiln.quant.ShiftStage;
 import io.kiln.target.OpPattern.WeightFormat;
 import java.util.Arrays;
 
@@ -103,6 +104,57 @@ final class WeightLowering {
     w.setConstant(at, slots.bias(), b.type().withQuant(new Quantization.PerAxis(0, scales,
         new long[channels])), ConstData.ofInts(DType.INT32, nq));
     w.note(at, unit.name(), "bias: rescaled to the accumulator scale", true);
+  }
+
+  /**
+   * Adds {@code 2^(s-1)} to the bias of every channel with right shift {@code s > 0}, so that a
+   * floor shift of {@code acc + bias} rounds half up; a channel where that would leave int32
+   * keeps its bias. Nothing to do without a bias.
+   */
+  static void roundingIntoBias(Work w, int at, Op.ConstantSlots slots, Lowering.Unit unit,
+      java.util.List<Integer> shifts) {
+    if (!w.node(at).hasInput(slots.bias())) {
+      return;
+    }
+    Value b = w.input(at, slots.bias());
+    int[] q = b.data().asInts(DType.INT32);
+    boolean changed = false;
+    for (int c = 0; c < q.length; c++) {
+      int s = shifts.get(c);
+      long v = s > 0 ? q[c] + (1L << (s - 1)) : q[c];
+      if (v == (int) v && v != q[c]) {
+        q[c] = (int) v;
+        changed = true;
+      }
+    }
+    if (changed) {
+      w.setConstant(at, slots.bias(), b.type(), ConstData.ofInts(DType.INT32, q));
+      w.note(at, unit.name(), "bias: + 2^(s-1) per channel, so the floor shift rounds half up",
+          false);
+    }
+  }
+
+  /**
+   * Notes the channels whose bias with the zero point folded in ({@link
+   * ShiftStage#foldedBias}) leaves int32, where the stage saturates it.
+   */
+  static void noteSaturatedBias(Work w, int at, Op.ConstantSlots slots, Lowering.Unit unit,
+      int narrowedZeroPoint) {
+    Value wv = w.input(at, slots.weights());
+    int channels = w.output(at).shape().dim(-1);
+    long[] sums = ShiftStage.weightSums(wv.data().asInts(DType.INT8), channels,
+        w.node(at).op() instanceof Op.DepthwiseConv2D);
+    int[] b = w.node(at).hasInput(slots.bias())
+        ? w.input(at, slots.bias()).data().asInts(DType.INT32) : new int[channels];
+    int saturated = 0;
+    for (int c = 0; c < channels; c++) {
+      long v = ShiftStage.foldedBias(b[c], narrowedZeroPoint, sums[c]);
+      saturated += v != (int) v ? 1 : 0;
+    }
+    if (saturated > 0) {
+      w.note(at, unit.name(), "bias: " + saturated + " channel" + (saturated == 1 ? "" : "s")
+          + " saturated at int32 with the zero point folded in", true);
+    }
   }
 
   private static void dense(Work w, int at, Op.ConstantSlots slots, Lowering.Unit unit) {

@@ -5,6 +5,7 @@ import io.kiln.ir.Graph;
 import io.kiln.ir.Node;
 import io.kiln.ir.Op;
 import io.kiln.ir.Quantization;
+import io.kiln.ir.Requant;
 import io.kiln.ir.TensorType;
 import io.kiln.ir.Value;
 import java.util.ArrayList;
@@ -17,8 +18,8 @@ import java.util.TreeMap;
 /**
  * The graph being lowered: values and nodes replaced in place by id and index, and the notes of
  * what changed at each node. A value whose quantization changes carries the change on through
- * the operators that only move its codes (max pooling, reshapes, padding), whose output type
- * must equal their input's.
+ * the operators whose output type must equal their input's (max and TFLite's average pooling,
+ * reshapes, padding, slices).
  */
 final class Work {
   private final Graph original;
@@ -71,6 +72,8 @@ final class Work {
     for (Node n : nodes) {
       boolean moves = switch (n.op()) {
         case Op.MaxPool2D p -> true;
+        // TFLite's average pooling keeps its input's quantization too.
+        case Op.AveragePool2D p -> p.requant() instanceof Requant.FixedPoint;
         case Op.Reshape r -> true;
         case Op.Pad p -> true;
         case Op.StridedSlice s -> true;

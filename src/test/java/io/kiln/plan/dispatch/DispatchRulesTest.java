@@ -57,6 +57,34 @@ class DispatchRulesTest {
     assertThat(reasons(conv3x3(), "digital")).isEmpty();
   }
 
+  /** The conv of {@link #conv3x3} with input zero point {@code zp}. */
+  static Graph conv3x3WithInputZeroPoint(long zp) {
+    Graph g = conv3x3();
+    var x = g.value(0);
+    List<io.kiln.ir.Value> values = new java.util.ArrayList<>(g.values());
+    values.set(0, new io.kiln.ir.Value(0, x.name(), x.type().withQuant(
+        new Quantization.PerTensor(0.5f, zp)), null));
+    return new Graph(g.name(), values, g.nodes(), g.inputs(), g.outputs());
+  }
+
+  @Test
+  void zeroPointsAreFoldedOrRequiredToBeZeroAsTheUnitSays() {
+    Graph asymmetric = conv3x3WithInputZeroPoint(-128);
+    assertThat(reasons(asymmetric, "digital")).isEmpty();
+    var a = DIANA.accelerator("digital").orElseThrow()
+        .withZeroPoints(io.kiln.target.Accelerator.ZeroPoints.REQUIRE_ZERO);
+    Layer l = LayerPatterns.match(new GraphIndex(asymmetric), asymmetric.nodes().get(0)).layer()
+        .orElseThrow();
+    assertThat(Dispatcher.check(l, new DispatchRule.Site("diana", a, a.patterns(l.kind()).get(0),
+        false))).containsExactly("activation zero point -128 of %0 not supported by"
+        + " diana.digital: it requires zero points of 0 (zero_points: require_zero); quantize"
+        + " with symmetric activations");
+    Layer symmetric = LayerPatterns.match(new GraphIndex(conv3x3()), conv3x3().nodes().get(0))
+        .layer().orElseThrow();
+    assertThat(Dispatcher.check(symmetric, new DispatchRule.Site("diana", a,
+        a.patterns(l.kind()).get(0), false))).isEmpty();
+  }
+
   @Test
   void kernelSize() {
     assertThat(reasons(conv(16, 16, 9, 9, 1, 1, Op.Pads.NONE, 3, Op.Activation.RELU, 0.125f),

@@ -151,6 +151,7 @@ class LoweringTest {
         false), "diana", false);
     String text = l.rewrites().stream().map(r -> r.node() + ": " + r.changes())
         .collect(Collectors.joining("\n"));
-    assertThat(text).contains("0: [output stage: shift floor, shifts");
+    assertThat(text).contains("0: [bias: + 2^(s-1) per channel, so the floor shift rounds half up,"
+        + " output stage: shift floor, shifts");
   }
 }
