@@ -101,6 +101,8 @@ static int32_t kiln_hal_stage(const kiln_job *j, const uint8_t *params, int k, i
   return v > j->act_max ? j->act_max : v;
 }
 
+static void kiln_hal_fused(const kiln_job *j, int8_t *out, kiln_where at);
+
 static void kiln_hal_conv(const kiln_job *j, kiln_where at) {
   int depthwise = j->kind == KILN_JOB_DEPTHWISE;
   int in_c = depthwise ? j->k : j->c;
