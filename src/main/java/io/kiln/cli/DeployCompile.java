@@ -55,9 +55,40 @@ final class DeployCompile {
       numerics.add("numerics: --ternarize changed the weights of " + planned.ternarizedLayers()
           + " layers; the program computes the lowered graph (kiln run --target gives its outputs)");
     }
+    if (!planned.lowering().unchanged()) {
+      // What the units compute against the int8 graph, on seeded samples uniform over the
+      // inputs' integer ranges (the rand16 convention of the reference outputs).
+      io.kiln.plan.lower.LoweringReport r = io.kiln.plan.lower.LoweringReport.of(g, planned.lowering(),
+          samples(g, SAMPLES));
+      numerics.addAll(List.of(r.format().split("\n")));
+    }
     PlanReport report = PlanReport.of(g.name(), hw, plan.dispatch(), planned.costs().schedule());
     return new DeployReport(report, outDir.toString(), List.copyOf(files.keySet()),
         DeployReport.memories(plan, capacities), objects, numerics);
+  }
+
+  /** Samples the numeric report compares on. */
+  static final int SAMPLES = 16;
+
+  private static List<List<io.kiln.interp.Tensor>> samples(Graph g, int count) {
+    java.util.SplittableRandom rng = new java.util.SplittableRandom(20261201);
+    List<List<io.kiln.interp.Tensor>> out = new ArrayList<>();
+    for (int s = 0; s < count; s++) {
+      List<io.kiln.interp.Tensor> sample = new ArrayList<>();
+      for (io.kiln.ir.Value v : g.inputValues()) {
+        if (!v.dtype().isInteger()) {
+          throw new KilnException("input " + v.name() + " is " + v.dtype().shortName()
+              + ": accelerator targets take integer models (quantize it first)");
+        }
+        int[] x = new int[v.type().elements()];
+        for (int i = 0; i < x.length; i++) {
+          x[i] = (int) (v.dtype().min() + rng.nextLong(v.dtype().max() - v.dtype().min() + 1));
+        }
+        sample.add(io.kiln.interp.Tensor.ofInts(v.dtype(), v.shape(), x));
+      }
+      out.add(sample);
+    }
+    return out;
   }
 
   private static long capacity(HardwareDescription hw, String memory) {

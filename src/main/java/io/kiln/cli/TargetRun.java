@@ -23,9 +23,9 @@ final class TargetRun {
   static Lowered lower(Graph g, String target, String policy, boolean ternarize) {
     HardwareDescription hw = Targets.resolve(target);
     Policy p = policy == null ? Policy.defaultFor(hw) : Policy.named(policy);
-    PlannedDispatch planned = PlannedDispatch.of(g, hw, new Dispatcher.Options(p, ternarize,
-        null), new LayerPlanner(hw, SolverKind.BNB.create()));
-    return Lowering.lower(planned.dispatch(), hw, new Lowering.Options(ternarize));
+    // The graph the deployment computes: the one plan kiln compile generates code from.
+    return io.kiln.plan.deploy.Planner.plan(g, hw, new io.kiln.plan.deploy.Planner.Options(p, ternarize,
+        SolverKind.BNB)).lowering();
   }
 
   static void summarize(PrintWriter out, PrintWriter err, Lowered lowered, String target,

@@ -65,12 +65,13 @@ class DeploymentCodegenTest {
   }
 
   static Stream<Arguments> diana() {
-    // vww_96_int8 is left out: dispatch accepts a depthwise layer whose ratio needs a shift of 32,
-    // which lowering refuses (a known gap between the two).
-    return Stream.of("kws_ref_model", "pretrainedResnet_quant", "ad01_int8").map(m -> Arguments.of(m, "digital"));
+    return Stream.of(MODELS).flatMap(m -> Stream.of("digital", "analog", "mixed").map(p -> Arguments.of(m, p)));
   }
 
-  /** DIANA's digital array: a shift-only output stage, so the program must equal the lowered graph. */
+  /**
+   * DIANA's arrays: shift-only output stages, ternary crossbar weights, 7-bit analog inputs and
+   * fused residual Adds and poolings, so the program must equal the lowered graph.
+   */
   @ParameterizedTest(name = "{0} on diana {1}, ternarized")
   @MethodSource("diana")
   void dianaProgramMatchesTheLoweredGraph(String model, String policy, @TempDir Path dir) throws Exception {
