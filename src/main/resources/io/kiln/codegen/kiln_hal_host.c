@@ -75,11 +75,11 @@ static int32_t kiln_hal_narrow(const kiln_job *j, int32_t x) {
 }
 
 /* The output stage of channel k: the accumulator (bias already in it) to the output's int8. */
-static int32_t kiln_hal_stage(const kiln_job *j, const uint8_t *params, int k, int32_t acc) {
+static int32_t kiln_hal_stage(const kiln_job *j, const uint8_t *params, int k, int64_t acc) {
   const uint8_t *rec = params + (size_t)k * j->p_bytes + (j->has_bias ? 4 : 0);
   int32_t v;
   if (j->stage == KILN_STAGE_FIXED_POINT) {
-    v = kiln_mbqm(acc, kiln_hal_i32(rec), (int8_t)rec[4]);
+    v = kiln_mbqm((int32_t)acc, kiln_hal_i32(rec), (int8_t)rec[4]);
     v += j->out_zp;
   } else {
     /* Shift stages work in 64 bits: a left shift of a large sum must saturate, not wrap. */
@@ -116,7 +116,9 @@ static void kiln_hal_conv(const kiln_job *j, kiln_where at) {
     for (int ox = 0; ox < j->ox; ++ox) {
       for (int k = 0; k < j->k; ++k) {
         size_t o = ((size_t)oy * j->ox + ox) * j->k + k;
-        int32_t acc = j->first ? (j->has_bias ? kiln_hal_i32(params + (size_t)k * j->p_bytes) : 0)
+        /* 64 bits: a shift-only stage is exact for any sum (the lowered graph's semantics); a
+         * TFLite stage takes the same int32 the reference kernels accumulate. */
+        int64_t acc = j->first ? (j->has_bias ? kiln_hal_i32(params + (size_t)k * j->p_bytes) : 0)
                                : kiln_hal_i32(out + 4 * o);
         for (int fy = 0; fy < j->fy; ++fy) {
           int iy = oy * j->sy + fy * j->dy + j->y0;
@@ -130,10 +132,10 @@ static void kiln_hal_conv(const kiln_job *j, kiln_where at) {
             }
             const int8_t *px = in + ((size_t)iy * j->cols + ix) * in_c;
             if (depthwise) {
-              acc += (kiln_hal_narrow(j, px[k]) - j->in_zp) * kiln_hal_weight(j, w, k, 0, fy, fx);
+              acc += (int64_t)(kiln_hal_narrow(j, px[k]) - j->in_zp) * kiln_hal_weight(j, w, k, 0, fy, fx);
             } else {
               for (int c = 0; c < j->c; ++c) {
-                acc += (kiln_hal_narrow(j, px[c]) - j->in_zp) * kiln_hal_weight(j, w, k, c, fy, fx);
+                acc += (int64_t)(kiln_hal_narrow(j, px[c]) - j->in_zp) * kiln_hal_weight(j, w, k, c, fy, fx);
               }
             }
           }
@@ -143,7 +145,7 @@ static void kiln_hal_conv(const kiln_job *j, kiln_where at) {
            * int32 sums in place, in the same order. */
           out[o] = (uint8_t)(int8_t)kiln_hal_stage(j, params, k, acc);
         } else {
-          kiln_hal_put_i32(out + 4 * o, acc);
+          kiln_hal_put_i32(out + 4 * o, (int32_t)acc);
         }
       }
     }

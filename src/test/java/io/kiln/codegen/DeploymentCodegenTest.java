@@ -34,11 +34,11 @@ import org.junit.jupiter.params.provider.MethodSource;
  * byte for byte what the interpreter gives on the lowered graph, on the rand16 samples of the
  * MLPerf Tiny models (and, where the lowered graph is the int8 graph, TFLite Micro's outputs).
  */
-class DeploymentCodegenTest {
+public class DeploymentCodegenTest {
   static final String[] MODELS = {"kws_ref_model", "vww_96_int8", "pretrainedResnet_quant", "ad01_int8"};
   static final String[] DLA = {"dla", "dla:pe=128,sram=1MiB,par=input,dw=native",
       "dla:pe=64,sram=512KiB,par=output,dw=emulated", "dla:pe=128,sram=256MiB,par=input,dw=unsupported"};
-  static final List<String> SOURCES = List.of("kiln_model.c", "kiln_weights.c", "kiln_memories.c",
+  public static final List<String> SOURCES = List.of("kiln_model.c", "kiln_weights.c", "kiln_memories.c",
       "kiln_hal_host.c", "main_host.c");
 
   static Stream<Arguments> dla() {
@@ -113,7 +113,7 @@ class DeploymentCodegenTest {
   }
 
   /** The interpreter's outputs of {@code g} on the samples {@code in}, concatenated. */
-  static byte[] interpret(Graph g, byte[] in) {
+  public static byte[] interpret(Graph g, byte[] in) {
     Value v = g.inputValues().get(0);
     int size = (int) v.type().bytes();
     Interpreter interp = new Interpreter(g);

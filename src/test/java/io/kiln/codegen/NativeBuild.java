@@ -14,9 +14,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** Test helper: generates C for a graph, builds {@code kiln_host} with gcc and runs it. */
-final class NativeBuild {
-  static final List<String> STRICT = List.of("-std=c99", "-O2", "-Wall", "-Wextra", "-Werror");
-  static final List<String> SANITIZE = List.of("-std=c99", "-O1", "-Wall", "-Wextra",
+public final class NativeBuild {
+  public static final List<String> STRICT = List.of("-std=c99", "-O2", "-Wall", "-Wextra", "-Werror");
+  public static final List<String> SANITIZE = List.of("-std=c99", "-O1", "-Wall", "-Wextra",
       "-Werror", "-fsanitize=address,undefined", "-fno-sanitize-recover=all",
       "-fno-omit-frame-pointer");
 
@@ -38,7 +38,7 @@ final class NativeBuild {
   }
 
   /** Skips the calling test unless gcc is on the PATH. */
-  static void assumeGcc() {
+  public static void assumeGcc() {
     assumeTrue(gccAvailable(), "gcc not found on PATH: generated C is not compiled");
   }
 
@@ -57,7 +57,7 @@ final class NativeBuild {
   }
 
   /** Builds {@code sources} of {@code dir} into {@code dir/exe}, compiling them in parallel. */
-  static Path compile(Path dir, List<String> flags, String exe, List<String> sources) throws IOException {
+  public static Path compile(Path dir, List<String> flags, String exe, List<String> sources) throws IOException {
     List<Process> procs = new ArrayList<>();
     List<String> objects = new ArrayList<>();
     for (String src : sources) {
@@ -85,7 +85,7 @@ final class NativeBuild {
   }
 
   /** Runs {@code host} on the given input files' bytes; returns each output's bytes. */
-  static List<byte[]> run(Path host, List<byte[]> inputs, int batch, int outputs)
+  public static List<byte[]> run(Path host, List<byte[]> inputs, int batch, int outputs)
       throws IOException {
     Path dir = Files.createTempDirectory(host.getParent(), "run");
     List<String> cmd = new ArrayList<>(List.of(host.toString(), "--batch",
