@@ -110,7 +110,7 @@ class PlanCommandTest {
     CliRunner.Result r = kiln("plan", model("ad01_int8"), "--target", "dla", "--policy",
         "analog");
     assertThat(r.code()).isEqualTo(2);
-    assertThat(r.errLine()).contains("policy analog needs an accelerator named 'analog'");
+    assertThat(r.errLine()).contains("policy analog needs an accelerator of kind analog_imc");
   }
 
   @Test

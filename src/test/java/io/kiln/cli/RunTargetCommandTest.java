@@ -65,7 +65,7 @@ class RunTargetCommandTest {
         {"--target", "dla", "--policy", "analog"},
         {"--target", "diana", "--policy", "fastest"}};
     String[] expected = {"need --target", "need --target", "unknown target",
-        "needs an accelerator named 'analog'", "unknown policy 'fastest'"};
+        "needs an accelerator of kind analog_imc", "unknown policy 'fastest'"};
     for (int i = 0; i < cases.length; i++) {
       CliRunner.Result r = kiln(concat(new String[] {"run", "builtin:ds_cnn", "--random-input",
           "1", "--output-dir", out.toString()}, cases[i]));

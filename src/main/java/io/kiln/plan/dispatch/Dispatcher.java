@@ -145,7 +145,7 @@ public final class Dispatcher {
     for (int i = 0; i < units.length; i++) {
       units[i] = accepted.get(i).isEmpty() ? hw.cpu().name()
           : o.policy().choose(layers.get(i).get(), accepted.get(i), i == first || i == last,
-              cycles);
+              cycles, hw);
     }
     int[] fusedInto = fuse(idx, hw, o, units, layers, accepted, rejected);
     List<LayerDispatch> out = new ArrayList<>();

@@ -2,6 +2,7 @@ package io.kiln.plan.dispatch;
 
 import io.kiln.KilnException;
 import io.kiln.plan.dispatch.DispatchResult.Acceptance;
+import io.kiln.target.Accelerator;
 import io.kiln.target.HardwareDescription;
 import java.util.List;
 import java.util.Locale;
@@ -14,13 +15,13 @@ import java.util.OptionalLong;
 public enum Policy {
   /** The first accepting accelerator in the description's order. */
   FIRST("first"),
-  /** Prefer the unit named {@code digital}. */
+  /** Prefer a digital PE array (the first of its kind in the description). */
   DIGITAL("digital"),
-  /** Prefer the unit named {@code analog}. */
+  /** Prefer an analog in-memory-compute array. */
   ANALOG("analog"),
-  /** Declared DIANA rule: 8-bit weights on digital, ternary weights on analog. */
+  /** Declared DIANA-style rule: 8-bit weights on the digital array, ternary ones on the analog. */
   WEIGHTS("weights"),
-  /** First and last accelerable layers and all depthwise layers on digital, the rest analog. */
+  /** First and last accelerable layers and all depthwise layers digital, the rest analog. */
   MIXED("mixed"),
   /** The accepting unit with the fewest estimated cycles. */
   LOWEST_CYCLES("lowest-cycles");
@@ -45,25 +46,36 @@ public enum Policy {
         + " weights, mixed, lowest-cycles)");
   }
 
-  /** The target's default: DIANA's declared weight rule, else the first accepting unit. */
+  /**
+   * The target's default: the declared weight rule when it has both a digital PE array and an
+   * analog array (DIANA), else the first accepting unit.
+   */
   public static Policy defaultFor(HardwareDescription hw) {
-    boolean diana = hw.accelerator("digital").isPresent() && hw.accelerator("analog").isPresent();
-    return diana ? WEIGHTS : FIRST;
+    return has(hw, Accelerator.Kind.DIGITAL_PE_ARRAY) && has(hw, Accelerator.Kind.ANALOG_IMC) ? WEIGHTS : FIRST;
   }
 
-  /** Refuses a policy that names units the target does not have. */
-  void check(HardwareDescription hw) {
-    List<String> needed = switch (this) {
-      case DIGITAL -> List.of("digital");
-      case ANALOG -> List.of("analog");
-      case WEIGHTS, MIXED -> List.of("digital", "analog");
+  private static boolean has(HardwareDescription hw, Accelerator.Kind kind) {
+    return hw.accelerators().stream().anyMatch(a -> a.kind() == kind);
+  }
+
+  /** The kinds of accelerator the policy chooses between. */
+  private List<Accelerator.Kind> kinds() {
+    return switch (this) {
+      case DIGITAL -> List.of(Accelerator.Kind.DIGITAL_PE_ARRAY);
+      case ANALOG -> List.of(Accelerator.Kind.ANALOG_IMC);
+      case WEIGHTS, MIXED -> List.of(Accelerator.Kind.DIGITAL_PE_ARRAY, Accelerator.Kind.ANALOG_IMC);
       case FIRST, LOWEST_CYCLES -> List.of();
     };
-    for (String unit : needed) {
-      if (hw.accelerator(unit).isEmpty()) {
-        throw new KilnException("policy " + cliName + " needs an accelerator named '" + unit
-            + "' but target " + hw.name() + " has " + (hw.accelerators().isEmpty() ? "none"
-            : String.join(", ", hw.unitNames().subList(1, hw.unitNames().size())))
+  }
+
+  /** Refuses a policy that needs a kind of unit the target does not have. */
+  void check(HardwareDescription hw) {
+    for (Accelerator.Kind kind : kinds()) {
+      if (!has(hw, kind)) {
+        throw new KilnException("policy " + cliName + " needs an accelerator of kind "
+            + kind.name().toLowerCase(Locale.ROOT) + " but target " + hw.name() + " has "
+            + (hw.accelerators().isEmpty() ? "none" : String.join(", ", hw.accelerators().stream()
+                .map(a -> a.name() + " (" + a.kind().name().toLowerCase(Locale.ROOT) + ")").toList()))
             + " (use --policy first or lowest-cycles)");
       }
     }
@@ -80,13 +92,16 @@ public enum Policy {
    * the description's order); {@code edge} says whether it is the first or last accelerable
    * layer.
    */
-  String choose(Layer layer, List<Acceptance> accepted, boolean edge, CycleEstimate cycles) {
+  String choose(Layer layer, List<Acceptance> accepted, boolean edge, CycleEstimate cycles,
+      HardwareDescription hw) {
+    Accelerator.Kind digital = Accelerator.Kind.DIGITAL_PE_ARRAY;
+    Accelerator.Kind analog = Accelerator.Kind.ANALOG_IMC;
     return switch (this) {
       case FIRST -> accepted.get(0).unit();
-      case DIGITAL -> prefer(accepted, "digital");
-      case ANALOG -> prefer(accepted, "analog");
-      case WEIGHTS -> prefer(accepted, layer.ternaryWeights() ? "analog" : "digital");
-      case MIXED -> prefer(accepted, edge || layer.depthwise() ? "digital" : "analog");
+      case DIGITAL -> prefer(accepted, digital, hw);
+      case ANALOG -> prefer(accepted, analog, hw);
+      case WEIGHTS -> prefer(accepted, layer.ternaryWeights() ? analog : digital, hw);
+      case MIXED -> prefer(accepted, edge || layer.depthwise() ? digital : analog, hw);
       case LOWEST_CYCLES -> {
         String best = accepted.get(0).unit();
         long bestCycles = Long.MAX_VALUE;
@@ -102,8 +117,10 @@ public enum Policy {
     };
   }
 
-  private static String prefer(List<Acceptance> accepted, String unit) {
-    return accepted.stream().map(Acceptance::unit).filter(unit::equals).findFirst()
+  /** The first accepting unit of {@code kind}, else the first accepting unit. */
+  private static String prefer(List<Acceptance> accepted, Accelerator.Kind kind, HardwareDescription hw) {
+    return accepted.stream().map(Acceptance::unit)
+        .filter(u -> hw.accelerator(u).map(a -> a.kind() == kind).orElse(false)).findFirst()
         .orElse(accepted.get(0).unit());
   }
 }
