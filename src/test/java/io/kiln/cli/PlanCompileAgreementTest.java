@@ -31,7 +31,9 @@ class PlanCompileAgreementTest {
       all.add(Arguments.of(m, "dla:pe=128,sram=1MiB,par=input,dw=native", List.of()));
       all.add(Arguments.of(m, "dla:pe=64,sram=512KiB,par=output,dw=emulated", List.of()));
       all.add(Arguments.of(m, "dla:pe=128,sram=256MiB,par=input,dw=unsupported", List.of()));
-      all.add(Arguments.of(m, "diana", List.of("--policy", "digital", "--ternarize")));
+      all.add(Arguments.of(m, "diana", List.of("--policy", "digital")));
+      all.add(Arguments.of(m, "diana", List.of("--policy", "analog", "--ternarize")));
+      all.add(Arguments.of(m, "diana", List.of("--policy", "mixed", "--ternarize")));
     }
     return all.stream();
   }

@@ -29,24 +29,36 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Power-of-two models that {@code kiln quantize --per-channel --scales pow2} makes from the MLPerf
- * Tiny float models deploy on DIANA's digital array: every conv, depthwise and fully-connected
- * layer runs there (or its rejection names the rule), and the generated program equals the
- * lowered graph byte for byte under ASan/UBSan.
+ * Tiny float models deploy on DIANA under the digital, analog and mixed policies: every conv,
+ * depthwise and fully-connected layer runs on an array (or its rejections name the rules), and the
+ * generated program equals the lowered graph byte for byte under ASan/UBSan.
  */
 class MlperfPow2DianaTest {
-  static Stream<MlperfPtq.Case> cases() {
-    return Stream.of(MlperfPtq.VWW, MlperfPtq.RESNET, MlperfPtq.AD);
+  private static final Map<MlperfPtq.Case, Graph> QUANTIZED = new java.util.concurrent.ConcurrentHashMap<>();
+
+  static Stream<org.junit.jupiter.params.provider.Arguments> cases() {
+    return Stream.of(MlperfPtq.VWW, MlperfPtq.RESNET, MlperfPtq.AD).flatMap(c -> Stream.of("digital", "analog",
+        "mixed").map(p -> org.junit.jupiter.params.provider.Arguments.of(c, p)));
   }
 
-  @ParameterizedTest(name = "{0}")
+  /** The model {@code kiln quantize --per-channel --scales pow2} makes, once per run. */
+  private static Graph pow2(MlperfPtq.Case c) {
+    return QUANTIZED.computeIfAbsent(c, k -> {
+      QuantizeOptions options = QuantizeOptions.DEFAULTS.withPerChannel(true)
+          .withScales(QuantizeOptions.ScaleMode.POW2);
+      return Pipeline.DEFAULT.apply(MlperfPtq.run(SharedModels.file("mlperf-tiny"), k, 8, 1, options).kiln());
+    });
+  }
+
+  @ParameterizedTest(name = "{0} {1}")
   @MethodSource("cases")
-  void pow2ModelsRunOnTheDigitalArray(MlperfPtq.Case c, @TempDir Path dir) throws Exception {
+  void pow2ModelsRunOnDiana(MlperfPtq.Case c, String policy, @TempDir Path dir) throws Exception {
     NativeBuild.assumeGcc();
-    QuantizeOptions options = QuantizeOptions.DEFAULTS.withPerChannel(true)
-        .withScales(QuantizeOptions.ScaleMode.POW2);
-    Graph g = Pipeline.DEFAULT.apply(MlperfPtq.run(SharedModels.file("mlperf-tiny"), c, 8, 1, options).kiln());
+    Graph g = pow2(c);
     HardwareDescription hw = Targets.resolve("diana");
-    Planner.Planned p = Planner.plan(g, hw, new Planner.Options(Policy.named("digital"), false, SolverKind.BNB));
+    // The analog array takes ternary weights: those policies ternarize (the digital one needs not).
+    boolean ternarize = !policy.equals("digital");
+    Planner.Planned p = Planner.plan(g, hw, new Planner.Options(Policy.named(policy), ternarize, SolverKind.BNB));
     assertThat(DeploymentChecker.check(p.plan())).isEmpty();
     int accelerated = 0;
     for (DispatchResult.LayerDispatch l : p.plan().dispatch().layers()) {
@@ -54,7 +66,7 @@ class MlperfPow2DianaTest {
       if (!weighted) {
         continue;
       }
-      if (l.unit().equals("digital")) {
+      if (hw.accelerator(l.unit()).isPresent()) {
         accelerated++;
       } else {
         assertThat(l.rejections()).as("%s on %s", l.node().op().opName(), l.unit()).isNotEmpty();
