@@ -175,13 +175,19 @@ public final class DeploymentCodegen {
         c.line("  {0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1}");
       }
       c.line("};");
+      List<Map<String, Long>> fields = call.jobs().stream().map(j -> Jobs.of(g, call, j, this::memoryIndex)).toList();
+      if (fields.stream().anyMatch(f -> f.get("lut") == Jobs.LUT_TABLE)) {
+        c.array("static const int8_t " + name + "_lut", Jobs.table(g, n));
+      }
       c.line("static const kiln_job %s_jobs[%d] = {", name, call.jobs().size());
       for (TileJob j : call.jobs()) {
-        Map<String, Long> f = Jobs.of(g, call, j, this::memoryIndex);
+        Map<String, Long> f = fields.get(j.tile());
         StringBuilder sb = new StringBuilder("  {");
         boolean first = true;
-        for (long v : f.values()) {
-          sb.append(first ? "" : ", ").append(CSource.intLiteral(v));
+        for (Map.Entry<String, Long> e : f.entrySet()) {
+          long v = e.getValue();
+          String text = e.getKey().equals("lut") ? (v == Jobs.LUT_TABLE ? name + "_lut" : "0") : CSource.intLiteral(v);
+          sb.append(first ? "" : ", ").append(text);
           first = false;
         }
         c.line("%s}, /* tile %d */", sb, j.tile());

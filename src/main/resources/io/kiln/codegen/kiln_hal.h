@@ -37,7 +37,8 @@ enum {
   KILN_JOB_DEPTHWISE = 2,
   KILN_JOB_MAX_POOL = 3,
   KILN_JOB_AVG_POOL = 4,
-  KILN_JOB_ADD = 5
+  KILN_JOB_ADD = 5,
+  KILN_JOB_LUT = 6       /* an int8 activation: out = lut[in + 128] (a unit's lookup table) */
 };
 
 /* Output stages. */
@@ -82,6 +83,8 @@ typedef struct {
   /* Pooling: pool_shift < 0 averages as TFLite does (rounded division); otherwise the window's
    * sum of (x - pool_in_zp) is shifted right by pool_shift with pool_stage's rounding, + out zp. */
   int32_t pool_kind, pool_y, pool_x, pool_stage, pool_shift, pool_in_zp, pool_out_zp, pool_min, pool_max;
+  /* KILN_JOB_LUT: the 256 outputs of the int8 inputs -128..127, which the host loads into the unit. */
+  const int8_t *lut;
 } kiln_job;
 
 /* The memories the program uses, indexed by KILN_MEM_*; provided by the generated code. */

@@ -273,6 +273,15 @@ static void kiln_hal_add(const kiln_job *j, kiln_where at) {
   }
 }
 
+static void kiln_hal_lut(const kiln_job *j, kiln_where at) {
+  uint64_t n = (uint64_t)j->oy * j->ox * j->k;
+  const int8_t *in = (const int8_t *)kiln_hal_at(j->in_mem, j->in, n, at, "the input tile");
+  int8_t *out = (int8_t *)kiln_hal_at(j->out_mem, j->out, n, at, "the output tile");
+  for (uint64_t i = 0; i < n; ++i) {
+    out[i] = j->lut[in[i] + 128];
+  }
+}
+
 void kiln_job_submit(int unit, const kiln_job *j, kiln_where at) {
   (void)unit;
   switch (j->kind) {
@@ -286,6 +295,9 @@ void kiln_job_submit(int unit, const kiln_job *j, kiln_where at) {
       break;
     case KILN_JOB_ADD:
       kiln_hal_add(j, at);
+      break;
+    case KILN_JOB_LUT:
+      kiln_hal_lut(j, at);
       break;
     default:
       fprintf(stderr, "kiln_hal: layer %s tile %d: unknown job kind %d\n", at.layer, at.tile, j->kind);

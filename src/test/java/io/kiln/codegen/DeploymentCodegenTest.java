@@ -90,6 +90,32 @@ public class DeploymentCodegenTest {
     assertThat(NativeBuild.run(host, List.of(in), 16, 1).get(0)).isEqualTo(interpret(p.plan().graph(), in));
   }
 
+  /** Standalone activations on the DLA run as lookup-table jobs, bit-exact with the interpreter. */
+  @org.junit.jupiter.api.Test
+  void standaloneActivationsRunAsLookupTables(@TempDir Path dir) throws Exception {
+    NativeBuild.assumeGcc();
+    io.kiln.ir.Op[] ops = {new io.kiln.ir.Op.Relu(), new io.kiln.ir.Op.Relu6(), new io.kiln.ir.Op.Tanh()};
+    double[] scales = {0.5, 1.0, 1.0 / 128};
+    for (int i = 0; i < ops.length; i++) {
+      io.kiln.testing.PlanGraphs b = new io.kiln.testing.PlanGraphs(i);
+      int x = b.input(12, 12, 8, 0.5);
+      int y = b.conv(x, 16, 3, 1, 1, 0.25, 1.0, io.kiln.ir.Op.Activation.NONE);
+      Graph g = b.build(b.unary(ops[i], y, scales[i]));
+      HardwareDescription hw = io.kiln.testing.TestTargets.withMemory(Targets.resolve("dla"), "sram", 4096);
+      Planner.Planned p = Planner.plan(g, hw, new Planner.Options(Policy.defaultFor(hw), false, SolverKind.BNB));
+      assertThat(p.plan().calls()).as("%s", ops[i]).anyMatch(c -> c.node() == 1 && c.jobs().size() > 1);
+      Path d = Files.createDirectories(dir.resolve("act" + i));
+      for (Map.Entry<String, String> f : DeploymentCodegen.emit(p.plan()).entrySet()) {
+        Files.writeString(d.resolve(f.getKey()), f.getValue(), StandardCharsets.UTF_8);
+      }
+      Path host = NativeBuild.compile(d, NativeBuild.SANITIZE, "kiln_host", SOURCES);
+      byte[] in = new byte[12 * 12 * 8 * 3];
+      new java.util.Random(i).nextBytes(in);
+      assertThat(NativeBuild.run(host, List.of(in), 3, 1).get(0)).as("%s", ops[i])
+          .isEqualTo(interpret(p.plan().graph(), in));
+    }
+  }
+
   @org.junit.jupiter.api.Test
   void randomTiledLayersMatchTheInterpreterUnderSanitizers(@TempDir Path dir) throws Exception {
     NativeBuild.assumeGcc();

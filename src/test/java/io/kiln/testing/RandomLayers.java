@@ -11,7 +11,7 @@ import java.util.Random;
 
 /**
  * Seeded random deployments for plan and code-generation tests: one int8 conv of random geometry
- * (sometimes followed by a pooling or an Add), planned on a dla variant whose SRAM is cut to a
+ * (sometimes followed by a pooling, an Add or a standalone activation), planned on a dla variant whose SRAM is cut to a
  * random size between 2 KiB and 128 KiB, so that most layers must be tiled.
  */
 public final class RandomLayers {
@@ -27,9 +27,14 @@ public final class RandomLayers {
     int stride = 1 + r.nextInt(2);
     int x = p.input(h, w, c, 0.5);
     int y = p.conv(x, k, f, stride, f / 2, 0.25, 1.0, r.nextBoolean() ? Op.Activation.RELU : Op.Activation.NONE);
-    int out = switch (r.nextInt(3)) {
+    int out = switch (r.nextInt(4)) {
       case 0 -> p.pool(y, r.nextBoolean(), 2, 2, Op.Pads.NONE);
       case 1 -> p.add(y, y, 1.0, Op.Activation.NONE);
+      case 2 -> switch (r.nextInt(3)) {
+        case 0 -> p.unary(new Op.Relu(), y, 0.5);
+        case 1 -> p.unary(new Op.Relu6(), y, 1.0);
+        default -> p.unary(new Op.Tanh(), y, 1.0 / 128);
+      };
       default -> y;
     };
     return p.build(out);

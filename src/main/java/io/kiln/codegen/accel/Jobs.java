@@ -17,6 +17,7 @@ import io.kiln.quant.ShiftStage;
 import io.kiln.quant.ActivationRange;
 import io.kiln.quant.AddRequant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.ToIntFunction;
 
@@ -35,11 +36,38 @@ public final class Jobs {
   static final int MAX_POOL = 3;
   static final int AVG_POOL = 4;
   static final int ADD = 5;
+  static final int LUT = 6;
 
   /** Output stages. */
   static final int FIXED_POINT = 1;
   static final int SHIFT_FLOOR = 2;
   static final int SHIFT_HALF_UP = 3;
+
+  /** The value of field {@code lut} that stands for the call's lookup table. */
+  public static final long LUT_TABLE = -1;
+
+  /**
+   * The lookup table of a standalone int8 activation: its outputs for the inputs -128..127, as the
+   * interpreter computes them (an element-wise function of one int8 is exactly its table).
+   */
+  public static int[] table(Graph g, Node n) {
+    io.kiln.ir.GraphBuilder b = new io.kiln.ir.GraphBuilder("lut");
+    Value in = g.input(n, 0);
+    Value out = g.output(n);
+    if (in.dtype() != io.kiln.ir.DType.INT8 || out.dtype() != io.kiln.ir.DType.INT8) {
+      throw new KilnException("a lookup table needs int8 in and out, " + n.op().opName() + " %" + n.output()
+          + " has " + in.dtype().shortName() + " -> " + out.dtype().shortName());
+    }
+    int x = b.input("x", new io.kiln.ir.TensorType(in.dtype(), io.kiln.ir.Shape.of(256), in.quant()));
+    int y = b.apply(n.op(), List.of(x), "y", out.dtype(), out.quant());
+    b.output(y);
+    int[] all = new int[256];
+    for (int i = 0; i < 256; i++) {
+      all[i] = i - 128;
+    }
+    io.kiln.interp.Tensor t = io.kiln.interp.Tensor.ofInts(in.dtype(), io.kiln.ir.Shape.of(256), all);
+    return new io.kiln.interp.Interpreter(b.build()).run(List.of(t)).get(0).ints;
+  }
 
   /** The fields of {@code job} of {@code call}; {@code memory} numbers the memories as the program does. */
   public static Map<String, Long> of(Graph g, Step.AcceleratorCall call, TileJob job, ToIntFunction<String> memory) {
@@ -56,6 +84,10 @@ public final class Jobs {
       case Op.MaxPool2D p -> MAX_POOL;
       case Op.AveragePool2D p -> AVG_POOL;
       case Op.Add a -> ADD;
+      case Op.Relu r -> LUT;
+      case Op.Relu6 r -> LUT;
+      case Op.Logistic r -> LUT;
+      case Op.Tanh r -> LUT;
       default -> throw new KilnException("the " + call.unit().name() + " backend does not generate "
           + n.op().opName() + " yet (%" + n.output() + ")");
     };
@@ -116,6 +148,8 @@ public final class Jobs {
     weightAddressing(f, blob, job, l);
     addFields(f, n, g, where);
     FusedStages.fields(f, g, n, call.fused().stream().map(i -> g.nodes().get(i)).toList());
+    // The table pointer: LUT_TABLE stands for the call's table, 0 for none.
+    f.put("lut", kind == LUT ? LUT_TABLE : 0L);
     return f;
   }
 
