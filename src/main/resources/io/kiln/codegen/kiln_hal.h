@@ -48,8 +48,8 @@ enum {
   KILN_STAGE_SHIFT_HALF_UP = 3 /* (acc + bias + 2^(s-1)) >> s, + zero point, clamp */
 };
 
-/* One tile of a layer on a unit. Activation tiles are HWC of the tile's own extent in the
- * unit's L1; while the reduction over C is split, the output buffer holds int32 partial sums in
+/* One tile of a layer on a unit. Activation tiles are HWC or CHW (chw) of the tile's own extent
+ * in the unit's L1; while the reduction over C is split, the output buffer holds int32 partial sums in
  * the same order and the last C tile writes the int8 outputs at its start. Weight (k, c, fy, fx)
  * of the tile sits at bit  (k / kb) * s_kb + (k % kb) * s_ki + (c / cb) * s_cb + (c % cb) * s_ci
  * + fy * s_fy + fx * s_fx  of the weight buffer, w_bits wide (two's complement). Parameter
@@ -83,6 +83,9 @@ typedef struct {
   /* Pooling: pool_shift < 0 averages as TFLite does (rounded division); otherwise the window's
    * sum of (x - pool_in_zp) is shifted right by pool_shift with pool_stage's rounding, + out zp. */
   int32_t pool_kind, pool_y, pool_x, pool_stage, pool_shift, pool_in_zp, pool_out_zp, pool_min, pool_max;
+  /* Activation tiles (input, output, operand) are CHW when 1 (element (r, c, ch) of an R x C x CH
+   * tile at (ch * R + r) * C + c), HWC when 0 (at (r * C + c) * CH + ch). */
+  int32_t chw;
   /* KILN_JOB_LUT: the 256 outputs of the int8 inputs -128..127, which the host loads into the unit. */
   const int8_t *lut;
 } kiln_job;

@@ -56,6 +56,25 @@ static void kiln_hal_put_i32(uint8_t *p, int32_t v) {
   p[3] = (uint8_t)(u >> 24);
 }
 
+/* Where element (r, c, ch) of a rows x cols x chans activation tile sits, in the job's layout. */
+static size_t kiln_hal_idx(const kiln_job *j, int rows, int cols, int chans, int r, int c, int ch) {
+  return j->chw ? ((size_t)ch * rows + r) * cols + c : ((size_t)r * cols + c) * chans + ch;
+}
+
+/* The (r, c, ch) of storage position o of a rows x cols x chans tile: positions visited in
+ * increasing order walk the tile in the job's layout. */
+static void kiln_hal_at_index(const kiln_job *j, size_t o, int rows, int cols, int chans, int *r, int *c, int *ch) {
+  if (j->chw) {
+    *ch = (int)(o / ((size_t)rows * cols));
+    *r = (int)(o / cols % rows);
+    *c = (int)(o % cols);
+  } else {
+    *r = (int)(o / ((size_t)cols * chans));
+    *c = (int)(o / chans % cols);
+    *ch = (int)(o % chans);
+  }
+}
+
 /* Weight (k, c, fy, fx) of the tile: w_bits bits at the job's bit position, sign-extended. */
 static int32_t kiln_hal_weight(const kiln_job *j, const uint8_t *w, int k, int c, int fy, int fx) {
   uint64_t bit = (uint64_t)(k / j->kb) * j->s_kb + (uint64_t)(k % j->kb) * j->s_ki + (uint64_t)(c / j->cb) * j->s_cb
@@ -112,10 +131,13 @@ static void kiln_hal_conv(const kiln_job *j, kiln_where at) {
   const uint8_t *params = kiln_hal_at(j->p_mem, j->p, (uint64_t)j->k * j->p_bytes, at, "the parameters");
   uint64_t outs = (uint64_t)j->oy * j->ox * j->k;
   uint8_t *out = kiln_hal_at(j->out_mem, j->out, outs * (j->last && j->first ? 1 : 4), at, "the output tile");
-  for (int oy = 0; oy < j->oy; ++oy) {
-    for (int ox = 0; ox < j->ox; ++ox) {
-      for (int k = 0; k < j->k; ++k) {
-        size_t o = ((size_t)oy * j->ox + ox) * j->k + k;
+  /* Storage order, so that int8 outputs written over int32 partial sums never pass a sum still
+   * to be read. */
+  for (size_t o = 0; o < outs; ++o) {
+    int oy, ox, k;
+    kiln_hal_at_index(j, o, j->oy, j->ox, j->k, &oy, &ox, &k);
+    {
+      {
         /* 64 bits: a shift-only stage is exact for any sum (the lowered graph's semantics); a
          * TFLite stage takes the same int32 the reference kernels accumulate. */
         int64_t acc = j->first ? (j->has_bias ? kiln_hal_i32(params + (size_t)k * j->p_bytes) : 0)
@@ -130,12 +152,13 @@ static void kiln_hal_conv(const kiln_job *j, kiln_where at) {
             if (ix < 0 || ix >= j->cols) {
               continue;
             }
-            const int8_t *px = in + ((size_t)iy * j->cols + ix) * in_c;
             if (depthwise) {
-              acc += (int64_t)(kiln_hal_narrow(j, px[k]) - j->in_zp) * kiln_hal_weight(j, w, k, 0, fy, fx);
+              int32_t x = in[kiln_hal_idx(j, j->rows, j->cols, in_c, iy, ix, k)];
+              acc += (int64_t)(kiln_hal_narrow(j, x) - j->in_zp) * kiln_hal_weight(j, w, k, 0, fy, fx);
             } else {
               for (int c = 0; c < j->c; ++c) {
-                acc += (int64_t)(kiln_hal_narrow(j, px[c]) - j->in_zp) * kiln_hal_weight(j, w, k, c, fy, fx);
+                int32_t x = in[kiln_hal_idx(j, j->rows, j->cols, in_c, iy, ix, c)];
+                acc += (int64_t)(kiln_hal_narrow(j, x) - j->in_zp) * kiln_hal_weight(j, w, k, c, fy, fx);
               }
             }
           }
@@ -196,15 +219,18 @@ static void kiln_hal_fused(const kiln_job *j, int8_t *out, kiln_where at) {
   }
   if (j->pool_kind) {
     int py = j->oy / j->pool_y, px = j->ox / j->pool_x;
-    /* Pooled output p is written at index p, never past a window element still to be read. */
-    for (int y = 0; y < py; ++y) {
-      for (int x = 0; x < px; ++x) {
-        for (int k = 0; k < j->k; ++k) {
+    /* Pooled output p is written at position p, never past a window element still to be read
+     * (in either layout the window's first element is at p or after it). */
+    for (size_t p = 0; p < (size_t)py * px * j->k; ++p) {
+      int y, x, k;
+      kiln_hal_at_index(j, p, py, px, j->k, &y, &x, &k);
+      {
+        {
           int64_t sum = 0;
           int32_t max = -128;
           for (int dy = 0; dy < j->pool_y; ++dy) {
             for (int dx = 0; dx < j->pool_x; ++dx) {
-              int32_t v = out[(((size_t)y * j->pool_y + dy) * j->ox + (size_t)x * j->pool_x + dx) * j->k + k];
+              int32_t v = out[kiln_hal_idx(j, j->oy, j->ox, j->k, y * j->pool_y + dy, x * j->pool_x + dx, k)];
               sum += v - j->pool_in_zp;
               max = v > max ? v : max;
             }
@@ -219,7 +245,7 @@ static void kiln_hal_fused(const kiln_job *j, int8_t *out, kiln_where at) {
               v = kiln_hal_shift(sum, j->pool_shift, j->pool_stage) + j->pool_out_zp;
             }
           }
-          out[((size_t)y * px + x) * j->k + k] = (int8_t)kiln_hal_clamp(v, j->pool_min, j->pool_max);
+          out[p] = (int8_t)kiln_hal_clamp(v, j->pool_min, j->pool_max);
         }
       }
     }
@@ -241,7 +267,7 @@ static void kiln_hal_pool(const kiln_job *j, kiln_where at) {
             if (iy < 0 || iy >= j->rows || ix < 0 || ix >= j->cols) {
               continue; /* padding is left out of the window (TFLite) */
             }
-            int32_t v = in[((size_t)iy * j->cols + ix) * j->k + k];
+            int32_t v = in[kiln_hal_idx(j, j->rows, j->cols, j->k, iy, ix, k)];
             sum += v;
             max = v > max ? v : max;
             ++count;
@@ -252,7 +278,7 @@ static void kiln_hal_pool(const kiln_job *j, kiln_where at) {
           v = count == 0 ? 0 : sum > 0 ? (sum + count / 2) / count : (sum - count / 2) / count;
         }
         v = v < j->act_min ? j->act_min : v;
-        out[((size_t)oy * j->ox + ox) * j->k + k] = (int8_t)(v > j->act_max ? j->act_max : v);
+        out[kiln_hal_idx(j, j->oy, j->ox, j->k, oy, ox, k)] = (int8_t)(v > j->act_max ? j->act_max : v);
       }
     }
   }

@@ -121,14 +121,22 @@ public class DeploymentCodegenTest {
     NativeBuild.assumeGcc();
     java.util.Random r = new java.util.Random(42);
     int built = 0;
-    for (int i = 0; built < 6 && i < 40; i++) {
+    for (int i = 0; built < 9 && i < 60; i++) {
       Planner.Planned p = io.kiln.testing.RandomLayers.plan(r);
       if (p.plan().calls().isEmpty()) {
         continue; // no tiling fit the cut SRAM: the CPU runs it, which other tests cover
       }
+      Map<String, String> files;
+      try {
+        files = DeploymentCodegen.emit(p.plan());
+      } catch (io.kiln.KilnException e) {
+        // A standalone activation left on DIANA's host: the CPU backend has no kernel for it.
+        assertThat(e.getMessage()).startsWith("the CPU target does not support");
+        continue;
+      }
       built++;
       Path d = Files.createDirectories(dir.resolve("case" + i));
-      for (Map.Entry<String, String> f : DeploymentCodegen.emit(p.plan()).entrySet()) {
+      for (Map.Entry<String, String> f : files.entrySet()) {
         Files.writeString(d.resolve(f.getKey()), f.getValue(), StandardCharsets.UTF_8);
       }
       Path host = NativeBuild.compile(d, NativeBuild.SANITIZE, "kiln_host", SOURCES);
@@ -137,7 +145,7 @@ public class DeploymentCodegenTest {
       byte[] out = NativeBuild.run(host, List.of(in), 2, 1).get(0);
       assertThat(out).as("case %d: %s", i, p.plan().calls().get(0).tiling()).isEqualTo(interpret(p.plan().graph(), in));
     }
-    assertThat(built).isEqualTo(6);
+    assertThat(built).isEqualTo(9);
   }
 
   /** The interpreter's outputs of {@code g} on the samples {@code in}, concatenated. */

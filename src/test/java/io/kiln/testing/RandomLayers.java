@@ -11,8 +11,9 @@ import java.util.Random;
 
 /**
  * Seeded random deployments for plan and code-generation tests: one int8 conv of random geometry
- * (sometimes followed by a pooling, an Add or a standalone activation), planned on a dla variant whose SRAM is cut to a
- * random size between 2 KiB and 128 KiB, so that most layers must be tiled.
+ * (sometimes followed by a pooling, an Add or a standalone activation), planned on a dla variant
+ * whose SRAM is cut to a random size between 2 KiB and 128 KiB, or on DIANA (digital, or analog
+ * with --ternarize) with its L1 cut to between 4 KiB and 128 KiB, so that most layers are tiled.
  */
 public final class RandomLayers {
   private RandomLayers() {}
@@ -42,7 +43,14 @@ public final class RandomLayers {
 
   public static Planner.Planned plan(Random r) {
     Graph g = graph(r);
-    HardwareDescription hw = Targets.resolve(r.nextBoolean() ? "dla" : "dla:pe=128,par=input,dw=native");
+    int which = r.nextInt(3);
+    if (which == 2) {
+      // DIANA: shift-only stages, CHW tiles, ternary crossbar weights; its shared L1 cut.
+      HardwareDescription hw = TestTargets.withMemory(Targets.resolve("diana"), "l1", 4096L << r.nextInt(6));
+      Policy p = r.nextBoolean() ? Policy.DIGITAL : Policy.ANALOG;
+      return Planner.plan(g, hw, new Planner.Options(p, p == Policy.ANALOG, SolverKind.BNB));
+    }
+    HardwareDescription hw = Targets.resolve(which == 0 ? "dla" : "dla:pe=128,par=input,dw=native");
     hw = TestTargets.withMemory(hw, "sram", 2048L << r.nextInt(7));
     return Planner.plan(g, hw, new Planner.Options(Policy.defaultFor(hw), false, SolverKind.BNB));
   }

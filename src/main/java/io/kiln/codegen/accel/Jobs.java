@@ -148,6 +148,7 @@ public final class Jobs {
     weightAddressing(f, blob, job, l);
     addFields(f, n, g, where);
     FusedStages.fields(f, g, n, call.fused().stream().map(i -> g.nodes().get(i)).toList());
+    f.put("chw", call.unit().layout() == io.kiln.target.Layout.CHW ? 1L : 0L);
     // The table pointer: LUT_TABLE stands for the call's table, 0 for none.
     f.put("lut", kind == LUT ? LUT_TABLE : 0L);
     return f;

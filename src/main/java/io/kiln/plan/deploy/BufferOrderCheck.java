@@ -21,6 +21,8 @@ final class BufferOrderCheck {
 
   private static final class State {
     String content = "";
+    /** The (kind, tile) of the loads in flight into it: the parts of one planned transfer. */
+    String loading = "";
     final Set<Integer> writing = new HashSet<>();
     final Set<Integer> reading = new HashSet<>();
   }
@@ -62,11 +64,16 @@ final class BufferOrderCheck {
             }
             st.reading.add(d.id());
           } else {
-            if (!st.reading.isEmpty() || !st.writing.isEmpty()) {
+            String part = d.kind() + " " + d.tile();
+            // Several loads of one planned transfer (a tile converted to CHW channel by channel)
+            // fill disjoint parts of the buffer together.
+            boolean sameTransfer = st.reading.isEmpty() && !st.writing.isEmpty() && st.loading.equals(part);
+            if (!sameTransfer && (!st.reading.isEmpty() || !st.writing.isEmpty())) {
               out.add(where + " tile " + d.tile() + " " + d.kind() + " load overwrites " + buffer
                   + " while transfers " + st.reading + st.writing + " still use it");
             }
             st.content = key(d.kind(), j);
+            st.loading = part;
             st.writing.add(d.id());
           }
         }

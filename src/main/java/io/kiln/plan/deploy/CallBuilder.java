@@ -130,12 +130,15 @@ final class CallBuilder {
     for (Object s : steps) {
       if (s instanceof Transfer x) {
         TileJob job = jobs.get(x.tileIndex());
-        DmaDescriptor d = descriptor(program.nextId(), x, job, l, geo, input, output, operand, blob, acc);
-        if (d.bytes() != x.bytes()) {
-          throw new IllegalStateException("descriptor of " + d.bytes() + " B for a planned " + x.kind() + " transfer of "
+        List<DmaDescriptor> ds = descriptors(program, x, job, geo, input, output, operand, blob, acc);
+        long bytes = ds.stream().mapToLong(DmaDescriptor::bytes).sum();
+        if (bytes != x.bytes()) {
+          throw new IllegalStateException("descriptors of " + bytes + " B for a planned " + x.kind() + " transfer of "
               + x.bytes() + " B (tile " + x.tileIndex() + " of %" + n.output() + ")");
         }
-        program.start(d);
+        for (DmaDescriptor d : ds) {
+          program.start(d);
+        }
       } else {
         program.run(jobs.get(((ComputeCall) s).tileIndex()));
       }
@@ -201,26 +204,54 @@ final class CallBuilder {
     return new TensorPlace(value, r, rows, cols, channels, graph.value(value).dtype().bytes());
   }
 
-  private static DmaDescriptor descriptor(int id, Transfer x, TileJob job, LayerShape l, LayerGeometry geo,
+  /**
+   * The descriptors of one planned transfer: one for weights, parameters and the activation tiles
+   * of a unit that keeps them HWC; one per channel for a unit that keeps its tiles CHW, which is
+   * where the plan converts NHWC to CHW (and back on write-back).
+   */
+  private static List<DmaDescriptor> descriptors(Program program, Transfer x, TileJob job, LayerGeometry geo,
       TensorPlace input, TensorPlace output, Optional<TensorPlace> operand, Optional<Region> blob, Accelerator acc) {
     String engine = x.from() + "->" + x.to();
-    return switch (x.kind()) {
-      case INPUT -> gather(id, x, engine, input, job.inRows(), job.inCols(), job.c(), job.input());
-      case OPERAND -> gather(id, x, engine, operand.orElseThrow(), job.y(), job.x(), job.k(), job.operand().orElseThrow());
+    boolean chw = acc.layout() == io.kiln.target.Layout.CHW;
+    List<DmaDescriptor> out = new ArrayList<>();
+    switch (x.kind()) {
+      case INPUT -> activation(out, program, x, engine, input, job.inRows(), job.inCols(), job.c(), job.input(), chw,
+          true);
+      case OPERAND -> activation(out, program, x, engine, operand.orElseThrow(), job.y(), job.x(), job.k(),
+          job.operand().orElseThrow(), chw, true);
       case OUTPUT -> {
         Span ys = new Span(job.y().start() / geo.poolY(), job.y().length() / geo.poolY());
         Span xs = new Span(job.x().start() / geo.poolX(), job.x().length() / geo.poolX());
-        yield scatter(id, x, engine, output, ys, xs, job.k(), job.output());
+        activation(out, program, x, engine, output, ys, xs, job.k(), job.output(), chw, false);
       }
       case WEIGHTS, PARAMS -> {
         BlobSlice s = x.source().orElseThrow();
         Region b = blob.orElseThrow(() -> new IllegalStateException("weights of a layer without a placed blob"));
         Region dst = x.kind() == Transfer.Kind.WEIGHTS ? job.weights().orElseThrow() : job.params().orElseThrow();
-        yield new DmaDescriptor(id, x.kind(), x.tileIndex(), engine, b.memory(), b.offset() + s.offset(),
-            dst.memory(), dst.offset(), s.runBytes(), s.runs(), 1, s.strideBytes(), s.strideBytes() * s.runs(),
-            s.runBytes(), s.runBytes() * s.runs());
+        out.add(new DmaDescriptor(program.nextId(), x.kind(), x.tileIndex(), engine, b.memory(),
+            b.offset() + s.offset(), dst.memory(), dst.offset(), s.runBytes(), s.runs(), 1, s.strideBytes(),
+            s.strideBytes() * s.runs(), s.runBytes(), s.runBytes() * s.runs()));
       }
-    };
+    }
+    return out;
+  }
+
+  /** The descriptors moving a (rows, cols, channels) tile between an NHWC tensor and a buffer. */
+  private static void activation(List<DmaDescriptor> out, Program program, Transfer x, String engine, TensorPlace t,
+      Span rows, Span cols, Span channels, Region buffer, boolean chw, boolean load) {
+    if (!chw) {
+      out.add(load ? gather(program.nextId(), x, engine, t, rows, cols, channels, buffer)
+          : scatter(program.nextId(), x, engine, t, rows, cols, channels, buffer));
+      return;
+    }
+    long e = t.elementBytes();
+    long plane = (long) rows.length() * cols.length() * e;
+    for (int ch = 0; ch < channels.length(); ch++) {
+      Span one = new Span(channels.start() + ch, 1);
+      Region part = buffer.sub(ch * plane, plane);
+      out.add(load ? gather(program.nextId(), x, engine, t, rows, cols, one, part)
+          : scatter(program.nextId(), x, engine, t, rows, cols, one, part));
+    }
   }
 
   /** A tile of (rows, cols, channels) of an NHWC tensor in L2 into a dense HWC buffer. */
