@@ -146,6 +146,29 @@ class LoweringTest {
   }
 
   @Test
+  void weightBlobRecordsOfALoweredLayerAreItsPreparedShiftStage() {
+    Lowered l = lower(dispatch(LoweringGraphs.network(1, false, true), "diana", Policy.DIGITAL,
+        false), "diana", false);
+    Graph g = l.graph();
+    var n = g.nodes().get(0);
+    var p = io.kiln.plan.weights.ChannelParams.of(g, n, io.kiln.plan.weights.ChannelParams
+        .Format.of(true, List.of(io.kiln.ir.RequantScheme.SHIFT)));
+    Requant.Shift s = (Requant.Shift) Op.requant(n.op()).orElseThrow();
+    assertThat(p.shifts()).containsExactly(s.shifts().stream().mapToInt(Integer::intValue)
+        .toArray());
+    int[] bias = g.input(n, Op.Conv2D.BIAS).data().asInts(DType.INT32);
+    int[] w = g.input(n, Op.Conv2D.FILTER).data().asInts(DType.INT8);
+    for (int c = 0; c < 16; c++) {
+      long sum = 0;
+      for (int i = c * 72; i < (c + 1) * 72; i++) {
+        sum += w[i];
+      }
+      // Input zero point -128 folded in: b + 128 * sum(w).
+      assertThat(p.bias()[c]).isEqualTo(bias[c] + 128 * sum);
+    }
+  }
+
+  @Test
   void rewritesAreListedPerNode() {
     Lowered l = lower(dispatch(LoweringGraphs.network(1, false, true), "diana", Policy.DIGITAL,
         false), "diana", false);
