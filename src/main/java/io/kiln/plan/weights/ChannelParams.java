@@ -9,7 +9,6 @@ import io.kiln.ir.RequantScheme;
 import io.kiln.ir.Value;
 import io.kiln.quant.ConvRequant;
 import io.kiln.quant.ShiftStage;
-import io.kiln.target.OpPattern;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.List;

@@ -12,7 +12,6 @@ import io.kiln.ir.Graph;
 import io.kiln.ir.GraphPrinter;
 import io.kiln.ir.Op;
 import io.kiln.ir.Requant;
-import io.kiln.ir.Shape;
 import io.kiln.ir.Verifier;
 import io.kiln.plan.dispatch.DispatchResult;
 import io.kiln.plan.dispatch.Dispatcher;
