@@ -168,6 +168,17 @@ class LoweringTest {
   }
 
   @Test
+  void writersRefuseALoweredGraph() {
+    Graph low = lower(dispatch(LoweringGraphs.network(1, false, true), "diana", Policy.DIGITAL,
+        false), "diana", false).graph();
+    assertThatThrownBy(() -> io.kiln.frontend.tflite.TfliteWriter.write(low))
+        .isInstanceOf(KilnException.class).hasMessageContaining("a TFLite file cannot express"
+            + " the lowered Conv2D %3 (output stage shift(floor");
+    assertThatThrownBy(() -> io.kiln.frontend.onnx.OnnxWriter.write(low))
+        .isInstanceOf(KilnException.class).hasMessageContaining("an ONNX file cannot express");
+  }
+
+  @Test
   void rewritesAreListedPerNode() {
     Lowered l = lower(dispatch(LoweringGraphs.network(1, false, true), "diana", Policy.DIGITAL,
         false), "diana", false);
