@@ -167,6 +167,30 @@ class LoweringTest {
     }
   }
 
+  /** conv → residual Add whose skip/out ratio is 0.75: a shift only under --ternarize. */
+  static Graph convAddOddSkip() {
+    LoweringGraphs g = new LoweringGraphs(4, true);
+    int x = g.input(8, 8, 16, 1.0 / 64, 0);
+    int skip = g.input(8, 8, 16, 3.0 / 64, 0);
+    int c = g.conv(x, 16, 3, 1, 1.0 / 4, 1.0 / 16, 0, Op.Activation.NONE);
+    return g.build(g.add(c, skip, 1.0 / 16, 0, Op.Activation.RELU));
+  }
+
+  @Test
+  void aResidualAddRescaleIsRoundedToAShiftOnlyUnderTernarize() {
+    Graph g = convAddOddSkip();
+    Lowered l = lower(dispatch(g, "diana", Policy.ANALOG, true), "diana", true);
+    Golden.assertMatches("lower/conv_add_rounded_diana_analog.txt", describe(l));
+    Lowered.Rewrite add = l.rewrite(1).orElseThrow();
+    assertThat(add.approximate()).isTrue();
+    assertThat(add.changes()).anyMatch(c -> c.equals("rhs/out = 0.750000 rounded to 2^0"));
+    assertThat(LoweringReport.of(g, l, List.of(randomInput(g, 1))).layers().get(1).sqnrDb())
+        .isFinite();
+    // Without --ternarize the analog array takes nothing (7-bit inputs), and nothing is rounded.
+    Lowered plain = lower(dispatch(g, "diana", Policy.ANALOG, false), "diana", false);
+    assertThat(plain.rewrite(1)).isEmpty();
+  }
+
   @Test
   void writersRefuseALoweredGraph() {
     Graph low = lower(dispatch(LoweringGraphs.network(1, false, true), "diana", Policy.DIGITAL,
