@@ -98,12 +98,10 @@ public record ChannelParams(Format format, int[] bias, int[] multipliers, int[] 
     String where = n.op().opName() + " %" + n.output();
     Value in = g.input(n, 0);
     if (format.scheme() == Scheme.SHIFT
-        && Op.requant(n.op()).orElse(Requant.TFLITE) instanceof Requant.Shift s) {
+        && Op.requant(n.op()).orElse(Requant.TFLITE) instanceof Requant.Shift) {
       // A lowered layer: its prepared stage is the one source of the shifts and of the bias
       // with the zero point folded in (what the unit adds).
-      ShiftStage st = ShiftStage.prepare(s, in.type(), out.type(),
-          format.bias() ? bias : null, ShiftStage.weightSums(w.data().asInts(DType.INT8),
-              channels, n.op() instanceof Op.DepthwiseConv2D), where);
+      ShiftStage st = ShiftStage.of(g, n);
       return new ChannelParams(format, format.bias() ? st.bias() : bias, new int[0],
           st.shifts());
     }
