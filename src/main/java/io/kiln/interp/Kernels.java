@@ -73,9 +73,9 @@ final class Kernels {
   /** An operator whose output stage a lowering made shift-only. */
   private static Kernel shift(Graph g, Node n, Requant.Shift s) {
     return switch (n.op()) {
-      case Op.Conv2D op -> ShiftKernels.conv2d(g, n, op, s);
-      case Op.DepthwiseConv2D op -> ShiftKernels.depthwise(g, n, op, s);
-      case Op.FullyConnected op -> ShiftKernels.fullyConnected(g, n, op, s);
+      case Op.Conv2D op -> ShiftKernels.conv2d(g, n, op);
+      case Op.DepthwiseConv2D op -> ShiftKernels.depthwise(g, n, op);
+      case Op.FullyConnected op -> ShiftKernels.fullyConnected(g, n, op);
       case Op.Add op -> ShiftKernels.add(g, n, s);
       case Op.AveragePool2D op -> ShiftKernels.averagePool(g, n, op, s);
       default -> throw new IllegalStateException(n.op().opName() + " has no output stage");

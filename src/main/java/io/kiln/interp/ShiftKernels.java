@@ -26,7 +26,7 @@ import io.kiln.quant.ShiftStage;
 final class ShiftKernels {
   private ShiftKernels() {}
 
-  static Kernel conv2d(Graph g, Node n, Op.Conv2D op, Requant.Shift s) {
+  static Kernel conv2d(Graph g, Node n, Op.Conv2D op) {
     String where = ConvKernels.where(g, n);
     TensorType in = g.input(n, Op.Conv2D.INPUT).type();
     Value w = g.input(n, Op.Conv2D.FILTER);
@@ -39,7 +39,7 @@ final class ShiftKernels {
           + " into groups");
     }
     int perGroup = geo.outC() / (geo.inC() / depth);
-    ShiftStage st = prepare(g, n, s, Op.Conv2D.FILTER, Op.Conv2D.BIAS, geo.outC(), false);
+    ShiftStage st = ShiftStage.of(g, n);
     return args -> {
       int[] x = narrowed(args[Op.Conv2D.INPUT].ints, st);
       int[] filter = args[Op.Conv2D.FILTER].ints;
@@ -73,7 +73,7 @@ final class ShiftKernels {
     };
   }
 
-  static Kernel depthwise(Graph g, Node n, Op.DepthwiseConv2D op, Requant.Shift s) {
+  static Kernel depthwise(Graph g, Node n, Op.DepthwiseConv2D op) {
     String where = ConvKernels.where(g, n);
     TensorType in = g.input(n, Op.DepthwiseConv2D.INPUT).type();
     Shape f = g.input(n, Op.DepthwiseConv2D.FILTER).shape();
@@ -84,8 +84,7 @@ final class ShiftKernels {
       throw new KilnException(where + ": " + geo.outC() + " output channels are not " + geo.inC()
           + " input channels times depth multiplier " + m);
     }
-    ShiftStage st = prepare(g, n, s, Op.DepthwiseConv2D.FILTER, Op.DepthwiseConv2D.BIAS,
-        geo.outC(), true);
+    ShiftStage st = ShiftStage.of(g, n);
     return args -> {
       int[] x = narrowed(args[Op.DepthwiseConv2D.INPUT].ints, st);
       int[] filter = args[Op.DepthwiseConv2D.FILTER].ints;
@@ -114,7 +113,7 @@ final class ShiftKernels {
     };
   }
 
-  static Kernel fullyConnected(Graph g, Node n, Op.FullyConnected op, Requant.Shift s) {
+  static Kernel fullyConnected(Graph g, Node n, Op.FullyConnected op) {
     String where = ConvKernels.where(g, n);
     TensorType in = g.input(n, Op.FullyConnected.INPUT).type();
     Shape w = g.input(n, Op.FullyConnected.WEIGHTS).shape();
@@ -127,8 +126,7 @@ final class ShiftKernels {
     int outDepth = w.dim(0);
     int depth = w.dim(1);
     int batches = outType.elements() / outDepth;
-    ShiftStage st = prepare(g, n, s, Op.FullyConnected.WEIGHTS, Op.FullyConnected.BIAS,
-        outDepth, false);
+    ShiftStage st = ShiftStage.of(g, n);
     return args -> {
       int[] x = narrowed(args[Op.FullyConnected.INPUT].ints, st);
       int[] weights = args[Op.FullyConnected.WEIGHTS].ints;
@@ -214,31 +212,6 @@ final class ShiftKernels {
       }
       return out;
     };
-  }
-
-  /** The stage of a weighted node, with its constant bias and weight sums. */
-  private static ShiftStage prepare(Graph g, Node n, Requant.Shift s, int weightSlot,
-      int biasSlot, int channels, boolean channelLast) {
-    String where = ConvKernels.where(g, n);
-    TensorType in = g.input(n, 0).type();
-    Value w = g.input(n, weightSlot);
-    TensorType out = g.output(n).type();
-    requireInt8(where, in, w.type(), out);
-    if (!w.isConstant()) {
-      throw new KilnException(where + ": a shift-only unit needs constant weights (their sums"
-          + " fold the zero point into the bias)");
-    }
-    ConvQuantParams.requireSymmetricWeights(where, w.type(), channels);
-    int[] bias = null;
-    if (n.hasInput(biasSlot)) {
-      Value b = g.input(n, biasSlot);
-      if (!b.isConstant() || b.dtype() != DType.INT32) {
-        throw new KilnException(where + ": a shift-only stage needs a constant i32 bias");
-      }
-      bias = b.data().asInts(DType.INT32);
-    }
-    long[] sums = ShiftStage.weightSums(w.data().asInts(DType.INT8), channels, channelLast);
-    return ShiftStage.prepare(s, in, out, bias, sums, where);
   }
 
   private static int[] narrowed(int[] x, ShiftStage st) {

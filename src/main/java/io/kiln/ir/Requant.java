@@ -18,6 +18,20 @@ public sealed interface Requant {
 
   RequantScheme scheme();
 
+  /**
+   * Fails, naming the first such node, when {@code g} has an output stage other than TFLite's,
+   * which a TFLite or ONNX file cannot express (a lowered graph is for the interpreter and the
+   * backends).
+   */
+  static void requireTflite(Graph g, String what) {
+    for (Node n : g.nodes()) {
+      if (Op.requant(n.op()).orElse(TFLITE) instanceof Shift s) {
+        throw new io.kiln.KilnException(what + " cannot express the lowered " + n.op().opName()
+            + " %" + n.output() + " (output stage " + s + "); use the graph before lowering");
+      }
+    }
+  }
+
   /** TFLite: Q31 multipliers and shifts derived from the scales ({@code io.kiln.quant}). */
   record FixedPoint() implements Requant {
     @Override

@@ -1,9 +1,16 @@
 package io.kiln.quant;
 
 import io.kiln.KilnException;
+import io.kiln.ir.DType;
+import io.kiln.ir.Graph;
+import io.kiln.ir.Node;
+import io.kiln.ir.Op;
+import io.kiln.ir.Quantization;
 import io.kiln.ir.Requant;
 import io.kiln.ir.TensorType;
+import io.kiln.ir.Value;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * The prepared output stage of a conv, depthwise conv or fully-connected layer that a shift-only
@@ -54,6 +61,52 @@ public record ShiftStage(Requant.Rounding rounding, int[] shifts, int[] bias, in
     }
     shifts = shifts.clone();
     bias = bias.clone();
+  }
+
+  /**
+   * The stage of a lowered conv, depthwise or fully-connected node {@code n} of {@code g}: its
+   * {@link Requant.Shift}, constant int8 weights (symmetric) and optional constant int32 bias.
+   * What the interpreter, the weight blobs and the backends all prepare from.
+   */
+  public static ShiftStage of(Graph g, Node n) {
+    String where = n.op().opName() + " '" + g.output(n).name() + "'";
+    if (!(Op.requant(n.op()).orElse(Requant.TFLITE) instanceof Requant.Shift s)) {
+      throw new KilnException(where + " has no shift output stage");
+    }
+    Op.ConstantSlots slots = Op.constantSlots(n.op()).orElseThrow(
+        () -> new KilnException(where + " has no weights"));
+    TensorType in = g.input(n, 0).type();
+    Value w = g.input(n, slots.weights());
+    TensorType out = g.output(n).type();
+    for (TensorType t : List.of(in, w.type(), out)) {
+      if (t.dtype() != DType.INT8) {
+        throw new KilnException(where + ": a shift-only stage runs on i8, not "
+            + t.dtype().shortName());
+      }
+    }
+    if (!w.isConstant()) {
+      throw new KilnException(where + ": a shift-only unit needs constant weights (their sums"
+          + " fold the zero point into the bias)");
+    }
+    boolean depthwise = n.op() instanceof Op.DepthwiseConv2D;
+    int channels = w.shape().dim(depthwise ? 3 : 0);
+    for (int c = 0; c < channels; c++) {
+      if (w.quant().zeroPointAt(w.quant() instanceof Quantization.PerAxis p && p.channels() > 1
+          ? c : 0) != 0) {
+        throw new KilnException(where + ": weights must be symmetric (zero point 0) for a"
+            + " shift-only stage");
+      }
+    }
+    int[] bias = null;
+    if (n.hasInput(slots.bias())) {
+      Value b = g.input(n, slots.bias());
+      if (!b.isConstant() || b.dtype() != DType.INT32) {
+        throw new KilnException(where + ": a shift-only stage needs a constant i32 bias");
+      }
+      bias = b.data().asInts(DType.INT32);
+    }
+    return prepare(s, in, out, bias, weightSums(w.data().asInts(DType.INT8), channels,
+        depthwise), where);
   }
 
   /**

@@ -74,6 +74,7 @@ public final class OnnxWriter {
   }
 
   public static ModelProto toModel(Graph graph) {
+    io.kiln.ir.Requant.requireTflite(graph, "an ONNX file");
     return new OnnxWriter(Verifier.verify(graph)).build();
   }
 

@@ -59,6 +59,7 @@ public final class TfliteWriter {
 
   /** The flatbuffer bytes of {@code g}; an operator TFLite cannot express is a KilnException. */
   public static byte[] write(Graph g) {
+    io.kiln.ir.Requant.requireTflite(g, "a TFLite file");
     return new TfliteWriter(Verifier.verify(g)).build();
   }
 

@@ -4,10 +4,11 @@ import io.kiln.ir.DType;
 import io.kiln.ir.Graph;
 import io.kiln.ir.Node;
 import io.kiln.ir.Op;
+import io.kiln.ir.Requant;
 import io.kiln.ir.RequantScheme;
 import io.kiln.ir.Value;
 import io.kiln.quant.ConvRequant;
-import io.kiln.target.OpPattern;
+import io.kiln.quant.ShiftStage;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.List;
@@ -70,7 +71,8 @@ public record ChannelParams(Format format, int[] bias, int[] multipliers, int[] 
    * {@code format}: the bias tensor's values, and TFLite's per-channel multipliers and shifts
    * ({@link ConvRequant}, the one owner of that arithmetic); a shift-only stage stores the right
    * shift of the power of two nearest each ratio (dispatch only sends it layers whose ratios are
-   * powers of two).
+   * powers of two). For a layer that target-exact lowering gave a shift stage, the stage's
+   * prepared {@link ShiftStage} gives the shifts and the bias (zero point folded in).
    */
   public static ChannelParams of(Graph g, Node n, Format format) {
     Op.ConstantSlots slots = Op.constantSlots(n.op()).orElseThrow(
@@ -95,6 +97,14 @@ public record ChannelParams(Format format, int[] bias, int[] multipliers, int[] 
     }
     String where = n.op().opName() + " %" + n.output();
     Value in = g.input(n, 0);
+    if (format.scheme() == Scheme.SHIFT
+        && Op.requant(n.op()).orElse(Requant.TFLITE) instanceof Requant.Shift) {
+      // A lowered layer: its prepared stage is the one source of the shifts and of the bias
+      // with the zero point folded in (what the unit adds).
+      ShiftStage st = ShiftStage.of(g, n);
+      return new ChannelParams(format, format.bias() ? st.bias() : bias, new int[0],
+          st.shifts());
+    }
     ConvRequant rq = fc ? ConvRequant.fullyConnected(in.type(), w.type(), out.type(), channels, where)
         : ConvRequant.convolution(in.type(), w.type(), out.type(), channels, where);
     if (format.scheme() == Scheme.FIXED_POINT) {

@@ -12,7 +12,6 @@ import io.kiln.ir.Graph;
 import io.kiln.ir.GraphPrinter;
 import io.kiln.ir.Op;
 import io.kiln.ir.Requant;
-import io.kiln.ir.Shape;
 import io.kiln.ir.Verifier;
 import io.kiln.plan.dispatch.DispatchResult;
 import io.kiln.plan.dispatch.Dispatcher;
@@ -143,6 +142,64 @@ class LoweringTest {
     DispatchResult d = dispatch(g, "diana", Policy.ANALOG, true);
     assertThatThrownBy(() -> Lowering.lower(d, DIANA, Lowering.Options.DEFAULT))
         .isInstanceOf(KilnException.class).hasMessageContaining("no pattern of analog accepts");
+  }
+
+  @Test
+  void weightBlobRecordsOfALoweredLayerAreItsPreparedShiftStage() {
+    Lowered l = lower(dispatch(LoweringGraphs.network(1, false, true), "diana", Policy.DIGITAL,
+        false), "diana", false);
+    Graph g = l.graph();
+    var n = g.nodes().get(0);
+    var p = io.kiln.plan.weights.ChannelParams.of(g, n, io.kiln.plan.weights.ChannelParams
+        .Format.of(true, List.of(io.kiln.ir.RequantScheme.SHIFT)));
+    Requant.Shift s = (Requant.Shift) Op.requant(n.op()).orElseThrow();
+    assertThat(p.shifts()).containsExactly(s.shifts().stream().mapToInt(Integer::intValue)
+        .toArray());
+    int[] bias = g.input(n, Op.Conv2D.BIAS).data().asInts(DType.INT32);
+    int[] w = g.input(n, Op.Conv2D.FILTER).data().asInts(DType.INT8);
+    for (int c = 0; c < 16; c++) {
+      long sum = 0;
+      for (int i = c * 72; i < (c + 1) * 72; i++) {
+        sum += w[i];
+      }
+      // Input zero point -128 folded in: b + 128 * sum(w).
+      assertThat(p.bias()[c]).isEqualTo(bias[c] + 128 * sum);
+    }
+  }
+
+  /** conv → residual Add whose skip/out ratio is 0.75: a shift only under --ternarize. */
+  static Graph convAddOddSkip() {
+    LoweringGraphs g = new LoweringGraphs(4, true);
+    int x = g.input(8, 8, 16, 1.0 / 64, 0);
+    int skip = g.input(8, 8, 16, 3.0 / 64, 0);
+    int c = g.conv(x, 16, 3, 1, 1.0 / 4, 1.0 / 16, 0, Op.Activation.NONE);
+    return g.build(g.add(c, skip, 1.0 / 16, 0, Op.Activation.RELU));
+  }
+
+  @Test
+  void aResidualAddRescaleIsRoundedToAShiftOnlyUnderTernarize() {
+    Graph g = convAddOddSkip();
+    Lowered l = lower(dispatch(g, "diana", Policy.ANALOG, true), "diana", true);
+    Golden.assertMatches("lower/conv_add_rounded_diana_analog.txt", describe(l));
+    Lowered.Rewrite add = l.rewrite(1).orElseThrow();
+    assertThat(add.approximate()).isTrue();
+    assertThat(add.changes()).anyMatch(c -> c.equals("rhs/out = 0.750000 rounded to 2^0"));
+    assertThat(LoweringReport.of(g, l, List.of(randomInput(g, 1))).layers().get(1).sqnrDb())
+        .isFinite();
+    // Without --ternarize the analog array takes nothing (7-bit inputs), and nothing is rounded.
+    Lowered plain = lower(dispatch(g, "diana", Policy.ANALOG, false), "diana", false);
+    assertThat(plain.rewrite(1)).isEmpty();
+  }
+
+  @Test
+  void writersRefuseALoweredGraph() {
+    Graph low = lower(dispatch(LoweringGraphs.network(1, false, true), "diana", Policy.DIGITAL,
+        false), "diana", false).graph();
+    assertThatThrownBy(() -> io.kiln.frontend.tflite.TfliteWriter.write(low))
+        .isInstanceOf(KilnException.class).hasMessageContaining("a TFLite file cannot express"
+            + " the lowered Conv2D %3 (output stage shift(floor");
+    assertThatThrownBy(() -> io.kiln.frontend.onnx.OnnxWriter.write(low))
+        .isInstanceOf(KilnException.class).hasMessageContaining("an ONNX file cannot express");
   }
 
   @Test

@@ -33,10 +33,15 @@ final class MlperfModels {
 
   private static final Map<String, Graph> CACHE = new ConcurrentHashMap<>();
 
-  /** An int8 model by name, or {@code NAME:pow2} for a float model quantized to pow2 scales. */
+  /**
+   * An int8 model by name, or {@code NAME:pow2} for a float model quantized to pow2 scales
+   * ({@code NAME:pow2t}: with ternary weights too, {@code --weights ternary}).
+   */
   static Graph load(String name) {
-    return CACHE.computeIfAbsent(name, n -> n.endsWith(":pow2")
-        ? pow2(n.substring(0, n.length() - ":pow2".length())) : file(n));
+    return CACHE.computeIfAbsent(name, n -> {
+      int colon = n.indexOf(':');
+      return colon < 0 ? file(n) : pow2(n.substring(0, colon), n.endsWith(":pow2t"));
+    });
   }
 
   private static Graph file(String model) {
@@ -44,7 +49,7 @@ final class MlperfModels {
         SharedModels.file("mlperf-tiny/" + model + ".tflite").toString()));
   }
 
-  private static Graph pow2(String floatModel) {
+  private static Graph pow2(String floatModel, boolean ternary) {
     Graph f = ModelSource.load(SharedModels.file("mlperf-tiny/" + floatModel + ".tflite")
         .toString());
     Value twinInput = file(POW2.get(floatModel)).inputValues().get(0);
@@ -59,7 +64,9 @@ final class MlperfModels {
       calibration.add(List.of(Tensor.ofFloats(twinInput.shape(), x)));
     }
     Graph q = PostTrainingQuantizer.quantize(f, calibration, QuantizeOptions.DEFAULTS
-        .withPerChannel(true).withScales(QuantizeOptions.ScaleMode.POW2));
+        .withPerChannel(true).withScales(QuantizeOptions.ScaleMode.POW2)
+        .withWeights(ternary ? QuantizeOptions.WeightFormat.TERNARY
+            : QuantizeOptions.WeightFormat.INT8));
     return Pipeline.DEFAULT.apply(q);
   }
 
