@@ -73,6 +73,15 @@ final class CompileCommand implements Callable<Integer> {
           + "bare-metal board: mps2-an385 (Arm Cortex-M3, runs under qemu-system-arm).")
   String board;
 
+  @Option(names = "--frontend", paramLabel = "FRONTEND",
+      description = "Keyword spotting from audio: MODEL is the network, FRONTEND its feature"
+          + " front-end; emits one library with kiln_push_audio() and a host driver kiln_kws"
+          + " that takes a WAV (see 'kiln kws').")
+  String frontEnd;
+
+  @picocli.CommandLine.Mixin
+  KwsCompile.Flags kwsFlags = new KwsCompile.Flags();
+
   /** Targets for the help text. */
   static final class Targets implements Iterable<String> {
     @Override
@@ -113,6 +122,9 @@ final class CompileCommand implements Callable<Integer> {
       g = Pipeline.DEFAULT.apply(g);
     }
     CodegenOptions options = codegenOptions();
+    if (frontEnd != null) {
+      return KwsCompile.run(this, g, options);
+    }
     boolean outExisted = Files.exists(outDir);
     // On failure CpuCodegen writes nothing (unsupported operator) or removes what it wrote.
     CompileResult result = CpuCodegen.generate(g, outDir, options);

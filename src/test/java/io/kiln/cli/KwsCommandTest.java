@@ -93,6 +93,26 @@ class KwsCommandTest {
   }
 
   @Test
+  void compileOfThePairWritesTheStreamingLibrary() {
+    Path out = tmp.resolve("lib");
+    CliRunner.Result r = kiln("compile", ms("micro_speech_quantized.tflite"), "--frontend",
+        ms("audio_preprocessor_int8.tflite"), "-o", out.toString());
+    assertThat(r.err()).isEmpty();
+    assertThat(r.code()).isZero();
+    assertThat(r.out()).contains("front-end audio_preprocessor_int8").contains("state   160 B");
+    for (String f : new String[] {"kiln_kws.h", "kiln_kws.c", "main_kws.c", "kiln_fe_model.c",
+        "kiln_nn_model.c", "kiln_kws_config.h", "Makefile"}) {
+      assertThat(out.resolve(f)).exists();
+    }
+    CliRunner.Result bad = kiln("compile", ms("micro_speech_quantized.tflite"), "--frontend",
+        ms("audio_preprocessor_int8.tflite"), "-o", tmp.resolve("lib2").toString(), "--labels",
+        "a,b,c");
+    assertThat(bad.code()).isEqualTo(2);
+    assertThat(bad.err()).isEqualTo("kiln: --labels names 3 classes, the model scores 4\n");
+    assertThat(tmp.resolve("lib2")).doesNotExist();
+  }
+
+  @Test
   void wrongLabelCountOrStrideIsOneLine() {
     CliRunner.Result r = kws(ms("testdata/yes_1000ms.wav"), "--labels", "a,b");
     assertThat(r.code()).isEqualTo(2);
