@@ -145,6 +145,11 @@ PLAN_SECTION=""
 if [[ -f "$ROOT/BENCHMARKS.md" ]]; then
   PLAN_SECTION="$(sed -n '/^<!-- plan.sh begin -->$/,/^<!-- plan.sh end -->$/p' "$ROOT/BENCHMARKS.md")"
 fi
+# Likewise bench/kws.sh's section.
+KWS_SECTION=""
+if [[ -f "$ROOT/BENCHMARKS.md" ]]; then
+  KWS_SECTION="$(sed -n '/^<!-- kws.sh begin -->$/,/^<!-- kws.sh end -->$/p' "$ROOT/BENCHMARKS.md")"
+fi
 
 {
   cat <<EOF
@@ -213,6 +218,10 @@ EOF
   if [[ -n "$PLAN_SECTION" ]]; then
     echo
     printf '%s\n' "$PLAN_SECTION"
+  fi
+  if [[ -n "$KWS_SECTION" ]]; then
+    echo
+    printf '%s\n' "$KWS_SECTION"
   fi
 } > "$ROOT/BENCHMARKS.md"
 echo "wrote $ROOT/BENCHMARKS.md" >&2
