@@ -44,6 +44,27 @@ class AudioFrontendCodegenTest {
         .stateBytes()).isEqualTo(160);
   }
 
+  /** The float variant (integer pipeline, float scaling at the end) in C equals the interpreter. */
+  @Test
+  void floatFrontEndInCEqualsTheInterpreter() throws IOException {
+    NativeBuild.assumeGcc();
+    Graph g = TfliteImporter.load(
+        SharedModels.file("tflm/micro_speech/audio_preprocessor_float.tflite"));
+    byte[] frames = Files.readAllBytes(SharedModels.file(
+        "reference-outputs/audio_preprocessor_int8/no_1000ms.in.bin"));
+    Path host = NativeBuild.build(g, tmp.resolve("float"), NativeBuild.STRICT);
+    byte[] c = NativeBuild.run(host, List.of(frames), 49, 1).get(0);
+    io.kiln.interp.Interpreter interp = new io.kiln.interp.Interpreter(g);
+    io.kiln.ir.Value in = g.inputValues().get(0);
+    java.io.ByteArrayOutputStream expected = new java.io.ByteArrayOutputStream();
+    for (int f = 0; f < 49; f++) {
+      byte[] frame = java.util.Arrays.copyOfRange(frames, f * 960, (f + 1) * 960);
+      expected.writeBytes(interp.run(List.of(io.kiln.interp.Tensor.fromBytes(in.dtype(),
+          in.shape(), frame))).get(0).toBytes());
+    }
+    assertThat(c).isEqualTo(expected.toByteArray());
+  }
+
   @Test
   void resetInCRestartsTheNoiseEstimate() throws IOException {
     NativeBuild.assumeGcc();
