@@ -82,6 +82,11 @@ final class CompileCommand implements Callable<Integer> {
   @picocli.CommandLine.Mixin
   KwsCompile.Flags kwsFlags = new KwsCompile.Flags();
 
+  @Option(names = "--winograd",
+      description = "Compute 3x3 stride-1 int8 convolutions with the exact Winograd F(2x2,3x3)"
+          + " kernel (bit-exact; 2.25x fewer multiplies, 3.6x the weight bytes of those layers).")
+  boolean winograd;
+
   /** Targets for the help text. */
   static final class Targets implements Iterable<String> {
     @Override
@@ -96,7 +101,7 @@ final class CompileCommand implements Callable<Integer> {
     if (board != null) {
       options = options.withBoard(Board.named(board));
     }
-    return options;
+    return options.withWinograd(winograd);
   }
 
   @Override

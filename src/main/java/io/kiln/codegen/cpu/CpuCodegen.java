@@ -189,7 +189,8 @@ public final class CpuCodegen {
       layers.line("/* Layer %d: %s %s */", k, n.op().opName(), shapes);
       LayerContext ctx = new LayerContext(graph, n, k, layers, weights);
       long macs = switch (n.op()) {
-        case Op.Conv2D op -> ConvEmitter.conv2d(ctx, op);
+        case Op.Conv2D op -> options.winograd() && WinogradEmitter.rejection(ctx, op).isEmpty()
+            ? WinogradEmitter.emit(ctx, op) : ConvEmitter.conv2d(ctx, op);
         case Op.DepthwiseConv2D op -> ConvEmitter.depthwise(ctx, op);
         case Op.FullyConnected op -> FullyConnectedEmitter.emit(ctx, op);
         case Op.AveragePool2D op -> PoolEmitter.average(ctx, op);
