@@ -145,10 +145,13 @@ PLAN_SECTION=""
 if [[ -f "$ROOT/BENCHMARKS.md" ]]; then
   PLAN_SECTION="$(sed -n '/^<!-- plan.sh begin -->$/,/^<!-- plan.sh end -->$/p' "$ROOT/BENCHMARKS.md")"
 fi
-# Likewise bench/kws.sh's section.
+# Likewise the sections of bench/kws.sh and bench/winograd.sh.
 KWS_SECTION=""
 if [[ -f "$ROOT/BENCHMARKS.md" ]]; then
-  KWS_SECTION="$(sed -n '/^<!-- kws.sh begin -->$/,/^<!-- kws.sh end -->$/p' "$ROOT/BENCHMARKS.md")"
+  for script in kws winograd; do
+    part="$(sed -n "/^<!-- $script.sh begin -->\$/,/^<!-- $script.sh end -->\$/p" "$ROOT/BENCHMARKS.md")"
+    if [[ -n "$part" ]]; then KWS_SECTION+="${KWS_SECTION:+$'\n\n'}$part"; fi
+  done
 fi
 
 {
