@@ -30,6 +30,19 @@ class AudioFrontendCodegenTest {
         SharedModels.file("tflm/micro_speech/audio_preprocessor_int8.tflite"));
   }
 
+  /**
+   * The generated front-end under review like hand-written code (the weights file, which holds
+   * the model's own tables, is not kept: shared data stays in shared/).
+   */
+  @Test
+  void generatedCodeMatchesGoldens() {
+    java.util.Map<String, String> files = CpuCodegen.emit(frontEnd(), CodegenOptions.defaults())
+        .files();
+    for (String f : List.of("kiln_model.h", "kiln_model.c")) {
+      io.kiln.testing.Golden.assertMatches("codegen/audio_preprocessor_int8/" + f, files.get(f));
+    }
+  }
+
   @Test
   void stateIsDeclaredAndCounted() {
     Graph g = frontEnd();
