@@ -170,7 +170,9 @@ static void kiln_l10_filter_bank(const uint32_t *restrict e, const int16_t *rest
 
 /* Layer 11: SignalFilterBankSquareRoot [40] <- u64[40], i32[] */
 static void kiln_l11_filter_bank_sqrt(const uint64_t *restrict x, const int32_t *restrict bits, uint32_t *restrict out) {
-  for (int i = 0; i < 40; ++i) out[i] = kiln_sqrt64(x[i]) >> bits[0];
+  /* The scale bits are 0..15 from the FFT's auto-scale; clamped so a shift stays defined. */
+  const int32_t sh = bits[0] < 0 ? 0 : bits[0] > 31 ? 31 : bits[0];
+  for (int i = 0; i < 40; ++i) out[i] = kiln_sqrt64(x[i]) >> sh;
 }
 
 /* Layer 12: SignalFilterBankSpectralSubtraction.noise_estimate [40] <- u32[40] */
