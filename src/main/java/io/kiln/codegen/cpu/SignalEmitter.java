@@ -83,7 +83,7 @@ final class SignalEmitter {
         c.line("for (int i = 0; i < %d; ++i) out[i] = kiln_sqrt64(x[i]) >> sh;", n);
       }
       case SignalOp.NoiseEstimate e -> {
-        SignalMath.SpectralParams p = io.kiln.interp.signal.SignalKernels.params(e.config());
+        SignalMath.SpectralParams p = SignalMath.SpectralParams.of(e.config());
         String noise = ctx.name("noise");
         state.add(new StateArray(noise, 4L * n));
         c.line("/* The noise estimate: state kept from frame to frame, zeroed by kiln_reset. */");
@@ -105,7 +105,7 @@ final class SignalEmitter {
         c.close();
       }
       case SignalOp.SpectralSubtraction s -> {
-        SignalMath.SpectralParams p = io.kiln.interp.signal.SignalKernels.params(s.config());
+        SignalMath.SpectralParams p = SignalMath.SpectralParams.of(s.config());
         ctx.beginFunction("spectral_subtraction", new int[] {SignalOp.SpectralSubtraction.INPUT,
             SignalOp.SpectralSubtraction.NOISE_ESTIMATE}, new String[] {"x", "noise"});
         c.open("for (int i = 0; i < %d; ++i)", n);
