@@ -145,6 +145,14 @@ PLAN_SECTION=""
 if [[ -f "$ROOT/BENCHMARKS.md" ]]; then
   PLAN_SECTION="$(sed -n '/^<!-- plan.sh begin -->$/,/^<!-- plan.sh end -->$/p' "$ROOT/BENCHMARKS.md")"
 fi
+# Likewise the sections of bench/kws.sh and bench/winograd.sh.
+KWS_SECTION=""
+if [[ -f "$ROOT/BENCHMARKS.md" ]]; then
+  for script in kws winograd; do
+    part="$(sed -n "/^<!-- $script.sh begin -->\$/,/^<!-- $script.sh end -->\$/p" "$ROOT/BENCHMARKS.md")"
+    if [[ -n "$part" ]]; then KWS_SECTION+="${KWS_SECTION:+$'\n\n'}$part"; fi
+  done
+fi
 
 {
   cat <<EOF
@@ -213,6 +221,10 @@ EOF
   if [[ -n "$PLAN_SECTION" ]]; then
     echo
     printf '%s\n' "$PLAN_SECTION"
+  fi
+  if [[ -n "$KWS_SECTION" ]]; then
+    echo
+    printf '%s\n' "$KWS_SECTION"
   fi
 } > "$ROOT/BENCHMARKS.md"
 echo "wrote $ROOT/BENCHMARKS.md" >&2

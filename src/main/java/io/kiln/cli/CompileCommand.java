@@ -91,6 +91,20 @@ final class CompileCommand implements Callable<Integer> {
           + "bare-metal board that runs under qemu-system-arm: mps2-an385 (Cortex-M3), mps2-an386 (Cortex-M4), mps2-an500 (Cortex-M7), mps3-an547 (Cortex-M55).")
   String board;
 
+  @Option(names = "--frontend", paramLabel = "FRONTEND",
+      description = "Keyword spotting from audio: MODEL is the network, FRONTEND its feature"
+          + " front-end; emits one library with kiln_push_audio() and a host driver kiln_kws"
+          + " that takes a WAV (see 'kiln kws').")
+  String frontEnd;
+
+  @picocli.CommandLine.Mixin
+  KwsCompile.Flags kwsFlags = new KwsCompile.Flags();
+
+  @Option(names = "--winograd",
+      description = "Compute 3x3 stride-1 int8 convolutions with the exact Winograd F(2x2,3x3)"
+          + " kernel (bit-exact; 2.25x fewer multiplies, 3.6x the weight bytes of those layers).")
+  boolean winograd;
+
   /** Targets for the help text. */
   static final class Targets implements Iterable<String> {
     @Override
@@ -105,7 +119,7 @@ final class CompileCommand implements Callable<Integer> {
     if (board != null) {
       options = options.withBoard(Board.named(board));
     }
-    return options;
+    return options.withWinograd(winograd);
   }
 
   /**
@@ -155,6 +169,12 @@ final class CompileCommand implements Callable<Integer> {
     Graph g = ModelSource.load(model);
     if (!noOpt) {
       g = Pipeline.DEFAULT.apply(g);
+    }
+    if (frontEnd != null) {
+      if (hw != null) {
+        throw new KilnException("--frontend works with CPU targets only for now");
+      }
+      return KwsCompile.run(this, g, options);
     }
     boolean outExisted = Files.exists(outDir);
     if (hw != null) {

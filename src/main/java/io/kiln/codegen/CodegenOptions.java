@@ -11,15 +11,20 @@ import java.util.Optional;
  * driver and makefile are emitted as well; the core chooses the kernel family and must be one
  * the board's core can run.
  */
-public record CodegenOptions(ArenaLayout.Planner planner, Optional<Board> board, CpuCore core) {
+public record CodegenOptions(ArenaLayout.Planner planner, Optional<Board> board, CpuCore core,
+    boolean winograd) {
   public CodegenOptions {
     Objects.requireNonNull(planner);
     Objects.requireNonNull(board);
     Objects.requireNonNull(core);
   }
 
+  public CodegenOptions(ArenaLayout.Planner planner, Optional<Board> board) {
+    this(planner, board, CpuCore.GENERIC, false);
+  }
+
   public CodegenOptions(ArenaLayout.Planner planner) {
-    this(planner, Optional.empty(), CpuCore.GENERIC);
+    this(planner, Optional.empty(), CpuCore.GENERIC, false);
   }
 
   public static CodegenOptions defaults() {
@@ -27,14 +32,19 @@ public record CodegenOptions(ArenaLayout.Planner planner, Optional<Board> board,
   }
 
   public CodegenOptions withPlanner(ArenaLayout.Planner p) {
-    return new CodegenOptions(p, board, core);
+    return new CodegenOptions(p, board, core, winograd);
   }
 
   public CodegenOptions withBoard(Board b) {
-    return new CodegenOptions(planner, Optional.of(b), core);
+    return new CodegenOptions(planner, Optional.of(b), core, winograd);
   }
 
   public CodegenOptions withCore(CpuCore c) {
-    return new CodegenOptions(planner, board, c);
+    return new CodegenOptions(planner, board, c, winograd);
+  }
+
+  /** 3x3 stride-1 int8 convolutions use the exact Winograd F(2x2, 3x3) kernel where it fits. */
+  public CodegenOptions withWinograd(boolean on) {
+    return new CodegenOptions(planner, board, core, on);
   }
 }

@@ -112,9 +112,9 @@ public sealed interface SignalOp {
     public static final int INPUT = 0;
 
     public Rfft {
-      if (fftLength < 4 || Integer.bitCount(fftLength) != 1) {
+      if (fftLength < 4 || fftLength > 1 << 16 || Integer.bitCount(fftLength) != 1) {
         throw new KilnException("SignalRfft fft_length " + fftLength
-            + " is not supported (a power of two >= 4 is)");
+            + " is not supported (a power of two from 4 to 65536 is)");
       }
     }
 

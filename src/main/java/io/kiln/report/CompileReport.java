@@ -143,7 +143,7 @@ public record CompileReport(String model, String target, String outputDir, List<
   }
 
   /** A stateful operator keeps one copy of its output between runs (the generated C's state). */
-  static long stateBytes(Graph graph) {
+  public static long stateBytes(Graph graph) {
     long sum = 0;
     for (Node n : graph.nodes()) {
       if (n.op() instanceof io.kiln.ir.Op.Signal s && s.kind().stateful()) {

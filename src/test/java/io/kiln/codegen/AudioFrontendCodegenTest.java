@@ -30,6 +30,19 @@ class AudioFrontendCodegenTest {
         SharedModels.file("tflm/micro_speech/audio_preprocessor_int8.tflite"));
   }
 
+  /**
+   * The generated front-end under review like hand-written code (the weights file, which holds
+   * the model's own tables, is not kept: shared data stays in shared/).
+   */
+  @Test
+  void generatedCodeMatchesGoldens() {
+    java.util.Map<String, String> files = CpuCodegen.emit(frontEnd(), CodegenOptions.defaults())
+        .files();
+    for (String f : List.of("kiln_model.h", "kiln_model.c")) {
+      io.kiln.testing.Golden.assertMatches("codegen/audio_preprocessor_int8/" + f, files.get(f));
+    }
+  }
+
   @Test
   void stateIsDeclaredAndCounted() {
     Graph g = frontEnd();
@@ -42,6 +55,27 @@ class AudioFrontendCodegenTest {
         s.arenaBytes(), s.weightBytes(), s.layers());
     assertThat(CompileReport.of(g, "cpu", r, ObjectSizes.unavailable("gcc", "test")).totals()
         .stateBytes()).isEqualTo(160);
+  }
+
+  /** The float variant (integer pipeline, float scaling at the end) in C equals the interpreter. */
+  @Test
+  void floatFrontEndInCEqualsTheInterpreter() throws IOException {
+    NativeBuild.assumeGcc();
+    Graph g = TfliteImporter.load(
+        SharedModels.file("tflm/micro_speech/audio_preprocessor_float.tflite"));
+    byte[] frames = Files.readAllBytes(SharedModels.file(
+        "reference-outputs/audio_preprocessor_int8/no_1000ms.in.bin"));
+    Path host = NativeBuild.build(g, tmp.resolve("float"), NativeBuild.STRICT);
+    byte[] c = NativeBuild.run(host, List.of(frames), 49, 1).get(0);
+    io.kiln.interp.Interpreter interp = new io.kiln.interp.Interpreter(g);
+    io.kiln.ir.Value in = g.inputValues().get(0);
+    java.io.ByteArrayOutputStream expected = new java.io.ByteArrayOutputStream();
+    for (int f = 0; f < 49; f++) {
+      byte[] frame = java.util.Arrays.copyOfRange(frames, f * 960, (f + 1) * 960);
+      expected.writeBytes(interp.run(List.of(io.kiln.interp.Tensor.fromBytes(in.dtype(),
+          in.shape(), frame))).get(0).toBytes());
+    }
+    assertThat(c).isEqualTo(expected.toByteArray());
   }
 
   @Test

@@ -208,7 +208,8 @@ public final class CpuCodegen {
       layers.line("/* Layer %d: %s %s */", k, n.op().opName(), shapes);
       LayerContext ctx = new LayerContext(graph, n, k, layers, weights);
       long macs = switch (n.op()) {
-        case Op.Conv2D op -> dsp(ctx, DspGemmEmitter.rejects(ctx, op))
+        case Op.Conv2D op -> options.winograd() && WinogradEmitter.rejection(ctx, op).isEmpty()
+            ? WinogradEmitter.emit(ctx, op) : dsp(ctx, DspGemmEmitter.rejects(ctx, op))
             ? DspGemmEmitter.conv2d(ctx, op) : ConvEmitter.conv2d(ctx, op);
         case Op.DepthwiseConv2D op -> dsp(ctx, DspDepthwiseEmitter.rejects(ctx, op))
             ? DspDepthwiseEmitter.depthwise(ctx, op) : ConvEmitter.depthwise(ctx, op);

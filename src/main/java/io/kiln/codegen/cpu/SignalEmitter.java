@@ -56,6 +56,7 @@ final class SignalEmitter {
         c.close();
       }
       case SignalOp.FilterBank f -> {
+        checkFilterBank(ctx, f);
         ctx.beginFunction("filter_bank", new int[] {SignalOp.FilterBank.INPUT,
             SignalOp.FilterBank.WEIGHTS, SignalOp.FilterBank.UNWEIGHTS,
             SignalOp.FilterBank.FREQUENCY_STARTS, SignalOp.FilterBank.WEIGHT_STARTS,
@@ -76,10 +77,13 @@ final class SignalEmitter {
       case SignalOp.FilterBankSquareRoot s -> {
         ctx.beginFunction("filter_bank_sqrt", new int[] {SignalOp.FilterBankSquareRoot.INPUT,
             SignalOp.FilterBankSquareRoot.SCALE_BITS}, new String[] {"x", "bits"});
-        c.line("for (int i = 0; i < %d; ++i) out[i] = kiln_sqrt64(x[i]) >> bits[0];", n);
+        c.line("/* The scale bits are 0..15 from the FFT's auto-scale; clamped so a shift stays"
+            + " defined. */");
+        c.line("const int32_t sh = bits[0] < 0 ? 0 : bits[0] > 31 ? 31 : bits[0];");
+        c.line("for (int i = 0; i < %d; ++i) out[i] = kiln_sqrt64(x[i]) >> sh;", n);
       }
       case SignalOp.NoiseEstimate e -> {
-        SignalMath.SpectralParams p = io.kiln.interp.signal.SignalKernels.params(e.config());
+        SignalMath.SpectralParams p = SignalMath.SpectralParams.of(e.config());
         String noise = ctx.name("noise");
         state.add(new StateArray(noise, 4L * n));
         c.line("/* The noise estimate: state kept from frame to frame, zeroed by kiln_reset. */");
@@ -101,7 +105,7 @@ final class SignalEmitter {
         c.close();
       }
       case SignalOp.SpectralSubtraction s -> {
-        SignalMath.SpectralParams p = io.kiln.interp.signal.SignalKernels.params(s.config());
+        SignalMath.SpectralParams p = SignalMath.SpectralParams.of(s.config());
         ctx.beginFunction("spectral_subtraction", new int[] {SignalOp.SpectralSubtraction.INPUT,
             SignalOp.SpectralSubtraction.NOISE_ESTIMATE}, new String[] {"x", "noise"});
         c.open("for (int i = 0; i < %d; ++i)", n);
@@ -114,6 +118,9 @@ final class SignalEmitter {
         c.close();
       }
       case SignalOp.Pcan p -> {
+        if (ctx.in(SignalOp.Pcan.GAIN_LUT).elements() < 125) {
+          throw ctx.unsupported("a gain table of fewer than 125 entries");
+        }
         ctx.beginFunction("pcan", new int[] {SignalOp.Pcan.INPUT, SignalOp.Pcan.NOISE_ESTIMATE,
             SignalOp.Pcan.GAIN_LUT}, new String[] {"x", "noise", "lut"});
         c.open("for (int i = 0; i < %d; ++i)", n);
@@ -139,6 +146,29 @@ final class SignalEmitter {
     }
     ctx.endFunction();
     return 0;
+  }
+
+  /**
+   * The C reads the bins and weights the channel tables name without checks, so the tables must
+   * be constants that stay inside both arrays.
+   */
+  private static void checkFilterBank(LayerContext ctx, SignalOp.FilterBank f) {
+    for (int slot = SignalOp.FilterBank.WEIGHTS; slot <= SignalOp.FilterBank.WIDTHS; slot++) {
+      if (!ctx.graph().input(ctx.node(), slot).isConstant()) {
+        throw ctx.unsupported("a computed filter-bank table (input " + slot + ")");
+      }
+    }
+    int[] freq = ctx.constantInts(SignalOp.FilterBank.FREQUENCY_STARTS);
+    int[] ws = ctx.constantInts(SignalOp.FilterBank.WEIGHT_STARTS);
+    int[] widths = ctx.constantInts(SignalOp.FilterBank.WIDTHS);
+    int bins = ctx.in(SignalOp.FilterBank.INPUT).elements();
+    int weights = ctx.in(SignalOp.FilterBank.WEIGHTS).elements();
+    for (int i = 0; i <= f.numChannels(); i++) {
+      if (widths[i] < 0 || freq[i] < 0 || ws[i] < 0 || freq[i] + widths[i] > bins
+          || ws[i] + widths[i] > weights) {
+        throw ctx.unsupported("channel " + i + " reading outside the energy bins or weights");
+      }
+    }
   }
 
   /** Declares {@code bits}: how far the frame in {@code x} can be shifted within 15 bits. */

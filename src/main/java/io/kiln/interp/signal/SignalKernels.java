@@ -62,11 +62,11 @@ public final class SignalKernels {
         SignalMath.filterBankSqrt(in[SignalOp.FilterBankSquareRoot.INPUT].longs, bits, out.ints);
         return out;
       };
-      case SignalOp.NoiseEstimate e -> new NoiseEstimateKernel(params(e.config()), outType,
+      case SignalOp.NoiseEstimate e -> new NoiseEstimateKernel(SignalMath.SpectralParams.of(e.config()), outType,
           outShape);
       case SignalOp.SpectralSubtraction s -> in -> {
         Tensor out = Tensor.zeros(outType, outShape);
-        SignalMath.spectralSubtraction(params(s.config()),
+        SignalMath.spectralSubtraction(SignalMath.SpectralParams.of(s.config()),
             in[SignalOp.SpectralSubtraction.INPUT].ints,
             in[SignalOp.SpectralSubtraction.NOISE_ESTIMATE].ints, out.ints);
         return out;
@@ -89,12 +89,6 @@ public final class SignalKernels {
         return out;
       };
     };
-  }
-
-  public static SignalMath.SpectralParams params(SignalOp.SpectralConfig c) {
-    return new SignalMath.SpectralParams(c.smoothing(), c.oneMinusSmoothing(),
-        c.alternateSmoothing(), c.alternateOneMinusSmoothing(), c.minSignalRemaining(),
-        c.smoothingBits(), c.spectralSubtractionBits(), c.clamping());
   }
 
   private static Kernel rfft(SignalOp.Rfft r, Shape inShape, DType outType, Shape outShape) {

@@ -176,7 +176,14 @@ public final class SignalMath {
   /** The spectral subtraction constants, unsigned values widened to long. */
   public record SpectralParams(long smoothing, long oneMinusSmoothing, long alternateSmoothing,
       long alternateOneMinusSmoothing, long minSignalRemaining, int smoothingBits,
-      int spectralSubtractionBits, boolean clamping) {}
+      int spectralSubtractionBits, boolean clamping) {
+
+    public static SpectralParams of(io.kiln.ir.SignalOp.SpectralConfig c) {
+      return new SpectralParams(c.smoothing(), c.oneMinusSmoothing(), c.alternateSmoothing(),
+          c.alternateOneMinusSmoothing(), c.minSignalRemaining(), c.smoothingBits(),
+          c.spectralSubtractionBits(), c.clamping());
+    }
+  }
 
   private static final int PCAN_SNR_BITS = 12;
   private static final int PCAN_OUTPUT_BITS = 6;

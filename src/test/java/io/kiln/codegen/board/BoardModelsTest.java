@@ -66,7 +66,7 @@ class BoardModelsTest {
 
   /** The audio front-end: 49 frames per WAV run in order, the noise estimate carried along. */
   @ParameterizedTest
-  @ValueSource(strings = {"yes_1000ms", "noise_1000ms"})
+  @ValueSource(strings = {"yes_1000ms", "no_1000ms", "silence_1000ms", "noise_1000ms"})
   void audioFrontEndRunsUnderQemuLikeTflm(String c) throws IOException {
     BoardToolchain.assumeToolchain();
     Path root = SharedModels.root();
