@@ -137,15 +137,8 @@ public final class DeploymentCodegen {
     private byte[] pack(Step.AcceleratorCall c) {
       Node n = g.nodes().get(c.node());
       BlobLayout layout = c.blobLayout().get();
-      LayerConstants constants = LayerConstants.of(g, n, layout.params());
-      if (io.kiln.ir.Op.requant(n.op()).orElse(null) instanceof io.kiln.ir.Requant.Shift shift
-          && layout.params().scheme() == io.kiln.plan.weights.ChannelParams.Scheme.SHIFT) {
-        // The lowered node's shifts are what the unit computes (they may round a ratio).
-        int[] shifts = shift.shifts().stream().mapToInt(Integer::intValue).toArray();
-        constants = new LayerConstants(constants.weights(), new io.kiln.plan.weights.ChannelParams(
-            layout.params(), constants.params().bias(), new int[0], shifts));
-      }
-      return layout.pack(constants);
+      // A lowered layer's records come from its prepared shift stage (shifts, folded bias).
+      return layout.pack(LayerConstants.of(g, n, layout.params()));
     }
 
     private String blobDeclarations() {

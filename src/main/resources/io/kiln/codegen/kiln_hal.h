@@ -64,6 +64,7 @@ typedef struct {
   int32_t fy, fx, sy, sx, dy, dx, y0, x0;
   int32_t in_shift, in_bits; /* inputs narrowed: clamp(x >> in_shift) to in_bits (8, 0: unchanged) */
   int32_t in_zp, out_zp, act_min, act_max;
+  int32_t fold; /* the bias has -in_zp * sum(w) folded in: sum x * w, padding reading in_zp */
   int32_t has_bias, p_bytes;
   int32_t w_bits, kb, cb;
   uint32_t s_kb, s_ki, s_cb, s_ci, s_fy, s_fx;

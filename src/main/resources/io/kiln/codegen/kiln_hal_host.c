@@ -142,23 +142,26 @@ static void kiln_hal_conv(const kiln_job *j, kiln_where at) {
          * TFLite stage takes the same int32 the reference kernels accumulate. */
         int64_t acc = j->first ? (j->has_bias ? kiln_hal_i32(params + (size_t)k * j->p_bytes) : 0)
                                : kiln_hal_i32(out + 4 * o);
+        /* A padded tap reads the (narrowed) input zero point. A TFLite stage sums (x - zp) * w;
+         * a shift stage whose bias has -zp * sum(w) folded in (fold) sums x * w. */
+        int32_t sub = j->fold ? 0 : j->in_zp;
         for (int fy = 0; fy < j->fy; ++fy) {
           int iy = oy * j->sy + fy * j->dy + j->y0;
-          if (iy < 0 || iy >= j->rows) {
-            continue; /* padding: (zero point - zero point) * w adds nothing */
-          }
+          int row_in = iy >= 0 && iy < j->rows;
           for (int fx = 0; fx < j->fx; ++fx) {
             int ix = ox * j->sx + fx * j->dx + j->x0;
-            if (ix < 0 || ix >= j->cols) {
-              continue;
+            int in_tile = row_in && ix >= 0 && ix < j->cols;
+            if (!in_tile && !j->fold) {
+              continue; /* (zero point - zero point) * w adds nothing */
             }
             if (depthwise) {
-              int32_t x = in[kiln_hal_idx(j, j->rows, j->cols, in_c, iy, ix, k)];
-              acc += (int64_t)(kiln_hal_narrow(j, x) - j->in_zp) * kiln_hal_weight(j, w, k, 0, fy, fx);
+              int32_t x = in_tile ? kiln_hal_narrow(j, in[kiln_hal_idx(j, j->rows, j->cols, in_c, iy, ix, k)]) : j->in_zp;
+              acc += (int64_t)(x - sub) * kiln_hal_weight(j, w, k, 0, fy, fx);
             } else {
               for (int c = 0; c < j->c; ++c) {
-                int32_t x = in[kiln_hal_idx(j, j->rows, j->cols, in_c, iy, ix, c)];
-                acc += (int64_t)(kiln_hal_narrow(j, x) - j->in_zp) * kiln_hal_weight(j, w, k, c, fy, fx);
+                int32_t x = in_tile ? kiln_hal_narrow(j, in[kiln_hal_idx(j, j->rows, j->cols, in_c, iy, ix, c)])
+                                    : j->in_zp;
+                acc += (int64_t)(x - sub) * kiln_hal_weight(j, w, k, c, fy, fx);
               }
             }
           }

@@ -142,6 +142,8 @@ public final class Jobs {
       f.put("act_min", (long) range.min());
       f.put("act_max", (long) range.max());
     }
+    // Shift stages carry the zero point in the bias (io.kiln.quant.ShiftStage), TFLite's in the sum.
+    f.put("fold", shift != null ? 1L : 0L);
     BlobLayout blob = call.blobLayout().orElse(null);
     f.put("has_bias", blob != null && blob.params().bias() ? 1L : 0L);
     f.put("p_bytes", blob == null ? 0L : (long) blob.params().bytes());
