@@ -240,8 +240,7 @@ final class CallBuilder {
   private static void activation(List<DmaDescriptor> out, Program program, Transfer x, String engine, TensorPlace t,
       Span rows, Span cols, Span channels, Region buffer, boolean chw, boolean load) {
     if (!chw) {
-      out.add(load ? gather(program.nextId(), x, engine, t, rows, cols, channels, buffer)
-          : scatter(program.nextId(), x, engine, t, rows, cols, channels, buffer));
+      out.add(tile(program.nextId(), x, engine, t, rows, cols, channels, buffer, load));
       return;
     }
     long e = t.elementBytes();
@@ -249,33 +248,28 @@ final class CallBuilder {
     for (int ch = 0; ch < channels.length(); ch++) {
       Span one = new Span(channels.start() + ch, 1);
       Region part = buffer.sub(ch * plane, plane);
-      out.add(load ? gather(program.nextId(), x, engine, t, rows, cols, one, part)
-          : scatter(program.nextId(), x, engine, t, rows, cols, one, part));
+      out.add(tile(program.nextId(), x, engine, t, rows, cols, one, part, load));
     }
   }
 
-  /** A tile of (rows, cols, channels) of an NHWC tensor in L2 into a dense HWC buffer. */
-  private static DmaDescriptor gather(int id, Transfer x, String engine, TensorPlace t, Span rows, Span cols,
-      Span channels, Region dst) {
+  /**
+   * A (rows, cols, channels) tile of an NHWC tensor in L2 moved into ({@code load}) or out of a
+   * dense HWC buffer.
+   */
+  private static DmaDescriptor tile(int id, Transfer x, String engine, TensorPlace t, Span rows, Span cols,
+      Span channels, Region buffer, boolean load) {
     long e = t.elementBytes();
     long run = channels.length() * e;
-    long src = t.address(rows.start(), cols.start(), channels.start());
-    long srcRow = (long) t.channels() * e;
-    long srcPlane = (long) t.cols() * t.channels() * e;
-    return shaped(id, x, engine, t.region().memory(), src, dst.memory(), dst.offset(), run, cols.length(),
-        rows.length(), srcRow, srcPlane, run, run * cols.length());
-  }
-
-  /** A dense HWC buffer into a tile of an NHWC tensor in L2. */
-  private static DmaDescriptor scatter(int id, Transfer x, String engine, TensorPlace t, Span rows, Span cols,
-      Span channels, Region src) {
-    long e = t.elementBytes();
-    long run = channels.length() * e;
-    long dst = t.address(rows.start(), cols.start(), channels.start());
-    long dstRow = (long) t.channels() * e;
-    long dstPlane = (long) t.cols() * t.channels() * e;
-    return shaped(id, x, engine, src.memory(), src.offset(), t.region().memory(), dst, run, cols.length(),
-        rows.length(), run, run * cols.length(), dstRow, dstPlane);
+    long at = t.address(rows.start(), cols.start(), channels.start());
+    long row = (long) t.channels() * e;
+    long plane = (long) t.cols() * t.channels() * e;
+    long denseRow = run;
+    long densePlane = run * cols.length();
+    return load
+        ? shaped(id, x, engine, t.region().memory(), at, buffer.memory(), buffer.offset(), run, cols.length(),
+            rows.length(), row, plane, denseRow, densePlane)
+        : shaped(id, x, engine, buffer.memory(), buffer.offset(), t.region().memory(), at, run, cols.length(),
+            rows.length(), denseRow, densePlane, row, plane);
   }
 
   /** A descriptor with contiguous dimensions merged, so a whole-width tile is one run. */
