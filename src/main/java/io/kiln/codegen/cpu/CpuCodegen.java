@@ -199,7 +199,7 @@ public final class CpuCodegen {
         return;
       }
       layers.line("/* Layer %d: %s %s */", k, n.op().opName(), shapes);
-      LayerContext ctx = new LayerContext(graph, n, k, layers, weights);
+      LayerContext ctx = new LayerContext(graph, n, k, layers, weights, dspFamily());
       long macs = switch (n.op()) {
         case Op.Conv2D op -> dsp(ctx, DspGemmEmitter.rejects(ctx, op))
             ? DspGemmEmitter.conv2d(ctx, op) : ConvEmitter.conv2d(ctx, op);
