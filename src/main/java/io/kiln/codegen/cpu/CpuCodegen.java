@@ -34,6 +34,8 @@ public final class CpuCodegen {
       List.of("kiln_runtime.h", "main_host.c", "Makefile", "CMakeLists.txt");
   /** The DSP-extension building blocks, emitted only for a core that has the extension. */
   static final String DSP_HEADER = "kiln_dsp.h";
+  /** The Helium building blocks, emitted only for a Helium core. */
+  static final String MVE_HEADER = "kiln_mve.h";
 
   /** The generated files (name to content, in a fixed order) and what the compile report needs. */
   public record Sources(Map<String, String> files, long arenaBytes, long weightBytes,
@@ -104,8 +106,13 @@ public final class CpuCodegen {
       this.options = options;
     }
 
+    /** Whether the core has the DSP extension (a Helium core has it too). */
     private boolean dspFamily() {
-      return options.core().family() == CpuCore.KernelFamily.DSP;
+      return options.core().family().compareTo(CpuCore.KernelFamily.DSP) >= 0;
+    }
+
+    private boolean mve() {
+      return options.core().family() == CpuCore.KernelFamily.MVE;
     }
 
     Sources run() {
@@ -130,6 +137,9 @@ public final class CpuCodegen {
       }
       if (dspFamily()) {
         files.put(DSP_HEADER, CodegenResources.text(DSP_HEADER));
+      }
+      if (mve()) {
+        files.put(MVE_HEADER, CodegenResources.text(MVE_HEADER));
       }
       options.board().ifPresent(b -> files.putAll(b.sources()));
       return new Sources(files, layout.arenaBytes(), weights.bytes(), report);
@@ -201,12 +211,15 @@ public final class CpuCodegen {
       layers.line("/* Layer %d: %s %s */", k, n.op().opName(), shapes);
       LayerContext ctx = new LayerContext(graph, n, k, layers, weights, dspFamily());
       long macs = switch (n.op()) {
-        case Op.Conv2D op -> dsp(ctx, DspGemmEmitter.rejects(ctx, op))
-            ? DspGemmEmitter.conv2d(ctx, op) : ConvEmitter.conv2d(ctx, op);
+        case Op.Conv2D op -> !dsp(ctx, DspGemmEmitter.rejects(ctx, op))
+            ? ConvEmitter.conv2d(ctx, op)
+            : mve() ? MveGemmEmitter.conv2d(ctx, op) : DspGemmEmitter.conv2d(ctx, op);
         case Op.DepthwiseConv2D op -> dsp(ctx, DspDepthwiseEmitter.rejects(ctx, op))
             ? DspDepthwiseEmitter.depthwise(ctx, op) : ConvEmitter.depthwise(ctx, op);
-        case Op.FullyConnected op -> dsp(ctx, DspGemmEmitter.rejects(ctx, op))
-            ? DspGemmEmitter.fullyConnected(ctx, op) : FullyConnectedEmitter.emit(ctx, op);
+        case Op.FullyConnected op -> !dsp(ctx, DspGemmEmitter.rejects(ctx, op))
+            ? FullyConnectedEmitter.emit(ctx, op)
+            : mve() ? MveGemmEmitter.fullyConnected(ctx, op)
+            : DspGemmEmitter.fullyConnected(ctx, op);
         case Op.AveragePool2D op -> PoolEmitter.average(ctx, op);
         case Op.MaxPool2D op -> PoolEmitter.max(ctx, op);
         case Op.Add op -> AddEmitter.emit(ctx, op);
@@ -260,7 +273,7 @@ public final class CpuCodegen {
      * kernel takes the layer ({@code rejection} null); otherwise records why it runs plain C.
      */
     private boolean dsp(LayerContext ctx, String rejection) {
-      if (options.core().family() != CpuCore.KernelFamily.DSP) {
+      if (!dspFamily()) {
         return false;
       }
       if (rejection != null) {
@@ -369,6 +382,9 @@ public final class CpuCodegen {
           .line("#include \"kiln_weights.h\"");
       if (dspFamily()) {
         c.line("#include \"%s\"", DSP_HEADER);
+      }
+      if (mve()) {
+        c.line("#include \"%s\"", MVE_HEADER);
       }
       c.blank();
       if (layout.arenaBytes() > 0) {

@@ -44,7 +44,7 @@ final class DspGemmEmitter {
     int n4 = (k + 3) / 4;
     int rows = (g.oc() + 1) / 2 * 2;
     int zp = (int) ctx.in(Op.Conv2D.INPUT).quant().zeroPoint();
-    Packed w = pack(ctx, Op.Conv2D.FILTER, Op.Conv2D.BIAS, g.oc(), k, n4, rows, -zp);
+    Packed w = pack(ctx, Op.Conv2D.FILTER, Op.Conv2D.BIAS, g.oc(), k, 4 * n4, rows, -zp);
     DspRequant rq = DspRequant.declare(ctx, ConvRequant.convolution(ctx.in(Op.Conv2D.INPUT),
         ctx.in(Op.Conv2D.FILTER), ctx.out(), g.oc(), ctx.where()), op.act(), w.accBound());
     boolean pointwise = g.kh() == 1 && g.kw() == 1 && !g.clips() && g.ic() % 4 == 0;
@@ -79,8 +79,15 @@ final class DspGemmEmitter {
     } else {
       c.line("const int q = p + 1;");
     }
-    fillColumn(c, g, "p", "cols[0]", pointwise, n4, zp);
-    fillColumn(c, g, "q", "cols[1]", pointwise, n4, zp);
+    if (pointwise) {
+      c.line("kiln_dsp_widen(in + (%s) * %d, cols[0], %d);", pixel(g, "p"), g.ic(), n4);
+      c.line("kiln_dsp_widen(in + (%s) * %d, cols[1], %d);", pixel(g, "q"), g.ic(), n4);
+    } else {
+      gather(c, g, "p", "taps", zp);
+      c.line("kiln_dsp_widen(taps, cols[0], %d);", n4);
+      gather(c, g, "q", "taps", zp);
+      c.line("kiln_dsp_widen(taps, cols[1], %d);", n4);
+    }
     c.line("/* %s */", boundComment(w));
     block(c, g.oc(), rows, n4, w, rq);
     c.close();
@@ -126,23 +133,25 @@ final class DspGemmEmitter {
     }
   }
 
-  /** Widens the taps of output pixel {@code pix} into {@code col}. */
-  private static void fillColumn(CSource c, ConvEmitter.Geometry g, String pix, String col,
-      boolean pointwise, int n4, int zp) {
-    if (pointwise) {
-      String src = g.sh() == 1 && g.sw() == 1 ? pix
-          : "(" + pix + " / " + g.ow() + ") * " + (g.sh() * g.iw()) + " + (" + pix + " % "
-              + g.ow() + ") * " + g.sw();
-      c.line("kiln_dsp_widen(in + (%s) * %d, %s, %d);", src, g.ic(), col, n4);
-      return;
-    }
+  /** The input pixel index of output pixel {@code pix} of a 1x1 convolution without padding. */
+  static String pixel(ConvEmitter.Geometry g, String pix) {
+    return g.sh() == 1 && g.sw() == 1 ? pix
+        : "(" + pix + " / " + g.ow() + ") * " + (g.sh() * g.iw()) + " + (" + pix + " % "
+            + g.ow() + ") * " + g.sw();
+  }
+
+  /**
+   * Gathers the taps of output pixel {@code pix} into the int8 buffer {@code dest} in filter
+   * order, taps in the padding filled with the input zero point {@code zp}.
+   */
+  static void gather(CSource c, ConvEmitter.Geometry g, String pix, String dest, int zp) {
     int row = g.kw() * g.ic();
     c.open("");
     c.line("const int iy0 = (%s / %d) * %d - %d, ix0 = (%s %% %d) * %d - %d;", pix, g.ow(),
         g.sh(), g.pads().top(), pix, g.ow(), g.sw(), g.pads().left());
     c.open("for (int ky = 0; ky < %d; ++ky)", g.kh());
     c.line("const int iy = iy0 + ky%s;", ConvEmitter.times(g.dh()));
-    c.line("int8_t *t = taps + ky * %d;", row);
+    c.line("int8_t *t = %s + ky * %d;", dest, row);
     if (g.clips()) {
       c.open("if (iy < 0 || iy >= %d)", g.ih());
       c.line("memset(t, %d, %d);", zp, row);
@@ -173,7 +182,6 @@ final class DspGemmEmitter {
       c.close();
     }
     c.close();
-    c.line("kiln_dsp_widen(taps, %s, %d);", col, n4);
     c.close();
   }
 
@@ -198,8 +206,8 @@ final class DspGemmEmitter {
     int n4 = (depth + 3) / 4;
     int rows = (units + 3) / 4 * 4;
     int zp = (int) ctx.in(Op.FullyConnected.INPUT).quant().zeroPoint();
-    Packed w = pack(ctx, Op.FullyConnected.WEIGHTS, Op.FullyConnected.BIAS, units, depth, n4,
-        rows, -zp);
+    Packed w = pack(ctx, Op.FullyConnected.WEIGHTS, Op.FullyConnected.BIAS, units, depth,
+        4 * n4, rows, -zp);
     DspRequant rq = DspRequant.declare(ctx, ConvRequant.fullyConnected(
         ctx.in(Op.FullyConnected.INPUT), ctx.in(Op.FullyConnected.WEIGHTS), ctx.out(), units,
         ctx.where()), op.act(), w.accBound());
@@ -278,14 +286,13 @@ final class DspGemmEmitter {
   }
 
   /**
-   * Lays out {@code [channels, k]} int8 weights as {@code rows} rows of {@code 4 * n4} (zero
+   * Lays out {@code [channels, k]} int8 weights as {@code rows} rows of {@code stride} (zero
    * padded) and folds {@code offset * sum(w)} into the bias.
    */
-  static Packed pack(LayerContext ctx, int weightSlot, int biasSlot, int channels, int k, int n4,
-      int rows, int offset) {
+  static Packed pack(LayerContext ctx, int weightSlot, int biasSlot, int channels, int k,
+      int stride, int rows, int offset) {
     int[] w = ctx.constantInts(weightSlot);
     int[] b = ctx.has(biasSlot) ? ctx.constantInts(biasSlot) : new int[channels];
-    int stride = 4 * n4;
     int[] packed = new int[rows * stride];
     int[] bias = new int[rows];
     long[] bound = new long[channels];
