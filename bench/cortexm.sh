@@ -8,8 +8,12 @@
 # times every layer function. It also reports .text/.rodata of the model and weights objects and
 # RAM (the arena, I/O buffers and the kernels' stack buffers).
 #
-#   bench/cortexm.sh [--layers] [--cores cortex-m4,...] [--models kws_ref_model,...]
+#   bench/cortexm.sh [--layers] [--unicorn] [--cores cortex-m4,...] [--models kws_ref_model,...]
 #                    [--markdown FILE]                  (default: print the tables)
+#
+# --unicorn cross-checks the method on the M4 DSP builds: the same ELF, built with
+# -mfloat-abi=soft (unicorn does not model the FPU enable), counted by QEMU's SysTick and
+# exactly by bench/cortexm/count_unicorn.py (Debian's python3-unicorn, /usr/bin/python3).
 #
 # Needs arm-none-eabi-gcc (with newlib) and qemu-system-arm; the models are read from
 # $KILN_SHARED/models/mlperf-tiny (default /work/shared).
@@ -19,12 +23,14 @@ cd "$ROOT"
 SHARED="${KILN_SHARED:-/work/shared}"
 MODELS_DIR="$SHARED/models/mlperf-tiny"
 LAYERS=0
+UNICORN=0
 MD=""
 ONLY_CORES=""
 ONLY_MODELS=""
 while (( $# )); do
   case "$1" in
     --layers) LAYERS=1 ;;
+    --unicorn) UNICORN=1 ;;
     --markdown) MD="$2"; shift ;;
     --cores) ONLY_CORES="$2"; shift ;;
     --models) ONLY_MODELS="$2"; shift ;;
@@ -73,6 +79,7 @@ run() { # board elf
 
 ROWS=()
 LAYER_ROWS=()
+UNICORN_ROWS=()
 for spec in "${CORES[@]}"; do
   IFS=: read -r core board clock <<<"$spec"
   [[ -z "$ONLY_CORES" || ",$ONLY_CORES," == *",$core,"* ]] || continue
@@ -101,6 +108,17 @@ for spec in "${CORES[@]}"; do
       ratio=$(python3 -c "print(f'{$instr/$ref:.2f}')")
       ROWS+=("| $model | $core | $kname | $(printf "%'d" "$instr") | $(printf "%'d" "$ref") | $ratio | $(printf "%'d" "$text") | $(printf "%'d" "$rodata") | $(printf "%'d" "$ram") |")
       echo "$model $core $kname instructions=$instr cmsis=$ref ratio=$ratio text=$text rodata=$rodata ram=$ram" >&2
+      if (( UNICORN )) && [[ $family != generic && $core == cortex-m4 ]]; then
+        soft=()
+        for f in $flags; do
+          case "$f" in -mfpu=*) ;; -mfloat-abi=*) soft+=(-mfloat-abi=soft) ;; *) soft+=("$f") ;; esac
+        done
+        build "$dir" "$board" "${soft[@]}" -std=c99 -O2 -ffunction-sections -fdata-sections
+        qticks=$(run "$board" "$dir/bench.elf" | sed -n 's/^ticks //p')
+        exact=$(/usr/bin/python3 "$ROOT/bench/cortexm/count_unicorn.py" "$dir/bench.elf" \
+          | sed -n 's/^instructions //p')
+        UNICORN_ROWS+=("| $model | $core soft-float | $(printf "%'d" "$(instructions "$qticks" "$clock")") | $(printf "%'d" "$exact") |")
+      fi
       if (( LAYERS )) && [[ $family != generic && $core == cortex-m4 ]]; then
         build "$dir" "$board" "${common[@]}" -finstrument-functions \
           -finstrument-functions-exclude-file-list=kiln_dsp.h,kiln_runtime.h,kiln_semihost.h \
@@ -145,6 +163,12 @@ done
   echo "| model | core | kernels | instructions | TFLM + CMSIS-NN | ratio | .text | .rodata | RAM |"
   echo "|---|---|---|---:|---:|---:|---:|---:|---:|"
   printf '%s\n' "${ROWS[@]}"
+  if (( UNICORN )); then
+    echo
+    echo "| model | build | QEMU SysTick x 40 | unicorn, exact |"
+    echo "|---|---|---:|---:|"
+    printf '%s\n' "${UNICORN_ROWS[@]}"
+  fi
   if (( LAYERS )); then
     echo
     echo "| model | layer | operator | output | kernel | MACs | instructions | per MAC |"
