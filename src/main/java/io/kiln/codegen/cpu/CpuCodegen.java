@@ -214,8 +214,7 @@ public final class CpuCodegen {
         case Op.Conv2D op -> !dsp(ctx, DspGemmEmitter.rejects(ctx, op))
             ? ConvEmitter.conv2d(ctx, op)
             : mve() ? MveGemmEmitter.conv2d(ctx, op) : DspGemmEmitter.conv2d(ctx, op);
-        case Op.DepthwiseConv2D op -> dsp(ctx, DspDepthwiseEmitter.rejects(ctx, op))
-            ? DspDepthwiseEmitter.depthwise(ctx, op) : ConvEmitter.depthwise(ctx, op);
+        case Op.DepthwiseConv2D op -> depthwise(ctx, op);
         case Op.FullyConnected op -> !dsp(ctx, DspGemmEmitter.rejects(ctx, op))
             ? FullyConnectedEmitter.emit(ctx, op)
             : mve() ? MveGemmEmitter.fullyConnected(ctx, op)
@@ -266,6 +265,28 @@ public final class CpuCodegen {
       report.add(new CompileResult.Layer(k, n.op().opName(), out.shape().toString(), macs,
           arenaOffset(out.id()), out.type().bytes(), ctx.kernel(), ctx.kernelReason(),
           ctx.scratchBytes()));
+    }
+
+    /** Helium where it takes the layer, else the DSP kernel, else the portable one. */
+    private long depthwise(LayerContext ctx, Op.DepthwiseConv2D op) {
+      String noMve = null;
+      if (mve()) {
+        noMve = MveDepthwiseEmitter.rejects(ctx, op);
+        if (noMve == null) {
+          long macs = MveDepthwiseEmitter.depthwise(ctx, op);
+          if (macs >= 0) {
+            return macs;
+          }
+          noMve = "a requantization the vector form cannot do";
+        }
+      }
+      long macs = dsp(ctx, DspDepthwiseEmitter.rejects(ctx, op))
+          ? DspDepthwiseEmitter.depthwise(ctx, op) : ConvEmitter.depthwise(ctx, op);
+      if (noMve != null) {
+        ctx.kernel(ctx.kernel(), "the Helium kernel does not take " + noMve + "; "
+            + ctx.kernelReason());
+      }
+      return macs;
     }
 
     /**

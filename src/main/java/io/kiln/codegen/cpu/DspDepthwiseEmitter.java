@@ -162,7 +162,7 @@ final class DspDepthwiseEmitter {
    * The pixel calls of one output row: each padded column on its own with its constant tap
    * range, the columns in between in one loop with the full range.
    */
-  private static void columns(CSource c, ConvEmitter.Geometry g, String px, String kyLo,
+  static void columns(CSource c, ConvEmitter.Geometry g, String px, String kyLo,
       String kyHi) {
     int first = -1;
     int last = -1;

@@ -19,6 +19,8 @@ final class DspRequant {
   private final int[] scalar;
   private final ActivationRange range;
   private final String why;
+  /** The per-channel table's values, for {@link #lanes}. */
+  private int[] rowsValues;
 
   private DspRequant(Requant portable, String table, int stride, int[] scalar,
       ActivationRange range, String why) {
@@ -31,10 +33,46 @@ final class DspRequant {
   }
 
   /**
+   * The per-channel constants of the fast requantization, or why it cannot be used
+   * ({@code problem} non-null): for kernels that lay the constants out themselves.
+   */
+  record Lanes(int[] mult, int[] add, int[] right, int[] left, ActivationRange range,
+      String problem, String bounds) {}
+
+  static Lanes lanes(LayerContext ctx, ConvRequant q, Activation act, long[] accBound,
+      int channels) {
+    DspRequant probe = declare(ctx, q, act, accBound, false);
+    ActivationRange range = ActivationRange.quantized(act, ctx.out(), ctx.where());
+    if (probe.portable != null || probe.why.startsWith("portable")) {
+      return new Lanes(null, null, null, null, range, probe.why, null);
+    }
+    int[] rows = probe.table == null ? probe.scalar : probe.rowsValues;
+    int st = probe.stride;
+    int[] m = new int[channels];
+    int[] a = new int[channels];
+    int[] r = new int[channels];
+    int[] l = new int[channels];
+    for (int c = 0; c < channels; c++) {
+      int i = (probe.table == null ? 0 : c) * st;
+      m[c] = rows[i];
+      a[c] = rows[i + 1];
+      r[c] = rows[i + 2];
+      l[c] = st == 4 ? rows[i + 3] : 0;
+    }
+    return new Lanes(m, a, r, l, range, null, probe.why);
+  }
+
+  /**
    * Emits the layer's tables and returns the store expression maker. {@code accBound[c]} bounds
    * |accumulator| of channel {@code c} (one entry per channel of the requantization).
    */
   static DspRequant declare(LayerContext ctx, ConvRequant q, Activation act, long[] accBound) {
+    return declare(ctx, q, act, accBound, true);
+  }
+
+  /** As {@link #declare}; with {@code emit} false it only decides, writing no tables. */
+  private static DspRequant declare(LayerContext ctx, ConvRequant q, Activation act,
+      long[] accBound, boolean emit) {
     int n = q.channels();
     int[] lefts = new int[n];
     int[] rights = new int[n];
@@ -63,7 +101,7 @@ final class DspRequant {
     ActivationRange range = ActivationRange.quantized(act, ctx.out(), ctx.where());
     int zp = (int) ctx.out().quant().zeroPoint();
     if (problem != null) {
-      return new DspRequant(Requant.declare(ctx, q, act), null, 0, null, range,
+      return new DspRequant(emit ? Requant.declare(ctx, q, act) : null, null, 0, null, range,
           "portable requantization (" + problem + ")");
     }
     String bounds = "|acc| <= " + max(accBound);
@@ -87,12 +125,16 @@ final class DspRequant {
           "SMLAL requantization (" + bounds + ")");
     }
     String t = ctx.name("rq");
-    ctx.src().line("/* Per channel: multiplier, nudge + zero point << right, right shift%s. */",
-        anyLeft ? ", left shift" : "");
-    ctx.src().array("static const int32_t " + t, rows);
-    ctx.src().blank();
-    return new DspRequant(null, t, stride, null, range,
+    if (emit) {
+      ctx.src().line("/* Per channel: multiplier, nudge + zero point << right, right shift%s. */",
+          anyLeft ? ", left shift" : "");
+      ctx.src().array("static const int32_t " + t, rows);
+      ctx.src().blank();
+    }
+    DspRequant r = new DspRequant(null, t, stride, null, range,
         "SMLAL requantization (" + bounds + ")");
+    r.rowsValues = rows;
+    return r;
   }
 
   private static long max(long[] xs) {

@@ -39,8 +39,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * 1-3, occasional dilation 2, batches), per-tensor and per-channel weights, every activation,
  * and layers built to take each fallback (weights too large for the x256 pairs, a
  * requantization without a right shift, depth multiplier 2, fewer than 4 channels). Each graph
- * is built for the generic core on the Cortex-M3 board and for the DSP cores on the M4 and M55
- * boards; on QEMU all must give the same bytes, which must also be the interpreter's.
+ * is built for the generic core on the Cortex-M3 board, for the DSP kernels on the M4 and for
+ * the Helium kernels on the M55; on QEMU all must give the same bytes, which must also be the
+ * interpreter's.
  */
 class DspKernelsRandomTest {
   @TempDir
@@ -54,7 +55,9 @@ class DspKernelsRandomTest {
     BoardToolchain.assumeToolchain();
     Random rnd = new Random(seed * 7919);
     Layers l = new Layers("random" + seed, rnd);
-    for (int i = 0; i < 7; i++) {
+    // Helium's depthwise takes multiples of 8 channels: one such layer in every graph.
+    l.depthwise(l.input(1, 5, 6, 16), 1, 3, 1 + rnd.nextInt(2), 1, true);
+    for (int i = 0; i < 6; i++) {
       switch (rnd.nextInt(3)) {
         case 0 -> l.randomConv();
         case 1 -> l.randomDepthwise();
@@ -92,15 +95,19 @@ class DspKernelsRandomTest {
     List<byte[]> plain = run(g, Board.MPS2_AN385, CpuCore.GENERIC, inputs, null);
     Set<String> kernels = new HashSet<>();
     List<byte[]> m4 = run(g, Board.MPS2_AN386, CpuCore.CORTEX_M4, inputs, kernels);
-    List<byte[]> m55 = run(g, Board.MPS3_AN547, CpuCore.CORTEX_M55, inputs, null);
+    Set<String> helium = new HashSet<>();
+    List<byte[]> m55 = run(g, Board.MPS3_AN547, CpuCore.CORTEX_M55, inputs, helium);
     assertThat(kernels).as("the DSP build used DSP kernels").anyMatch(k -> k.startsWith("dsp-"))
         .as("the special layer's kernel choice").anyMatch(k -> k.contains(special));
+    assertThat(helium).as("the Helium build's kernels")
+        .anyMatch(k -> k.startsWith("mve-depthwise"))
+        .anyMatch(k -> k.startsWith("mve-gemm") || k.startsWith("mve-im2col"));
     for (int j = 0; j < expected.size(); j++) {
       assertThat(plain.get(j)).as("output %d, plain C on the M3 vs the interpreter", j)
           .isEqualTo(expected.get(j));
       assertThat(m4.get(j)).as("output %d, DSP kernels on the M4 vs plain C", j)
           .isEqualTo(plain.get(j));
-      assertThat(m55.get(j)).as("output %d, DSP kernels on the M55 vs plain C", j)
+      assertThat(m55.get(j)).as("output %d, Helium kernels on the M55 vs plain C", j)
           .isEqualTo(plain.get(j));
     }
   }
@@ -181,7 +188,7 @@ class DspKernelsRandomTest {
       int k = 1 + rnd.nextInt(5);
       int d = rnd.nextInt(6) == 0 ? 2 : 1;
       int x = input(1, (k - 1) * d + 1 + rnd.nextInt(6), (k - 1) * d + 1 + rnd.nextInt(6),
-          4 + rnd.nextInt(37));
+          rnd.nextBoolean() ? 8 * (1 + rnd.nextInt(5)) : 4 + rnd.nextInt(37));
       depthwise(x, 1, k, 1 + rnd.nextInt(3), d, rnd.nextBoolean());
     }
 
