@@ -221,7 +221,8 @@ public final class CpuCodegen {
             : DspGemmEmitter.fullyConnected(ctx, op);
         case Op.AveragePool2D op -> PoolEmitter.average(ctx, op);
         case Op.MaxPool2D op -> PoolEmitter.max(ctx, op);
-        case Op.Add op -> AddEmitter.emit(ctx, op);
+        case Op.Add op -> mve() && MveAddEmitter.rejects(ctx) == null
+            ? MveAddEmitter.emit(ctx, op) : AddEmitter.emit(ctx, op);
         case Op.Softmax op -> SoftmaxEmitter.emit(ctx, op);
         case Op.Quantize op -> QuantizeEmitter.quantize(ctx, op);
         case Op.Dequantize op -> QuantizeEmitter.dequantize(ctx, op);

@@ -31,8 +31,30 @@ final class MveGemmEmitter {
     int zp = (int) ctx.in(Op.Conv2D.INPUT).quant().zeroPoint();
     DspGemmEmitter.Packed w = DspGemmEmitter.pack(ctx, Op.Conv2D.FILTER, Op.Conv2D.BIAS,
         g.oc(), k, stride, rows, -zp);
-    DspRequant rq = DspRequant.declare(ctx, ConvRequant.convolution(ctx.in(Op.Conv2D.INPUT),
-        ctx.in(Op.Conv2D.FILTER), ctx.out(), g.oc(), ctx.where()), op.act(), w.accBound());
+    ConvRequant q = ConvRequant.convolution(ctx.in(Op.Conv2D.INPUT), ctx.in(Op.Conv2D.FILTER),
+        ctx.out(), g.oc(), ctx.where());
+    // Whole groups of four channels requantize as one vector; else one output at a time.
+    DspRequant.Lanes lanes = g.oc() % 4 == 0
+        ? DspRequant.lanes(ctx, q, op.act(), w.accBound(), g.oc()) : null;
+    String table = null;
+    DspRequant rq = null;
+    if (lanes != null && lanes.problem() == null) {
+      int[] t = new int[4 * g.oc()];
+      for (int ch = 0; ch < g.oc(); ch++) {
+        int base = ch / 4 * 16 + ch % 4;
+        t[base] = lanes.mult()[ch];
+        t[base + 4] = lanes.add()[ch];
+        t[base + 8] = -lanes.right()[ch];
+        t[base + 12] = lanes.left()[ch];
+      }
+      table = ctx.weights().derive(ctx.name("t"), "int32_t", t, "layer " + ctx.index()
+          + ": per group of 4 channels their multipliers, nudge + zero point << right, -right,"
+          + " left");
+    } else {
+      rq = DspRequant.declare(ctx, q, op.act(), w.accBound());
+    }
+    String rqWhy = rq != null ? rq.why()
+        : "vector " + lanes.bounds().replace("SMLAL", "VQRDMULH") + ", 4 channels at a time";
     boolean direct = g.kh() == 1 && g.kw() == 1 && !g.clips() && g.ic() % 16 == 0;
     String kernel = direct ? "mve-gemm-1x1" : "mve-im2col-gemm";
     ctx.kernel(kernel, (direct ? "1x1 filter, " + g.ic() + " input channels (a multiple of "
@@ -40,7 +62,7 @@ final class MveGemmEmitter {
         : g.kh() + "x" + g.kw() + " filter" + (g.clips() ? " with padding" : "")
         + ", " + g.ic() + " input channels: taps gathered per pixel") + "; 2 pixels x 4 "
         + "channels per block, VMLADAVA on 16 int8, K " + k + " padded to " + stride + "; "
-        + rq.why());
+        + rqWhy);
     int pixels = g.oh() * g.ow();
     ctx.scratch(direct ? 0 : 2L * stride);
 
@@ -73,7 +95,19 @@ final class MveGemmEmitter {
       c.line("const int8_t *xa = cols[0], *xb = cols[1];");
     }
     int full = g.oc() / 4 * 4;
-    if (full > 0) {
+    if (table != null) {
+      c.open("for (int ch = 0; ch < %d; ch += 4)", full);
+      c.line("int32_t acc[8];");
+      c.line("kiln_mve_gemm_2x4(xa, xb, %s + ch * %d, %d, %d, acc);", w.weights(), stride,
+          stride, n16);
+      c.line("const int32x4_t bias = vldrwq_s32(%s + ch);", w.bias());
+      c.line("kiln_mve_requant_store4(vaddq_s32(vldrwq_s32(acc), bias), %s + ch * 4, out + p *"
+          + " %d + ch, %d, %d, 1);", table, g.oc(), lanes.range().min(), lanes.range().max());
+      c.line("kiln_mve_requant_store4(vaddq_s32(vldrwq_s32(acc + 4), bias), %s + ch * 4, out +"
+          + " q * %d + ch, %d, %d, 1);", table, g.oc(), lanes.range().min(),
+          lanes.range().max());
+      c.close();
+    } else if (full > 0) {
       c.open("for (int ch = 0; ch < %d; ch += 4)", full);
       convBlock(c, 4, stride, n16, w, rq);
       c.close();

@@ -55,7 +55,9 @@ class DspKernelsRandomTest {
     BoardToolchain.assumeToolchain();
     Random rnd = new Random(seed * 7919);
     Layers l = new Layers("random" + seed, rnd);
-    // Helium's depthwise takes multiples of 8 channels: one such layer in every graph.
+    // Helium's Add (element counts a multiple of 4) and, below, its depthwise (multiples of 8
+    // channels): one layer of each in every graph.
+    l.add(4 * (1 + rnd.nextInt(40)));
     l.depthwise(l.input(1, 5, 6, 16), 1, 3, 1 + rnd.nextInt(2), 1, true);
     for (int i = 0; i < 6; i++) {
       switch (rnd.nextInt(3)) {
@@ -101,6 +103,7 @@ class DspKernelsRandomTest {
         .as("the special layer's kernel choice").anyMatch(k -> k.contains(special));
     assertThat(helium).as("the Helium build's kernels")
         .anyMatch(k -> k.startsWith("mve-depthwise"))
+        .anyMatch(k -> k.startsWith("mve-add"))
         .anyMatch(k -> k.startsWith("mve-gemm") || k.startsWith("mve-im2col"));
     for (int j = 0; j < expected.size(); j++) {
       assertThat(plain.get(j)).as("output %d, plain C on the M3 vs the interpreter", j)
@@ -231,6 +234,16 @@ class DspKernelsRandomTest {
       Op.Pads pads = pads(in.dim(1), in.dim(2), k, k, s, d, same);
       b.output(b.apply(new Op.DepthwiseConv2D(s, s, d, d, pads, mult, ACTS[rnd.nextInt(3)]),
           List.of(x, w, bias), "dw" + n, DType.INT8, outQuant(x, scales[0], k * k, -1)));
+    }
+
+    /** An Add of two fresh inputs of {@code n} elements with random scales and zero points. */
+    void add(int n) {
+      int x = input(1, n);
+      int y = input(1, n);
+      double s = Math.max(b.type(x).quant().scale(), b.type(y).quant().scale())
+          * (1 + rnd.nextDouble());
+      b.output(b.apply(new Op.Add(ACTS[rnd.nextInt(3)]), List.of(x, y), "add" + n, DType.INT8,
+          Quantization.perTensor(s, rnd.nextInt(61) - 30)));
     }
 
     /** SAME-style padding (possibly uneven) or none. */
