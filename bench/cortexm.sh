@@ -9,7 +9,10 @@
 # RAM (the arena, I/O buffers and the kernels' stack buffers).
 #
 #   bench/cortexm.sh [--layers] [--unicorn] [--cores cortex-m4,...] [--models kws_ref_model,...]
-#                    [--markdown FILE]                  (default: print the tables)
+#                    [--markdown FILE | --write]        (default: print the tables)
+#
+# --write replaces the marked cortexm.sh section of BENCHMARKS.md (appending it when absent), with
+# bench/cortexm/NOTES.md (the analysis, written by hand) after the generated tables.
 #
 # --unicorn cross-checks the method on the M4 DSP builds: the same ELF, built with
 # -mfloat-abi=soft (unicorn does not model the FPU enable), counted by QEMU's SysTick and
@@ -24,6 +27,7 @@ SHARED="${KILN_SHARED:-/work/shared}"
 MODELS_DIR="$SHARED/models/mlperf-tiny"
 LAYERS=0
 UNICORN=0
+WRITE=0
 MD=""
 ONLY_CORES=""
 ONLY_MODELS=""
@@ -32,6 +36,7 @@ while (( $# )); do
     --layers) LAYERS=1 ;;
     --unicorn) UNICORN=1 ;;
     --markdown) MD="$2"; shift ;;
+    --write) WRITE=1 ;;
     --cores) ONLY_CORES="$2"; shift ;;
     --models) ONLY_MODELS="$2"; shift ;;
     *) echo "usage: bench/cortexm.sh [--layers] [--cores LIST] [--models LIST] [--markdown FILE]" >&2
@@ -102,7 +107,7 @@ for spec in "${CORES[@]}"; do
       read -r text rodata < <(arm-none-eabi-size -A "$dir/m.o" "$dir/w.o" | awk '
         $1 ~ /^\.text/ {t += $2} $1 ~ /^\.rodata/ {r += $2} END {print t, r}')
       ram=$(python3 -c "import json,sys; t=json.load(open('$dir/report.json'))['totals']; print(t['arena_bytes']+t['input_bytes']+t['output_bytes']+t['scratch_bytes'])")
-      kname=$([[ $family == generic ]] && echo plain-c || echo dsp)
+      kname=$([[ $family == generic ]] && echo plain-c || { [[ $core == cortex-m55 ]] && echo mve+dsp || echo dsp; })
       ref=""
       if [[ $core == cortex-m55 ]]; then ref=${CMSIS_M55[$model]}; else ref=${CMSIS_M4[$model]}; fi
       ratio=$(python3 -c "print(f'{$instr/$ref:.2f}')")
@@ -119,16 +124,16 @@ for spec in "${CORES[@]}"; do
           | sed -n 's/^instructions //p')
         UNICORN_ROWS+=("| $model | $core soft-float | $(printf "%'d" "$(instructions "$qticks" "$clock")") | $(printf "%'d" "$exact") |")
       fi
-      if (( LAYERS )) && [[ $family != generic && $core == cortex-m4 ]]; then
+      if (( LAYERS )) && [[ $family != generic && $core != cortex-m7 ]]; then
         build "$dir" "$board" "${common[@]}" -finstrument-functions \
-          -finstrument-functions-exclude-file-list=kiln_dsp.h,kiln_runtime.h,kiln_semihost.h \
+          -finstrument-functions-exclude-file-list=kiln_dsp.h,kiln_mve.h,kiln_runtime.h,kiln_semihost.h \
           -finstrument-functions-exclude-function-list=_pixel \
           -DKILN_BENCH_LAYERS
         run "$board" "$dir/bench.elf" > "$dir/events.txt"
         arm-none-eabi-nm "$dir/bench.elf" > "$dir/nm.txt"
-        while read -r line; do LAYER_ROWS+=("$line"); done < <(python3 - "$dir" "$clock" "$model" <<'PY'
+        while read -r line; do LAYER_ROWS+=("$line"); done < <(python3 - "$dir" "$clock" "$model" "$core" <<'PY'
 import json, re, sys
-d, clock, model = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+d, clock, model, core = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
 names = {}
 for l in open(d + "/nm.txt"):
     p = l.split()
@@ -151,7 +156,7 @@ for l in open(d + "/events.txt"):
     instr = round((t - start[fn]) * 1e9 / clock)
     l = rep[k]
     per = f"{instr / l['macs']:.2f}" if l["macs"] else ""
-    print(f"| {model} | {k} | {l['op']} | {l['output']['shape']} | {l['kernel']} | {l['macs']:,} | {instr:,} | {per} |")
+    print(f"| {model} | {core} | {k} | {l['op']} | {l['output']['shape']} | {l['kernel']} | {l['macs']:,} | {instr:,} | {per} |")
 PY
 )
       fi
@@ -171,9 +176,42 @@ done
   fi
   if (( LAYERS )); then
     echo
-    echo "| model | layer | operator | output | kernel | MACs | instructions | per MAC |"
-    echo "|---|---:|---|---|---|---:|---:|---:|"
+    echo "| model | core | layer | operator | output | kernel | MACs | instructions | per MAC |"
+    echo "|---|---|---:|---|---|---|---:|---:|---:|"
     printf '%s\n' "${LAYER_ROWS[@]}"
   fi
 } > "$WORK/tables.md"
-if [[ -n "$MD" ]]; then cp "$WORK/tables.md" "$MD"; else cat "$WORK/tables.md"; fi
+if [[ -n "$MD" ]]; then cp "$WORK/tables.md" "$MD"; fi
+if (( WRITE )); then
+  SECTION="$WORK/section.md"
+  {
+    echo "<!-- cortexm.sh begin -->"
+    echo "## Cortex-M: instructions per inference against TFLM + CMSIS-NN (issue 14)"
+    echo
+    echo "Written by \`bench/cortexm.sh$( ((LAYERS)) && echo ' --layers')$( ((UNICORN)) && echo ' --unicorn') --write\`"
+    echo "(run from the repository root); do not edit by hand. Date: $(date -u '+%Y-%m-%d %H:%M UTC'),"
+    echo "commit $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet || echo '+changes')."
+    echo "Machine: $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), $(nproc) cores available;"
+    echo "$(arm-none-eabi-gcc --version | head -1); $(qemu-system-arm --version | head -1)."
+    echo
+    cat "$WORK/tables.md"
+    if [[ -f "$ROOT/bench/cortexm/NOTES.md" ]]; then
+      echo
+      cat "$ROOT/bench/cortexm/NOTES.md"
+    fi
+    echo "<!-- cortexm.sh end -->"
+  } > "$SECTION"
+  BENCH="$ROOT/BENCHMARKS.md"
+  touch "$BENCH"
+  if grep -q '^<!-- cortexm.sh begin -->$' "$BENCH"; then
+    awk -v f="$SECTION" '
+      /^<!-- cortexm.sh begin -->$/ { while ((getline l < f) > 0) print l; skip = 1; next }
+      /^<!-- cortexm.sh end -->$/ { skip = 0; next }
+      !skip { print }' "$BENCH" > "$BENCH.tmp"
+    mv "$BENCH.tmp" "$BENCH"
+  else
+    { [[ -s "$BENCH" ]] && echo; cat "$SECTION"; } >> "$BENCH"
+  fi
+  echo "wrote the cortexm section of $BENCH" >&2
+fi
+if [[ -z "$MD" ]] && (( ! WRITE )); then cat "$WORK/tables.md"; fi

@@ -140,10 +140,13 @@ JAVA_VERSION="$("$JAVA" -version 2>&1 | head -1)"
 DATE="$(date -u '+%Y-%m-%d %H:%M UTC')"
 COMMIT="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$ROOT" diff --quiet 2>/dev/null || echo '+changes')"
 
-# bench/plan.sh's marked section is not ours to rewrite: keep it and append it back.
+# bench/plan.sh's and bench/cortexm.sh's marked sections are not ours to rewrite: keep them and
+# append them back.
 PLAN_SECTION=""
+CORTEXM_SECTION=""
 if [[ -f "$ROOT/BENCHMARKS.md" ]]; then
   PLAN_SECTION="$(sed -n '/^<!-- plan.sh begin -->$/,/^<!-- plan.sh end -->$/p' "$ROOT/BENCHMARKS.md")"
+  CORTEXM_SECTION="$(sed -n '/^<!-- cortexm.sh begin -->$/,/^<!-- cortexm.sh end -->$/p' "$ROOT/BENCHMARKS.md")"
 fi
 
 {
@@ -213,6 +216,10 @@ EOF
   if [[ -n "$PLAN_SECTION" ]]; then
     echo
     printf '%s\n' "$PLAN_SECTION"
+  fi
+  if [[ -n "$CORTEXM_SECTION" ]]; then
+    echo
+    printf '%s\n' "$CORTEXM_SECTION"
   fi
 } > "$ROOT/BENCHMARKS.md"
 echo "wrote $ROOT/BENCHMARKS.md" >&2

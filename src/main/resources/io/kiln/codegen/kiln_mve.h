@@ -68,20 +68,21 @@ KILN_MVE_INLINE void kiln_mve_gemm_1x4(const int8_t *x, const int8_t *w, int str
   acc[3] = a3;
 }
 
-/* TFLite's requantization of four accumulators (one lane each) to int8, stored at o + 0, step,
- * 2 step, 3 step (step 1 or 2): the lanes of kiln_dsp_requant. t holds, per lane, the left shift t[12..15], the multiplier
+/* TFLite's requantization of four accumulators (one lane each) to int8, stored at o + the byte
+ * offsets offs (vidupq_n_u32(0, 1) or (0, 2) at the call: the step must be an immediate): the
+ * lanes of kiln_dsp_requant. t holds, per lane, the left shift t[12..15], the multiplier
  * t[0..3], the added constant (rounding nudge + zero point << right) t[4..7] and minus the right
  * shift t[8..11]: VQRDMULH is SaturatingRoundingDoublingHighMul, the sign of h is added as in
  * kiln_dsp_requant, VSHL by a negative amount is the arithmetic right shift, and [lo, hi] is
  * the activation's range inside int8. */
 KILN_MVE_INLINE void kiln_mve_requant_store4(int32x4_t acc, const int32_t *t, int8_t *o,
-                                             int32_t lo, int32_t hi, const int step) {
+                                             int32_t lo, int32_t hi, uint32x4_t offs) {
   const int32x4_t x = vshlq_s32(acc, vldrwq_s32(t + 12));
   const int32x4_t h = vqrdmulhq_s32(x, vldrwq_s32(t));
   int32x4_t v = vaddq_s32(vaddq_s32(h, vldrwq_s32(t + 4)), vshrq_n_s32(h, 31));
   v = vshlq_s32(v, vldrwq_s32(t + 8));
   v = vmaxq_s32(vminq_s32(v, vdupq_n_s32(hi)), vdupq_n_s32(lo));
-  vstrbq_scatter_offset_s32(o, vidupq_n_u32(0, step), v);
+  vstrbq_scatter_offset_s32(o, offs, v);
 }
 
 #endif /* KILN_MVE_H */

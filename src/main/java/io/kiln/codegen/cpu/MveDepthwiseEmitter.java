@@ -114,10 +114,10 @@ final class MveDepthwiseEmitter {
     c.line("ae = vaddq_s32(ae, vmullbq_int_s16(v, wv));");
     c.line("ao = vaddq_s32(ao, vmulltq_int_s16(v, wv));");
     c.close().close();
-    c.line("kiln_mve_requant_store4(ae, t + 8, o + 8 * q, %d, %d, 2);", rq.range().min(),
-        rq.range().max());
-    c.line("kiln_mve_requant_store4(ao, t + 24, o + 8 * q + 1, %d, %d, 2);", rq.range().min(),
-        rq.range().max());
+    c.line("kiln_mve_requant_store4(ae, t + 8, o + 8 * q, %d, %d, vidupq_n_u32(0, 2));",
+        rq.range().min(), rq.range().max());
+    c.line("kiln_mve_requant_store4(ao, t + 24, o + 8 * q + 1, %d, %d, vidupq_n_u32(0, 2));",
+        rq.range().min(), rq.range().max());
     c.close();
     c.close().blank();
 

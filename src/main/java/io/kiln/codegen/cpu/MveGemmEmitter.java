@@ -102,9 +102,10 @@ final class MveGemmEmitter {
           stride, n16);
       c.line("const int32x4_t bias = vldrwq_s32(%s + ch);", w.bias());
       c.line("kiln_mve_requant_store4(vaddq_s32(vldrwq_s32(acc), bias), %s + ch * 4, out + p *"
-          + " %d + ch, %d, %d, 1);", table, g.oc(), lanes.range().min(), lanes.range().max());
+          + " %d + ch, %d, %d, vidupq_n_u32(0, 1));", table, g.oc(), lanes.range().min(),
+          lanes.range().max());
       c.line("kiln_mve_requant_store4(vaddq_s32(vldrwq_s32(acc + 4), bias), %s + ch * 4, out +"
-          + " q * %d + ch, %d, %d, 1);", table, g.oc(), lanes.range().min(),
+          + " q * %d + ch, %d, %d, vidupq_n_u32(0, 1));", table, g.oc(), lanes.range().min(),
           lanes.range().max());
       c.close();
     } else if (full > 0) {
