@@ -107,7 +107,9 @@ final class MveDepthwiseEmitter {
     c.line("const int8_t *x = in + ((iy0 + ky%s) * %d + ix0) * %d + 8 * q;",
         ConvEmitter.times(g.dh()), g.iw(), ch);
     c.line("const int16_t *w = %s + ky * %d + 8 * q;", wn, g.kw() * ch);
-    c.line("#pragma GCC unroll %d", g.kw());
+    // Unrolling the columns too runs gcc 12 out of vector registers (measured: 6% more
+    // instructions on KWS); the rows are enough.
+    c.line("#pragma GCC unroll 1");
     c.open("for (int kx = kx_lo; kx < kx_hi; ++kx)");
     c.line("const int16x8_t v = vaddq_n_s16(vldrbq_s16(x + kx * %d), %d);", g.dw() * ch, offset);
     c.line("const int16x8_t wv = vldrhq_s16(w + kx * %d);", ch);
