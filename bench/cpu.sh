@@ -140,15 +140,18 @@ JAVA_VERSION="$("$JAVA" -version 2>&1 | head -1)"
 DATE="$(date -u '+%Y-%m-%d %H:%M UTC')"
 COMMIT="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$ROOT" diff --quiet 2>/dev/null || echo '+changes')"
 
-# bench/plan.sh's marked section is not ours to rewrite: keep it and append it back.
+# bench/plan.sh's and bench/cortexm.sh's marked sections are not ours to rewrite: keep them and
+# append them back.
 PLAN_SECTION=""
+CORTEXM_SECTION=""
 if [[ -f "$ROOT/BENCHMARKS.md" ]]; then
   PLAN_SECTION="$(sed -n '/^<!-- plan.sh begin -->$/,/^<!-- plan.sh end -->$/p' "$ROOT/BENCHMARKS.md")"
+  CORTEXM_SECTION="$(sed -n '/^<!-- cortexm.sh begin -->$/,/^<!-- cortexm.sh end -->$/p' "$ROOT/BENCHMARKS.md")"
 fi
-# Likewise the sections of bench/kws.sh and bench/winograd.sh.
+# Likewise the sections of bench/kws.sh, bench/winograd.sh and bench/deploy.sh.
 KWS_SECTION=""
 if [[ -f "$ROOT/BENCHMARKS.md" ]]; then
-  for script in kws winograd; do
+  for script in kws winograd deploy; do
     part="$(sed -n "/^<!-- $script.sh begin -->\$/,/^<!-- $script.sh end -->\$/p" "$ROOT/BENCHMARKS.md")"
     if [[ -n "$part" ]]; then KWS_SECTION+="${KWS_SECTION:+$'\n\n'}$part"; fi
   done
@@ -225,6 +228,10 @@ EOF
   if [[ -n "$KWS_SECTION" ]]; then
     echo
     printf '%s\n' "$KWS_SECTION"
+  fi
+  if [[ -n "$CORTEXM_SECTION" ]]; then
+    echo
+    printf '%s\n' "$CORTEXM_SECTION"
   fi
 } > "$ROOT/BENCHMARKS.md"
 echo "wrote $ROOT/BENCHMARKS.md" >&2

@@ -8,7 +8,8 @@ import java.util.StringJoiner;
 /**
  * The core a CPU target generates code for, and so the family of kernels its layers get: plain
  * portable C for {@link #GENERIC} (and cores without the DSP extension), the Armv7E-M/Armv8-M DSP
- * extension through ACLE intrinsics for the Cortex-M4, M7, M33 and M55.
+ * extension through ACLE intrinsics for the Cortex-M4, M7 and M33, Helium (MVE) where it pays
+ * and the DSP extension elsewhere for the Cortex-M55.
  */
 public enum CpuCore {
   /** Any C99 compiler and machine: today's portable kernels, the reference for the others. */
@@ -21,16 +22,21 @@ public enum CpuCore {
       "-mfloat-abi=hard", "-mfpu=fpv5-d16")),
   CORTEX_M33("cortex-m33", KernelFamily.DSP, List.of("-mcpu=cortex-m33", "-mthumb",
       "-mfloat-abi=hard", "-mfpu=fpv5-sp-d16")),
-  /** Armv8.1-M with Helium; its kernels use the DSP extension, which it also has. */
-  CORTEX_M55("cortex-m55", KernelFamily.DSP, List.of("-mcpu=cortex-m55", "-mthumb",
+  /** Armv8.1-M with Helium, which also has the DSP extension. */
+  CORTEX_M55("cortex-m55", KernelFamily.MVE, List.of("-mcpu=cortex-m55", "-mthumb",
       "-mfloat-abi=hard"));
 
-  /** What kind of kernels a core's layers get. */
+  /**
+   * What kind of kernels a core's layers get, each family a superset of the one before: a core
+   * runs the code of its own family and of every earlier one.
+   */
   public enum KernelFamily {
     /** Portable C99 loops shaped for auto-vectorization. */
     PLAIN_C("plain-c"),
     /** The Arm DSP extension (SXTB16, SMLAD, SSAT ...) through {@code arm_acle.h}. */
-    DSP("dsp");
+    DSP("dsp"),
+    /** Helium (VMLADAVA ...) through {@code arm_mve.h}, with the DSP kernels where it has none. */
+    MVE("mve");
 
     private final String id;
 
@@ -70,10 +76,10 @@ public enum CpuCore {
 
   /**
    * Whether code generated for {@code generatedFor} runs on this core: plain C runs anywhere,
-   * DSP-extension code on every core that has the extension.
+   * DSP-extension code on every core that has the extension, Helium code on Helium cores.
    */
   public boolean runs(CpuCore generatedFor) {
-    return generatedFor.family == KernelFamily.PLAIN_C || family == generatedFor.family;
+    return generatedFor.family.ordinal() <= family.ordinal();
   }
 
   /** The core called {@code id}; an unknown name is a user error listing the known ones. */

@@ -34,6 +34,8 @@ public final class CpuCodegen {
       List.of("kiln_runtime.h", "main_host.c", "Makefile", "CMakeLists.txt");
   /** The DSP-extension building blocks, emitted only for a core that has the extension. */
   static final String DSP_HEADER = "kiln_dsp.h";
+  /** The Helium building blocks, emitted only for a Helium core. */
+  static final String MVE_HEADER = "kiln_mve.h";
 
   /** The generated files (name to content, in a fixed order) and what the compile report needs. */
   public record Sources(Map<String, String> files, long arenaBytes, long weightBytes,
@@ -108,8 +110,13 @@ public final class CpuCodegen {
       this.options = options;
     }
 
+    /** Whether the core has the DSP extension (a Helium core has it too). */
     private boolean dspFamily() {
-      return options.core().family() == CpuCore.KernelFamily.DSP;
+      return options.core().family().compareTo(CpuCore.KernelFamily.DSP) >= 0;
+    }
+
+    private boolean mve() {
+      return options.core().family() == CpuCore.KernelFamily.MVE;
     }
 
     Sources run() {
@@ -137,6 +144,9 @@ public final class CpuCodegen {
       }
       if (dspFamily()) {
         files.put(DSP_HEADER, CodegenResources.text(DSP_HEADER));
+      }
+      if (mve()) {
+        files.put(MVE_HEADER, CodegenResources.text(MVE_HEADER));
       }
       options.board().ifPresent(b -> files.putAll(b.sources()));
       return new Sources(files, layout.arenaBytes(), weights.bytes(), report);
@@ -206,19 +216,22 @@ public final class CpuCodegen {
         return;
       }
       layers.line("/* Layer %d: %s %s */", k, n.op().opName(), shapes);
-      LayerContext ctx = new LayerContext(graph, n, k, layers, weights);
+      LayerContext ctx = new LayerContext(graph, n, k, layers, weights, dspFamily());
       long macs = switch (n.op()) {
         case Op.Conv2D op -> options.winograd() && WinogradEmitter.rejection(ctx, op).isEmpty()
-            ? WinogradEmitter.emit(ctx, op) : dsp(ctx, DspGemmEmitter.rejects(ctx, op))
-            ? DspGemmEmitter.conv2d(ctx, op) : ConvEmitter.conv2d(ctx, op);
-        case Op.DepthwiseConv2D op -> dsp(ctx, DspDepthwiseEmitter.rejects(ctx, op))
-            ? DspDepthwiseEmitter.depthwise(ctx, op) : ConvEmitter.depthwise(ctx, op);
-        case Op.FullyConnected op -> dsp(ctx, DspGemmEmitter.rejects(ctx, op))
-            ? DspGemmEmitter.fullyConnected(ctx, op) : FullyConnectedEmitter.emit(ctx, op);
+            ? WinogradEmitter.emit(ctx, op) : !dsp(ctx, DspGemmEmitter.rejects(ctx, op))
+            ? ConvEmitter.conv2d(ctx, op)
+            : mve() ? MveGemmEmitter.conv2d(ctx, op) : DspGemmEmitter.conv2d(ctx, op);
+        case Op.DepthwiseConv2D op -> depthwise(ctx, op);
+        case Op.FullyConnected op -> !dsp(ctx, DspGemmEmitter.rejects(ctx, op))
+            ? FullyConnectedEmitter.emit(ctx, op)
+            : mve() ? MveGemmEmitter.fullyConnected(ctx, op)
+            : DspGemmEmitter.fullyConnected(ctx, op);
         case Op.AveragePool2D op -> PoolEmitter.average(ctx, op);
         case Op.MaxPool2D op -> PoolEmitter.max(ctx, op);
-        case Op.Add op -> graph.output(n).dtype() == DType.INT8 ? AddEmitter.emit(ctx, op)
-            : PlainOpsEmitter.binary(ctx, PlainOpsEmitter.Binary.ADD, op.act());
+        case Op.Add op -> graph.output(n).dtype() != DType.INT8
+            ? PlainOpsEmitter.binary(ctx, PlainOpsEmitter.Binary.ADD, op.act())
+            : mve() && MveAddEmitter.rejects(ctx) == null ? MveAddEmitter.emit(ctx, op) : AddEmitter.emit(ctx, op);
         case Op.Softmax op -> SoftmaxEmitter.emit(ctx, op);
         case Op.Quantize op -> QuantizeEmitter.quantize(ctx, op);
         case Op.Dequantize op -> QuantizeEmitter.dequantize(ctx, op);
@@ -268,12 +281,34 @@ public final class CpuCodegen {
           ctx.scratchBytes()));
     }
 
+    /** Helium where it takes the layer, else the DSP kernel, else the portable one. */
+    private long depthwise(LayerContext ctx, Op.DepthwiseConv2D op) {
+      String noMve = null;
+      if (mve()) {
+        noMve = MveDepthwiseEmitter.rejects(ctx, op);
+        if (noMve == null) {
+          long macs = MveDepthwiseEmitter.depthwise(ctx, op);
+          if (macs >= 0) {
+            return macs;
+          }
+          noMve = "a requantization the vector form cannot do";
+        }
+      }
+      long macs = dsp(ctx, DspDepthwiseEmitter.rejects(ctx, op))
+          ? DspDepthwiseEmitter.depthwise(ctx, op) : ConvEmitter.depthwise(ctx, op);
+      if (noMve != null) {
+        ctx.kernel(ctx.kernel(), "the Helium kernel does not take " + noMve + "; "
+            + ctx.kernelReason());
+      }
+      return macs;
+    }
+
     /**
      * Whether the layer gets its DSP-extension kernel: the core has the extension and the
      * kernel takes the layer ({@code rejection} null); otherwise records why it runs plain C.
      */
     private boolean dsp(LayerContext ctx, String rejection) {
-      if (options.core().family() != CpuCore.KernelFamily.DSP) {
+      if (!dspFamily()) {
         return false;
       }
       if (rejection != null) {
@@ -397,6 +432,9 @@ public final class CpuCodegen {
       }
       if (dspFamily()) {
         c.line("#include \"%s\"", DSP_HEADER);
+      }
+      if (mve()) {
+        c.line("#include \"%s\"", MVE_HEADER);
       }
       c.blank();
       if (layout.arenaBytes() > 0) {

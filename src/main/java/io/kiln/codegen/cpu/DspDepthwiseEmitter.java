@@ -79,22 +79,20 @@ final class DspDepthwiseEmitter {
         + " channels portable" : "") + ", weights reordered as int16 pairs; " + rq.why());
 
     CSource c = ctx.src();
-    ctx.beginFunction("depthwise", new int[] {Op.DepthwiseConv2D.INPUT}, new String[] {"in"});
-    c.line("/* dsp-depthwise. The input offset %d in both halves of a word, for SXTAB16. */",
-        offset);
-    c.line("const int32_t off2 = %s;", CSource.intLiteral(
-        (offset & 0xffff) | (offset << 16)));
     long max = 0;
     for (long x : bound) {
       max = Math.max(max, x);
     }
-    c.line("/* |acc| <= |bias| + sum |w * (x + offset)| <= %d < 2^31. */", max);
-    ConvEmitter.openBatch(c, g);
-    c.open("for (int oy = 0; oy < %d; ++oy)", g.oh());
-    ConvEmitter.rowBounds(c, "y", g.ih(), g.kh(), g.sh(), g.dh(), g.pads().top(), g.clips());
-    c.open("for (int ox = 0; ox < %d; ++ox)", g.ow());
-    ConvEmitter.rowBounds(c, "x", g.iw(), g.kw(), g.sw(), g.dw(), g.pads().left(), g.clips());
-    c.line("int8_t *o = out + (oy * %d + ox) * %d;", g.ow(), ch);
+    // One output pixel, all channels, taps [ky_lo, ky_hi) x [kx_lo, kx_hi): inlined at each
+    // call with the bounds the call knows, so interior pixels get straight-line taps.
+    String px = ctx.name("pixel");
+    c.line("/* Layer %d at one output pixel. |acc| <= |bias| + sum |w * (x + offset)| <= %d"
+        + " < 2^31. */", ctx.index(), max);
+    c.open("static inline __attribute__((always_inline)) void %s(const int8_t *restrict in,"
+        + " int8_t *restrict o, int iy0, int ix0, int ky_lo, int ky_hi, int kx_lo, int kx_hi)",
+        px);
+    c.line("/* The input offset %d in both halves of a word, for SXTAB16. */", offset);
+    c.line("const int32_t off2 = %s;", CSource.intLiteral((offset & 0xffff) | (offset << 16)));
     c.open("for (int q = 0; q < %d; ++q)", groups);
     c.line("const int c0 = 4 * q;");
     if (bias == null) {
@@ -103,10 +101,12 @@ final class DspDepthwiseEmitter {
       c.line("int32_t a0 = %s[c0], a1 = %s[c0 + 1], a2 = %s[c0 + 2], a3 = %s[c0 + 3];", bias,
           bias, bias, bias);
     }
+    c.line("#pragma GCC unroll %d", g.kh());
     c.open("for (int ky = ky_lo; ky < ky_hi; ++ky)");
     c.line("const int8_t *x = in + ((iy0 + ky%s) * %d + ix0) * %d + c0;",
         ConvEmitter.times(g.dh()), g.iw(), ch);
     c.line("const int32_t *w = %s + (ky * %d * %d + q) * 2;", wp, g.kw(), groups);
+    c.line("#pragma GCC unroll %d", g.kw());
     c.open("for (int kx = kx_lo; kx < kx_hi; ++kx)");
     c.line("const uint32_t v = kiln_dsp_ld32(x + kx * %d);", g.dw() * ch);
     c.line("const int32_t e = __sxtab16(off2, v), d = __sxtab16(off2, kiln_dsp_ror8(v));");
@@ -133,9 +133,61 @@ final class DspDepthwiseEmitter {
       c.line("o[c0] = %s;", rq.store("a", "c0"));
       c.close();
     }
-    c.close().close();
+    c.close().blank();
+
+    ctx.beginFunction("depthwise", new int[] {Op.DepthwiseConv2D.INPUT}, new String[] {"in"});
+    c.line("/* dsp-depthwise: rows whose taps are all inside the input get constant tap bounds,");
+    c.line("   and so do the columns between the padded ones. */");
+    ConvEmitter.openBatch(c, g);
+    c.open("for (int oy = 0; oy < %d; ++oy)", g.oh());
+    ConvEmitter.rowBounds(c, "y", g.ih(), g.kh(), g.sh(), g.dh(), g.pads().top(), g.clips());
+    c.line("int8_t *orow = out + oy * %d;", g.ow() * ch);
+    if (g.clips()) {
+      c.open("if (ky_lo == 0 && ky_hi == %d)", g.kh());
+      columns(c, g, px, "0", Integer.toString(g.kh()));
+      c.close();
+      c.open("else");
+      columns(c, g, px, "ky_lo", "ky_hi");
+      c.close();
+    } else {
+      columns(c, g, px, "ky_lo", "ky_hi");
+    }
+    c.close();
     ConvEmitter.closeBatch(c, g);
     ctx.endFunction();
     return (long) g.batch() * g.oh() * g.ow() * ch * taps;
+  }
+
+  /**
+   * The pixel calls of one output row: each padded column on its own with its constant tap
+   * range, the columns in between in one loop with the full range.
+   */
+  static void columns(CSource c, ConvEmitter.Geometry g, String px, String kyLo,
+      String kyHi) {
+    int first = -1;
+    int last = -1;
+    for (int ox = 0; ox < g.ow(); ox++) {
+      int ix0 = ox * g.sw() - g.pads().left();
+      if (ix0 >= 0 && ix0 + (g.kw() - 1) * g.dw() < g.iw()) {
+        first = first < 0 ? ox : first;
+        last = ox;
+      }
+    }
+    for (int ox = 0; ox < g.ow(); ox++) {
+      int ix0 = ox * g.sw() - g.pads().left();
+      if (first >= 0 && ox == first) {
+        c.open("for (int ox = %d; ox <= %d; ++ox)", first, last);
+        c.line("%s(in, orow + ox * %d, iy0, ox * %d - %d, %s, %s, 0, %d);", px, g.oc(), g.sw(),
+            g.pads().left(), kyLo, kyHi, g.kw());
+        c.close();
+        ox = last;
+        continue;
+      }
+      // First tap at or after the input start, last tap before its end.
+      int lo = ix0 < 0 ? (-ix0 + g.dw() - 1) / g.dw() : 0;
+      int hi = Math.min(g.kw(), (g.iw() - ix0 + g.dw() - 1) / g.dw());
+      c.line("%s(in, orow + %d, iy0, %d, %s, %s, %d, %d);", px, ox * g.oc(), ix0, kyLo, kyHi, lo,
+          Math.max(lo, hi));
+    }
   }
 }

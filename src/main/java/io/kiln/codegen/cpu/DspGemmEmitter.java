@@ -44,7 +44,7 @@ final class DspGemmEmitter {
     int n4 = (k + 3) / 4;
     int rows = (g.oc() + 1) / 2 * 2;
     int zp = (int) ctx.in(Op.Conv2D.INPUT).quant().zeroPoint();
-    Packed w = pack(ctx, Op.Conv2D.FILTER, Op.Conv2D.BIAS, g.oc(), k, n4, rows, -zp);
+    Packed w = pack(ctx, Op.Conv2D.FILTER, Op.Conv2D.BIAS, g.oc(), k, 4 * n4, rows, -zp);
     DspRequant rq = DspRequant.declare(ctx, ConvRequant.convolution(ctx.in(Op.Conv2D.INPUT),
         ctx.in(Op.Conv2D.FILTER), ctx.out(), g.oc(), ctx.where()), op.act(), w.accBound());
     boolean pointwise = g.kh() == 1 && g.kw() == 1 && !g.clips() && g.ic() % 4 == 0;
@@ -54,7 +54,7 @@ final class DspGemmEmitter {
         : g.kh() + "x" + g.kw() + " filter" + (g.clips() ? " with padding" : "")
         + (g.ic() % 4 != 0 ? ", " + g.ic() + " input channels" : "")
         + ": taps gathered per pixel, then widened") + "; 2 pixels x 2 channels per block, "
-        + "K " + k + " padded to " + 4 * n4 + "; " + rq.why());
+        + "K " + k + " padded to " + 4 * n4 + "; " + w.variantWhy() + "; " + rq.why());
     int pixels = g.oh() * g.ow();
     ctx.scratch(16L * n4 + (pointwise ? 0 : 4L * n4));
 
@@ -79,8 +79,15 @@ final class DspGemmEmitter {
     } else {
       c.line("const int q = p + 1;");
     }
-    fillColumn(c, g, "p", "cols[0]", pointwise, n4, zp);
-    fillColumn(c, g, "q", "cols[1]", pointwise, n4, zp);
+    if (pointwise) {
+      c.line("kiln_dsp_widen(in + (%s) * %d, cols[0], %d);", pixel(g, "p"), g.ic(), n4);
+      c.line("kiln_dsp_widen(in + (%s) * %d, cols[1], %d);", pixel(g, "q"), g.ic(), n4);
+    } else {
+      gather(c, g, "p", "taps", zp);
+      c.line("kiln_dsp_widen(taps, cols[0], %d);", n4);
+      gather(c, g, "q", "taps", zp);
+      c.line("kiln_dsp_widen(taps, cols[1], %d);", n4);
+    }
     c.line("/* %s */", boundComment(w));
     block(c, g.oc(), rows, n4, w, rq);
     c.close();
@@ -107,38 +114,44 @@ final class DspGemmEmitter {
 
   private static void blockBody(CSource c, String ch, boolean both, int n4, Packed w,
       DspRequant rq) {
-    c.line("int32_t acc[4] = {%s[%s], %s[%s + 1], %s[%s], %s[%s + 1]};", w.bias(), ch, w.bias(),
-        ch, w.bias(), ch, w.bias(), ch);
-    c.line("kiln_dsp_gemm_2x2(cols[0], cols[1], %s + %s * %d, %d, %d, acc);", w.weights(), ch,
-        4 * n4, 4 * n4, n4);
-    int oc = w.channels();
-    c.line("out[p * %d + %s] = %s;", oc, ch, rq.store("acc[0]", ch));
+    c.line("int32_t acc[4];");
+    c.line("kiln_dsp_gemm_2x2%s(cols[0], cols[1], %s + %s * %d, %d, %d, acc);", w.variant(),
+        w.weights(), ch, 4 * n4, 4 * n4, n4);
     if (both) {
-      c.line("out[p * %d + %s + 1] = %s;", oc, ch, rq.store("acc[1]", ch + " + 1"));
+      c.line("const int32_t b0 = %s[%s], b1 = %s[%s + 1];", w.bias(), ch, w.bias(), ch);
+    } else {
+      c.line("const int32_t b0 = %s[%s];", w.bias(), ch);
     }
-    c.line("out[q * %d + %s] = %s;", oc, ch, rq.store("acc[2]", ch));
+    int oc = w.channels();
+    c.line("out[p * %d + %s] = %s;", oc, ch, rq.store("b0 + acc[0]", ch));
     if (both) {
-      c.line("out[q * %d + %s + 1] = %s;", oc, ch, rq.store("acc[3]", ch + " + 1"));
+      c.line("out[p * %d + %s + 1] = %s;", oc, ch, rq.store("b1 + acc[1]", ch + " + 1"));
+    }
+    c.line("out[q * %d + %s] = %s;", oc, ch, rq.store("b0 + acc[2]", ch));
+    if (both) {
+      c.line("out[q * %d + %s + 1] = %s;", oc, ch, rq.store("b1 + acc[3]", ch + " + 1"));
     }
   }
 
-  /** Widens the taps of output pixel {@code pix} into {@code col}. */
-  private static void fillColumn(CSource c, ConvEmitter.Geometry g, String pix, String col,
-      boolean pointwise, int n4, int zp) {
-    if (pointwise) {
-      String src = g.sh() == 1 && g.sw() == 1 ? pix
-          : "(" + pix + " / " + g.ow() + ") * " + (g.sh() * g.iw()) + " + (" + pix + " % "
-              + g.ow() + ") * " + g.sw();
-      c.line("kiln_dsp_widen(in + (%s) * %d, %s, %d);", src, g.ic(), col, n4);
-      return;
-    }
+  /** The input pixel index of output pixel {@code pix} of a 1x1 convolution without padding. */
+  static String pixel(ConvEmitter.Geometry g, String pix) {
+    return g.sh() == 1 && g.sw() == 1 ? pix
+        : "(" + pix + " / " + g.ow() + ") * " + (g.sh() * g.iw()) + " + (" + pix + " % "
+            + g.ow() + ") * " + g.sw();
+  }
+
+  /**
+   * Gathers the taps of output pixel {@code pix} into the int8 buffer {@code dest} in filter
+   * order, taps in the padding filled with the input zero point {@code zp}.
+   */
+  static void gather(CSource c, ConvEmitter.Geometry g, String pix, String dest, int zp) {
     int row = g.kw() * g.ic();
     c.open("");
     c.line("const int iy0 = (%s / %d) * %d - %d, ix0 = (%s %% %d) * %d - %d;", pix, g.ow(),
         g.sh(), g.pads().top(), pix, g.ow(), g.sw(), g.pads().left());
     c.open("for (int ky = 0; ky < %d; ++ky)", g.kh());
     c.line("const int iy = iy0 + ky%s;", ConvEmitter.times(g.dh()));
-    c.line("int8_t *t = taps + ky * %d;", row);
+    c.line("int8_t *t = %s + ky * %d;", dest, row);
     if (g.clips()) {
       c.open("if (iy < 0 || iy >= %d)", g.ih());
       c.line("memset(t, %d, %d);", zp, row);
@@ -169,7 +182,6 @@ final class DspGemmEmitter {
       c.close();
     }
     c.close();
-    c.line("kiln_dsp_widen(taps, %s, %d);", col, n4);
     c.close();
   }
 
@@ -194,13 +206,14 @@ final class DspGemmEmitter {
     int n4 = (depth + 3) / 4;
     int rows = (units + 3) / 4 * 4;
     int zp = (int) ctx.in(Op.FullyConnected.INPUT).quant().zeroPoint();
-    Packed w = pack(ctx, Op.FullyConnected.WEIGHTS, Op.FullyConnected.BIAS, units, depth, n4,
-        rows, -zp);
+    Packed w = pack(ctx, Op.FullyConnected.WEIGHTS, Op.FullyConnected.BIAS, units, depth,
+        4 * n4, rows, -zp);
     DspRequant rq = DspRequant.declare(ctx, ConvRequant.fullyConnected(
         ctx.in(Op.FullyConnected.INPUT), ctx.in(Op.FullyConnected.WEIGHTS), ctx.out(), units,
         ctx.where()), op.act(), w.accBound());
     ctx.kernel("dsp-gemm-fc", "one input row by 4 units per block, depth " + depth
-        + (4 * n4 > depth ? " padded to " + 4 * n4 : "") + "; " + rq.why());
+        + (4 * n4 > depth ? " padded to " + 4 * n4 : "") + "; " + w.variantWhy() + "; "
+        + rq.why());
     ctx.scratch(8L * n4 + (4 * n4 > depth ? 4L * n4 : 0));
 
     CSource c = ctx.src();
@@ -242,13 +255,12 @@ final class DspGemmEmitter {
   }
 
   private static void fcBody(CSource c, String u, int store, int n4, Packed w, DspRequant rq) {
-    c.line("int32_t acc[4] = {%s[%s], %s[%s + 1], %s[%s + 2], %s[%s + 3]};", w.bias(), u,
-        w.bias(), u, w.bias(), u, w.bias(), u);
-    c.line("kiln_dsp_gemm_1x4(col, %s + %s * %d, %d, %d, acc);", w.weights(), u, 4 * n4, 4 * n4,
-        n4);
+    c.line("int32_t acc[4];");
+    c.line("kiln_dsp_gemm_1x4%s(col, %s + %s * %d, %d, %d, acc);", w.variant(), w.weights(), u,
+        4 * n4, 4 * n4, n4);
     for (int j = 0; j < store; j++) {
       String ch = j == 0 ? u : u + " + " + j;
-      c.line("o[%s] = %s;", ch, rq.store("acc[" + j + "]", ch));
+      c.line("o[%s] = %s;", ch, rq.store(w.bias() + "[" + ch + "] + acc[" + j + "]", ch));
     }
   }
 
@@ -256,20 +268,35 @@ final class DspGemmEmitter {
    * Weights and folded bias of a GEMM layer in the kernels' layout, and the bound on each
    * channel's accumulator (TFLM's own: |bias| + sum |w| * max |x + offset|).
    */
-  record Packed(String weights, String bias, int channels, long[] accBound, long k) {}
+  record Packed(String weights, String bias, int channels, long[] accBound, long k,
+      long rawBound) {
+    /**
+     * The micro-kernel suffix: the two-AND pairs scaled by 256 when 256 times every raw-input
+     * dot product of the layer fits in int32, else SXTB16 pairs.
+     */
+    String variant() {
+      return rawBound * 256 < (1L << 31) ? "" : "_sxtb16";
+    }
+
+    String variantWhy() {
+      return variant().isEmpty()
+          ? "weights paired by two ANDs, sums x256 (|w.x| <= " + rawBound + " < 2^23)"
+          : "weights paired by SXTB16 (|w.x| may reach " + rawBound + " >= 2^23)";
+    }
+  }
 
   /**
-   * Lays out {@code [channels, k]} int8 weights as {@code rows} rows of {@code 4 * n4} (zero
+   * Lays out {@code [channels, k]} int8 weights as {@code rows} rows of {@code stride} (zero
    * padded) and folds {@code offset * sum(w)} into the bias.
    */
-  static Packed pack(LayerContext ctx, int weightSlot, int biasSlot, int channels, int k, int n4,
-      int rows, int offset) {
+  static Packed pack(LayerContext ctx, int weightSlot, int biasSlot, int channels, int k,
+      int stride, int rows, int offset) {
     int[] w = ctx.constantInts(weightSlot);
     int[] b = ctx.has(biasSlot) ? ctx.constantInts(biasSlot) : new int[channels];
-    int stride = 4 * n4;
     int[] packed = new int[rows * stride];
     int[] bias = new int[rows];
     long[] bound = new long[channels];
+    long raw = 0;
     long maxX = Math.max(Math.abs(-128 + offset), Math.abs(127 + offset));
     for (int ch = 0; ch < channels; ch++) {
       long sum = 0;
@@ -286,12 +313,13 @@ final class DspGemmEmitter {
       }
       bias[ch] = (int) folded;
       bound[ch] = Math.abs((long) b[ch]) + abs * maxX;
+      raw = Math.max(raw, abs * 128);
     }
     String wn = ctx.weights().derive(ctx.name("w"), "int8_t", packed, "layer " + ctx.index()
         + ": " + channels + " weight rows of " + k + " padded to " + rows + " x " + stride);
     String bn = ctx.weights().derive(ctx.name("bias"), "int32_t", bias, "layer " + ctx.index()
         + ": bias + input offset " + offset + " * sum of each row's weights");
-    return new Packed(wn, bn, channels, bound, k);
+    return new Packed(wn, bn, channels, bound, k, raw);
   }
 
   private static String boundComment(Packed w) {

@@ -28,7 +28,15 @@ final class LayerContext {
   private String kernelReason = "the portable C kernel";
   private long scratchBytes;
 
-  LayerContext(Graph graph, Node node, int index, CSource src, Weights weights) {
+  /**
+   * Whether layer functions are declared {@code KILN_DSP_KERNEL} (kiln_dsp.h): out of line and
+   * compiled so that the kernels keep their accumulators in registers.
+   */
+  private final boolean noinline;
+
+  LayerContext(Graph graph, Node node, int index, CSource src, Weights weights,
+      boolean noinline) {
+    this.noinline = noinline;
     this.graph = graph;
     this.node = node;
     this.index = index;
@@ -90,7 +98,8 @@ final class LayerContext {
    */
   void beginFunction(String what, int[] slots, String[] names) {
     function = name(what);
-    StringBuilder sig = new StringBuilder("static void ").append(function).append('(');
+    StringBuilder sig = new StringBuilder(noinline ? "KILN_DSP_KERNEL " : "")
+        .append("static void ").append(function).append('(');
     for (int i = 0; i < slots.length; i++) {
       int id = node.input(slots[i]);
       paramValues.add(id);

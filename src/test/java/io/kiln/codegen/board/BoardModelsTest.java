@@ -58,7 +58,8 @@ class BoardModelsTest {
       byte[] expected = Files.readAllBytes(refDir.resolve(c + ".out.tflm.bin"));
       int batch = c.equals("rand16") ? 16 : 1;
       List<byte[]> outs = BoardToolchain.run(board, elf, List.of(in), batch, 1);
-      assertThat(outs.get(0)).as("%s/%s under qemu %s", model, c, board.id()).hasSize(expected.length);
+      assertThat(outs.get(0)).as("%s/%s under qemu %s", model, c, board.id())
+          .hasSize(expected.length);
       assertThat(firstDifference(expected, outs.get(0)))
           .as("%s/%s under qemu %s: first differing byte", model, c, board.id()).isEqualTo(-1);
     }

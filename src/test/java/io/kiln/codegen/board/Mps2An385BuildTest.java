@@ -92,8 +92,9 @@ class Mps2An385BuildTest {
     // No --batch: the driver infers it from the file size.
     Path dir = Files.createTempDirectory(elf.getParent(), "nobatch");
     Files.write(dir.resolve("in.bin"), input);
-    BoardToolchain.Result r = BoardToolchain.exec(dir, BoardToolchain.qemuCommand(Board.MPS2_AN385, elf,
-        "--output-dir " + dir + " " + dir.resolve("in.bin")), BoardToolchain.QEMU_TIMEOUT_SECONDS);
+    BoardToolchain.Result r = BoardToolchain.exec(dir, BoardToolchain.qemuCommand(
+        Board.MPS2_AN385, elf, "--output-dir " + dir + " " + dir.resolve("in.bin")),
+        BoardToolchain.QEMU_TIMEOUT_SECONDS);
     assertThat(r.exit()).as("qemu:%n%s", r.output()).isZero();
     byte[] actual = Files.readAllBytes(dir.resolve("output0.bin"));
 
@@ -108,7 +109,8 @@ class Mps2An385BuildTest {
           .as("sample %d under qemu vs interpreter", s).isEqualTo(expected);
     }
     // The same samples with an explicit --batch give the same bytes.
-    assertThat(BoardToolchain.run(Board.MPS2_AN385, elf, List.of(input), samples, 1).get(0)).isEqualTo(actual);
+    assertThat(BoardToolchain.run(Board.MPS2_AN385, elf, List.of(input), samples, 1).get(0))
+        .isEqualTo(actual);
   }
 
   @Test
@@ -132,7 +134,8 @@ class Mps2An385BuildTest {
       if (c.args.endsWith("one.bin")) {
         Files.write(in.resolveSibling("one.bin"), new byte[490]);
       }
-      BoardToolchain.Result r = BoardToolchain.exec(dir, BoardToolchain.qemuCommand(Board.MPS2_AN385, elf, c.args),
+      BoardToolchain.Result r = BoardToolchain.exec(dir,
+          BoardToolchain.qemuCommand(Board.MPS2_AN385, elf, c.args),
           BoardToolchain.QEMU_TIMEOUT_SECONDS);
       assertThat(r.exit()).as("exit status for '%s': %s", c.args, r.output()).isEqualTo(2);
       assertThat(r.output()).as("message for '%s'", c.args).contains(c.message);
