@@ -61,6 +61,25 @@ public final class OnnxImporter {
    * to know at compile time.
    */
   public static Graph load(byte[] bytes, String name, Map<String, TensorProto> bound) {
+    try {
+      return convert(bytes, name, bound);
+    } catch (KilnException e) {
+      // Messages quote names and strings from the file: keep them one printable line.
+      throw new KilnException(printable(e.getMessage()), e);
+    }
+  }
+
+  /** Replaces line breaks and other control characters, which a hostile file may put in names. */
+  static String printable(String s) {
+    if (s == null) {
+      return "(no message)";
+    }
+    StringBuilder b = new StringBuilder(s.length());
+    s.codePoints().forEach(c -> b.appendCodePoint(Character.isISOControl(c) ? '?' : c));
+    return b.toString();
+  }
+
+  private static Graph convert(byte[] bytes, String name, Map<String, TensorProto> bound) {
     ModelProto model = parse(bytes, name);
     int opset = defaultOpset(model, name);
     Graph g;
