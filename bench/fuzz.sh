@@ -64,7 +64,7 @@ cat > "$SECTION" <<EOM
 \`DURATION=$DURATION bench/fuzz.sh\` on $CPU_MODEL ($(nproc) cores shared with other work),
 $JAVA_VERSION, Jazzer 0.30.0, commit $COMMIT, $DATE. Each target is a JUnit \`@FuzzTest\`
 (\`TfliteFuzzTest\`, \`OnnxFuzzTest\`, \`HardwareFuzzTest\`) run in its own JVM by
-\`io.kiln.bench.FuzzMain\` (-Xmx768m, libFuzzer \`-timeout=10\`), seeded from every \`.tflite\` of the
+\`io.kiln.bench.FuzzMain\` (-Xmx768m, libFuzzer \`-timeout=10\`), seeded from 15 real \`.tflite\` models of the
 MLPerf Tiny and TFLM sets, the ONNX node-test models plus an ONNX export, and the three hardware
 presets. The invariant checked on every input: a verified graph (or description), or one clean
 single-line \`KilnException\`. \`cov\` is the number of instrumented edges of Kiln's classes reached
