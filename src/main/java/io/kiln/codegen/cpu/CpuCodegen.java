@@ -104,9 +104,15 @@ public final class CpuCodegen {
     Sources run() {
       planStorage();
       List<Node> nodes = graph.nodes();
+      UnsupportedLayers missing = new UnsupportedLayers();
       for (int k = 0; k < nodes.size(); k++) {
-        emitLayer(k, nodes.get(k));
+        try {
+          emitLayer(k, nodes.get(k));
+        } catch (UnsupportedLayers.Unsupported u) {
+          missing.add(u);
+        }
       }
+      missing.throwIfAny();
       Map<String, String> files = new LinkedHashMap<>();
       files.put("kiln_model.h", header());
       files.put("kiln_model.c", model());
@@ -239,8 +245,7 @@ public final class CpuCodegen {
     }
 
     private static KilnException unsupported(Node n, int k) {
-      return new KilnException("the CPU target does not support operator " + k + " ("
-          + n.op().opName() + ")");
+      return new UnsupportedLayers.Unsupported(n.op().opName(), k, null);
     }
 
     private String describe(Node n) {
