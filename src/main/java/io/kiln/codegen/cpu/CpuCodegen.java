@@ -204,9 +204,9 @@ public final class CpuCodegen {
         case Op.Mean op -> throw unsupported(n, k);
         case Op.Sub op -> throw unsupported(n, k);
         case Op.Mul op -> throw unsupported(n, k);
-        case Op.Pad op -> throw unsupported(n, k);
-        case Op.LeakyRelu op -> throw unsupported(n, k);
-        case Op.StridedSlice op -> throw unsupported(n, k);
+        case Op.Pad op -> ShapeEmitter.pad(ctx, op);
+        case Op.LeakyRelu op -> LeakyReluEmitter.emit(ctx, op);
+        case Op.StridedSlice op -> ShapeEmitter.stridedSlice(ctx, op);
         case Op.Concatenation op -> throw unsupported(n, k);
         case Op.Relu op -> throw unsupported(n, k);
         case Op.Relu6 op -> throw unsupported(n, k);
