@@ -1,12 +1,16 @@
 package io.kiln.interp;
 
+import io.kiln.quant.HardSwishRequant;
+
 import io.kiln.KilnException;
 import io.kiln.ir.DType;
 import io.kiln.ir.Graph;
 import io.kiln.ir.Node;
 import io.kiln.ir.Op;
+import io.kiln.ir.Quantization;
 import io.kiln.ir.Value;
 import io.kiln.quant.ActivationRange;
+import io.kiln.quant.HardSwishRequant;
 
 /**
  * Float element-wise arithmetic and activations that ONNX models use beyond TFLite's set (Div,
@@ -88,6 +92,16 @@ final class MathKernels {
   }
 
   static Kernel hardSwish(Graph g, Node n, Op.HardSwish op) {
+    Value in = g.input(n, 0);
+    Value out = g.output(n);
+    if ((in.dtype() == DType.INT8 || in.dtype() == DType.UINT8) && in.dtype() == out.dtype()
+        && in.quant() instanceof Quantization.PerTensor pi
+        && out.quant() instanceof Quantization.PerTensor po) {
+      HardSwishRequant p = HardSwishRequant.of(pi.scale(), (int) pi.zeroPoint(), po.scale(),
+          (int) po.zeroPoint(), (int) out.dtype().min(), (int) out.dtype().max(),
+          "HardSwish '" + out.name() + "'");
+      return unaryInteger(g, n, x -> p.apply((int) x));
+    }
     requireFloat(g, n);
     float sixth = 1f / 6f;
     return unaryFloat(g, n, x -> x * Math.max(0f, Math.min(1f, sixth * x + 0.5f)));

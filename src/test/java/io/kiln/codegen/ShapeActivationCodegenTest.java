@@ -21,9 +21,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * LeakyRelu (int8 with small, negative and large alpha; float32), Pad (int8 padded with the
- * zero point) and StridedSlice (negative stride, shrunk axis) generated as C, built with ASan and
- * UBSan, and compared byte for byte with the interpreter on seeded random inputs.
+ * LeakyRelu (int8 with small, negative and large alpha; float32), HardSwish (int8), Pad (int8
+ * padded with the zero point) and StridedSlice (negative stride, shrunk axis) generated as C,
+ * built with ASan and UBSan, and compared byte for byte with the interpreter on seeded random
+ * inputs.
  */
 class ShapeActivationCodegenTest {
   private static final int BATCH = 3;
@@ -54,6 +55,23 @@ class ShapeActivationCodegenTest {
     b.output(sliced);
     b.output(negative);
     b.output(large);
+    check(b.build());
+  }
+
+  /** Left- and right-shifting relu-ish multipliers, and the uint8 variant's bounds. */
+  @Test
+  void int8HardSwish() throws IOException {
+    GraphBuilder b = new GraphBuilder("hard_swish_int8");
+    Shape s = Shape.of(1, 64);
+    int x = b.input("x", TensorType.quantized(DType.INT8, s, 0.05, 7));
+    int left = b.value("left", TensorType.quantized(DType.INT8, s, 0.03, -20));
+    b.node(new Op.HardSwish(), List.of(x), List.of(left));
+    int small = b.value("small", TensorType.quantized(DType.INT8, s, 0.002, -5));
+    b.node(new Op.Quantize(), List.of(x), List.of(small));
+    int right = b.value("right", TensorType.quantized(DType.INT8, s, 0.001, 3));
+    b.node(new Op.HardSwish(), List.of(small), List.of(right));
+    b.output(left);
+    b.output(right);
     check(b.build());
   }
 

@@ -220,7 +220,7 @@ public final class CpuCodegen {
         case Op.PRelu op -> throw unsupported(n, k);
         case Op.Clip op -> throw unsupported(n, k);
         case Op.HardSigmoid op -> throw unsupported(n, k);
-        case Op.HardSwish op -> throw unsupported(n, k);
+        case Op.HardSwish op -> HardSwishEmitter.emit(ctx, op);
         case Op.Elu op -> throw unsupported(n, k);
         case Op.BatchNorm op -> throw unsupported(n, k);
         case Op.MatMul op -> throw unsupported(n, k);
