@@ -21,7 +21,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * LeakyRelu (int8 with small, negative and large alpha; float32), HardSwish (int8), Pad (int8
+ * LeakyRelu (int8 with small, negative and large alpha; float32), HardSwish (int8), PRelu
+ * (int8 with per-channel alpha, float32), Pad (int8
  * padded with the zero point) and StridedSlice (negative stride, shrunk axis) generated as C,
  * built with ASan and UBSan, and compared byte for byte with the interpreter on seeded random
  * inputs.
@@ -73,6 +74,30 @@ class ShapeActivationCodegenTest {
     b.output(left);
     b.output(right);
     check(b.build());
+  }
+
+  /** A per-channel constant alpha (the TFLite form) on int8, and a broadcast scalar on f32. */
+  @Test
+  void prelu() throws IOException {
+    GraphBuilder b = new GraphBuilder("prelu_int8");
+    Shape s = Shape.of(1, 3, 4, 5);
+    int x = b.input("x", TensorType.quantized(DType.INT8, s, 0.05, 3));
+    int[] alphaValues = {-100, -7, 0, 60, 127};
+    int alpha = b.constant("alpha", TensorType.quantized(DType.INT8, Shape.of(1, 1, 5), 0.01,
+        -7), io.kiln.ir.ConstData.ofInts(DType.INT8, alphaValues));
+    int y = b.value("y", TensorType.quantized(DType.INT8, s, 0.04, 5));
+    b.node(new Op.PRelu(), List.of(x, alpha), List.of(y));
+    b.output(y);
+    check(b.build());
+
+    GraphBuilder f = new GraphBuilder("prelu_f32");
+    int fx = f.input("x", TensorType.of(DType.FLOAT32, 2, 6));
+    int fa = f.constant("alpha", TensorType.of(DType.FLOAT32, 6),
+        io.kiln.ir.ConstData.ofFloats(new float[] {0.1f, -0.5f, 2f, 0f, 0.25f, 1f}));
+    int fy = f.value("y", TensorType.of(DType.FLOAT32, 2, 6));
+    f.node(new Op.PRelu(), List.of(fx, fa), List.of(fy));
+    f.output(fy);
+    check(f.build());
   }
 
   @Test

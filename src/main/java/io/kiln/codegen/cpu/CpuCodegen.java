@@ -217,7 +217,7 @@ public final class CpuCodegen {
         case Op.Maximum op -> throw unsupported(n, k);
         case Op.Minimum op -> throw unsupported(n, k);
         case Op.Pow op -> throw unsupported(n, k);
-        case Op.PRelu op -> throw unsupported(n, k);
+        case Op.PRelu op -> PreluEmitter.emit(ctx, op);
         case Op.Clip op -> throw unsupported(n, k);
         case Op.HardSigmoid op -> throw unsupported(n, k);
         case Op.HardSwish op -> HardSwishEmitter.emit(ctx, op);

@@ -80,7 +80,8 @@ final class TfliteOperators {
       Map.entry(TRANSPOSE, new int[] {2, 2}),
       Map.entry(HARD_SWISH, new int[] {1, 1}),
       Map.entry(EXPAND_DIMS, new int[] {2, 2}),
-      Map.entry(SQUEEZE, new int[] {1, 1})));
+      Map.entry(SQUEEZE, new int[] {1, 1}),
+      Map.entry(PRELU, new int[] {2, 2})));
 
   static boolean supported(int code) {
     return ARITY.containsKey(code);
@@ -277,6 +278,7 @@ final class TfliteOperators {
       }
       // Both only relabel the dimensions: the output tensor's static shape is the new shape.
       case EXPAND_DIMS, SQUEEZE -> new Mapped(new Op.Reshape(outType.shape()), slots(in, 1));
+      case PRELU -> new Mapped(new Op.PRelu(), slots(in, 2));
       default -> throw new IllegalStateException("unmapped supported operator " + code);
     };
   }

@@ -16,7 +16,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.tensorflow.lite.schema.BuiltinOperator;
 
-/** TFLite's HARD_SWISH (8-bit), EXPAND_DIMS and SQUEEZE on import, and what they compute. */
+/** TFLite's HARD_SWISH (8-bit), PRELU, EXPAND_DIMS and SQUEEZE on import, and what they compute. */
 class TfliteShapeAndActivationOpsTest {
   @Test
   void int8HardSwishImportsAndRunsTflitesArithmetic() {
@@ -66,5 +66,25 @@ class TfliteShapeAndActivationOpsTest {
     int[] in = {1, -2, 3, -4, 5, -6};
     assertThat(new Interpreter(g).run(List.of(Tensor.ofInts(io.kiln.ir.DType.INT8,
         Shape.of(2, 3), in))).get(0).ints).containsExactly(in);
+  }
+
+  @Test
+  void int8PreluImportsWithItsPerChannelAlpha() {
+    TinyTflite m = new TinyTflite();
+    int x = m.tensor("x", INT8, new int[] {1, 2, 3}, 0.05f, 3);
+    int a = m.constant("alpha", INT8, new int[] {1, 1, 3}, 0.01f, -7, new byte[] {-100, 0, 60});
+    int y = m.tensor("y", INT8, new int[] {1, 2, 3}, 0.04f, 5);
+    m.op(BuiltinOperator.PRELU, new int[] {x, a}, new int[] {y}).io(new int[] {x}, new int[] {y});
+    Graph g = TfliteImporter.load(m.build(), "prelu");
+    assertThat(g.nodes().get(0).op()).isEqualTo(new Op.PRelu());
+    int[] in = {-50, -10, 3, 40, -128, 127};
+    int[] out = new Interpreter(g).run(List.of(Tensor.ofInts(io.kiln.ir.DType.INT8,
+        Shape.of(1, 2, 3), in))).get(0).ints;
+    io.kiln.quant.PreluRequant p = io.kiln.quant.PreluRequant.of(0.05f, 3, 0.01f, -7, 0.04f, 5,
+        -128, 127);
+    int[] alpha = {-100, 0, 60};
+    for (int i = 0; i < in.length; i++) {
+      assertThat(out[i]).as("x=%d", in[i]).isEqualTo(p.apply(in[i], alpha[i % 3]));
+    }
   }
 }
