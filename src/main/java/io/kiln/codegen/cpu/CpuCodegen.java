@@ -202,7 +202,7 @@ public final class CpuCodegen {
         case Op.Reshape op -> throw new AssertionError("handled above");
         case Op.TransposeConv op -> throw unsupported(n, k);
         case Op.Mean op -> throw unsupported(n, k);
-        case Op.Sub op -> throw unsupported(n, k);
+        case Op.Sub op -> AddEmitter.sub(ctx, op);
         case Op.Mul op -> throw unsupported(n, k);
         case Op.Pad op -> ShapeEmitter.pad(ctx, op);
         case Op.LeakyRelu op -> LeakyReluEmitter.emit(ctx, op);

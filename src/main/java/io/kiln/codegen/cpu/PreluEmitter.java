@@ -21,13 +21,12 @@ final class PreluEmitter {
     ctx.requireOutType(dt);
     Shape in = ctx.in(Op.PRelu.INPUT).shape();
     Shape alpha = ctx.in(Op.PRelu.SLOPE).shape();
-    int alphaElements = alpha.elements();
-    if (!trailing(alpha, in)) {
+    String index = TrailingBroadcast.index(alpha, in, "i");
+    if (index == null) {
       throw ctx.unsupported("alpha " + alpha + " that is not a trailing slice of input " + in);
     }
     CSource c = ctx.src();
-    String a = alphaElements == in.elements() ? "alpha[i]"
-        : alphaElements == 1 ? "alpha[0]" : "alpha[i % " + alphaElements + "]";
+    String a = "alpha[" + index + "]";
     switch (dt) {
       case FLOAT32 -> {
         ctx.requireType(Op.PRelu.SLOPE, DType.FLOAT32);
@@ -67,24 +66,6 @@ final class PreluEmitter {
     }
     ctx.endFunction();
     return 0;
-  }
-
-  /** Whether {@code alpha} without its leading 1s is the trailing part of {@code in}. */
-  private static boolean trailing(Shape alpha, Shape in) {
-    int skip = 0;
-    while (skip < alpha.rank() && alpha.dim(skip) == 1) {
-      skip++;
-    }
-    int n = alpha.rank() - skip;
-    if (n > in.rank()) {
-      return false;
-    }
-    for (int k = 0; k < n; k++) {
-      if (alpha.dim(skip + k) != in.dim(in.rank() - n + k)) {
-        return false;
-      }
-    }
-    return true;
   }
 
   /** TFLite's MultiplyByQuantizedMultiplier, the left shift written unsigned so C defines it. */
