@@ -192,7 +192,8 @@ public final class CpuCodegen {
       long macs = switch (n.op()) {
         case Op.Conv2D op -> ConvEmitter.conv2d(ctx, op);
         case Op.DepthwiseConv2D op -> ConvEmitter.depthwise(ctx, op);
-        case Op.FullyConnected op -> FullyConnectedEmitter.emit(ctx, op);
+        case Op.FullyConnected op -> ctx.in(Op.FullyConnected.INPUT).dtype() == DType.FLOAT32
+            ? FloatFullyConnectedEmitter.emit(ctx, op) : FullyConnectedEmitter.emit(ctx, op);
         case Op.AveragePool2D op -> PoolEmitter.average(ctx, op);
         case Op.MaxPool2D op -> PoolEmitter.max(ctx, op);
         case Op.Add op -> AddEmitter.emit(ctx, op);
