@@ -82,6 +82,7 @@ public final class OnnxImporter {
   private static Graph convert(byte[] bytes, String name, Map<String, TensorProto> bound) {
     ModelProto model = parse(bytes, name);
     int opset = defaultOpset(model, name);
+    refuseUnknownOperators(model, name);
     Graph g;
     try {
       g = new Conversion(model.getGraph(), name, opset, bound).run();
@@ -290,6 +291,30 @@ public final class OnnxImporter {
           reason -> "cannot read tensor " + file + ": it " + reason));
     } catch (IOException e) {
       throw new KilnException("cannot read tensor " + file + ": " + firstLine(e.getMessage()));
+    }
+  }
+
+  /**
+   * With more than one node of unknown operators, names every unknown type with its count in one
+   * line (a single one gets the conversion's own message, which names its node).
+   */
+  private static void refuseUnknownOperators(ModelProto model, String name) {
+    Map<String, Integer> unknown = new java.util.TreeMap<>();
+    int nodes = 0;
+    for (var node : model.getGraph().getNodeList()) {
+      String domain = node.getDomain();
+      boolean standard = domain.isEmpty() || domain.equals("ai.onnx");
+      if (standard && !OnnxOperators.SUPPORTED.contains(node.getOpType())) {
+        unknown.merge(node.getOpType(), 1, Integer::sum);
+        nodes++;
+      }
+    }
+    if (nodes > 1) {
+      java.util.List<String> parts = new java.util.ArrayList<>();
+      unknown.forEach((op, count) -> parts.add("'" + op + "'" + (count > 1 ? " (" + count + "x)"
+          : "")));
+      throw new KilnException(name + ": unknown operators " + String.join(", ", parts)
+          + "; supported: " + String.join(", ", OnnxOperators.SUPPORTED));
     }
   }
 }

@@ -53,4 +53,17 @@ class OnnxHostileInputTest {
         .hasMessageNotContaining("\n").hasMessageNotContaining("\r")
         .hasMessageContaining("'y??'");
   }
+
+  @org.junit.jupiter.api.Test
+  void everyUnknownOperatorIsNamedWithItsCount() {
+    byte[] m = new TinyOnnx().input("x", TinyOnnx.FLOAT, 2)
+        .node("Frobnicate", List.of("x"), List.of("a"))
+        .node("Relu", List.of("a"), List.of("b"))
+        .node("Frobnicate", List.of("b"), List.of("c"))
+        .node("Wibble", List.of("c"), List.of("y"))
+        .output("y", TinyOnnx.FLOAT, 2).bytes();
+    assertThatThrownBy(() -> OnnxImporter.load(m, "m"))
+        .isInstanceOf(KilnException.class)
+        .hasMessageStartingWith("m: unknown operators 'Frobnicate' (2x), 'Wibble'; supported:");
+  }
 }
