@@ -22,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * LeakyRelu (int8 with small, negative and large alpha; float32), HardSwish (int8), PRelu
- * (int8 with per-channel alpha, float32), Pad (int8
+ * (int8 with per-channel alpha, float32), TransposeConv (int8, stride 2, padded), Pad (int8
  * padded with the zero point) and StridedSlice (negative stride, shrunk axis) generated as C,
  * built with ASan and UBSan, and compared byte for byte with the interpreter on seeded random
  * inputs.
@@ -98,6 +98,44 @@ class ShapeActivationCodegenTest {
     f.node(new Op.PRelu(), List.of(fx, fa), List.of(fy));
     f.output(fy);
     check(f.build());
+  }
+
+  /** Stride 2 with and without padding, per-channel weights, int32 bias, a fused ReLU. */
+  @Test
+  void int8TransposeConv() throws IOException {
+    for (Op.Pads pads : List.of(Op.Pads.NONE, new Op.Pads(1, 1, 1, 0))) {
+      GraphBuilder b = new GraphBuilder("tconv_int8_" + pads.top());
+      int x = b.input("x", TensorType.quantized(DType.INT8, Shape.of(1, 3, 4, 5), 0.05, 3));
+      int k = 6;
+      SplittableRandom rng = new SplittableRandom(7);
+      int[] w = new int[k * 3 * 3 * 5];
+      for (int i = 0; i < w.length; i++) {
+        w[i] = rng.nextInt(-127, 128);
+      }
+      float[] ws = new float[k];
+      int[] bias = new int[k];
+      for (int c = 0; c < k; c++) {
+        ws[c] = 0.002f * (c + 1);
+        bias[c] = rng.nextInt(-3000, 3000);
+      }
+      int wid = b.constant("w", new TensorType(DType.INT8, Shape.of(k, 3, 3, 5),
+          new io.kiln.ir.Quantization.PerAxis(0, ws, new long[k])),
+          io.kiln.ir.ConstData.ofInts(DType.INT8, w));
+      float[] bs = new float[k];
+      for (int c = 0; c < k; c++) {
+        bs[c] = 0.05f * ws[c];
+      }
+      int bid = b.constant("b", new TensorType(DType.INT32, Shape.of(k),
+          new io.kiln.ir.Quantization.PerAxis(0, bs, new long[k])),
+          io.kiln.ir.ConstData.ofInts(DType.INT32, bias));
+      Shape outShape = Shape.of(1, 7 - pads.top() - pads.bottom(),
+          9 - pads.left() - pads.right(), k);
+      int y = b.value("y", TensorType.quantized(DType.INT8, outShape, 0.08, -10));
+      b.node(new Op.TransposeConv(2, 2, pads, outShape, Op.Activation.RELU),
+          List.of(x, wid, bid), List.of(y));
+      b.output(y);
+      check(b.build());
+    }
   }
 
   @Test

@@ -201,7 +201,7 @@ public final class CpuCodegen {
         case Op.Quantize op -> QuantizeEmitter.quantize(ctx, op);
         case Op.Dequantize op -> QuantizeEmitter.dequantize(ctx, op);
         case Op.Reshape op -> throw new AssertionError("handled above");
-        case Op.TransposeConv op -> throw unsupported(n, k);
+        case Op.TransposeConv op -> TransposeConvEmitter.emit(ctx, op);
         case Op.Mean op -> throw unsupported(n, k);
         case Op.Sub op -> AddEmitter.sub(ctx, op);
         case Op.Mul op -> throw unsupported(n, k);
