@@ -40,11 +40,22 @@ public final class HardwareLoader {
   }
 
   private static HardwareDescription fromTree(JsonNode root, String source) {
-    YamlFields f = YamlFields.root(source, root);
-    HardwareDescription hw = readDescription(f);
-    f.done();
-    validate(hw, f);
-    return hw;
+    try {
+      YamlFields f = YamlFields.root(source, root);
+      HardwareDescription hw = readDescription(f);
+      f.done();
+      validate(hw, f);
+      return hw;
+    } catch (KilnException e) {
+      // Messages quote values from the file, which may hold line breaks: keep them one line.
+      throw new KilnException(printable(e.getMessage()), e);
+    }
+  }
+
+  private static String printable(String s) {
+    StringBuilder b = new StringBuilder(s.length());
+    s.codePoints().forEach(c -> b.appendCodePoint(Character.isISOControl(c) ? '?' : c));
+    return b.toString();
   }
 
 

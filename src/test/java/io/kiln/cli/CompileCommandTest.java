@@ -236,16 +236,16 @@ class CompileCommandTest {
 
   @Test
   void unsupportedOperatorLeavesNothingInOut() throws IOException {
-    // SEANet's int16 LeakyRelu has no CPU kernel.
-    Path model = SharedModels.file("../models/tflm/seanet/leaky_relu/leaky_relu0.tflite")
+    // SEANet's int16 convolution has no CPU kernel.
+    Path model = SharedModels.file("../models/tflm/seanet/conv/conv0.tflite")
         .normalize();
     Path out = tmp.resolve("seanet");
     Path report = tmp.resolve("seanet.json");
     CliRunner.Result r = kiln("compile", model.toString(), "--target", "cpu", "-o",
         out.toString(), "--json", report.toString());
     assertThat(r.code()).isEqualTo(2);
-    assertThat(r.errLine()).isEqualTo("kiln: the CPU target does not support operator 0"
-        + " (LeakyRelu)");
+    assertThat(r.errLine()).isEqualTo("kiln: the CPU target does not support Conv2D with i16"
+        + " input 0 (operator 0)");
     assertThat(r.out()).isEmpty();
     assertThat(out).doesNotExist();
     assertThat(report).doesNotExist();

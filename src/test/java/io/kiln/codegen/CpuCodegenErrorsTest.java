@@ -50,7 +50,8 @@ class CpuCodegenErrorsTest {
     SmallGraphs s = new SmallGraphs("bcast", 2);
     var b = s.builder();
     int x = s.input(1, 2, 2, 3);
-    int y = b.input("y", new io.kiln.ir.TensorType(DType.INT8, io.kiln.ir.Shape.of(1, 1, 1, 3),
+    // A per-channel vector broadcasts (TrailingBroadcast); one along the middle axes does not.
+    int y = b.input("y", new io.kiln.ir.TensorType(DType.INT8, io.kiln.ir.Shape.of(1, 2, 1, 3),
         Quantization.perTensor(0.1, 0)));
     b.output(s.add(x, y, Activation.NONE));
     assertThatThrownBy(() -> CpuCodegen.emit(b.build(), CodegenOptions.defaults()))
@@ -172,5 +173,23 @@ class CpuCodegenErrorsTest {
     assertThat(planned.arenaBytes()).isEqualTo(2 * 128);
     assertThat(planned.files().get("kiln_model.c")).doesNotContain("memcpy(");
     assertThat(separate.files().get("kiln_model.c")).contains("memcpy(");
+  }
+
+  @Test
+  void everyUnsupportedLayerIsNamedInOneLine() {
+    SmallGraphs s = new SmallGraphs("many", 3);
+    var b = s.builder();
+    int x = s.input(1, 2, 2, 3);
+    int t1 = b.apply(new Op.Tanh(), List.of(x), "t1", DType.INT8,
+        Quantization.perTensor(1.0 / 128, 0));
+    int t2 = b.apply(new Op.Tanh(), List.of(t1), "t2", DType.INT8,
+        Quantization.perTensor(1.0 / 128, 0));
+    int y = b.input("y", new io.kiln.ir.TensorType(DType.INT8, io.kiln.ir.Shape.of(1, 2, 1, 3),
+        Quantization.perTensor(0.1, 0)));
+    b.output(s.add(t2, y, Activation.NONE));
+    assertThatThrownBy(() -> CpuCodegen.emit(b.build(), CodegenOptions.defaults()))
+        .isInstanceOf(KilnException.class)
+        .hasMessage("the CPU target does not support 3 layers: Tanh (2x, first operator 0), Add"
+            + " with broadcasting ([1,2,2,3] + [1,2,1,3]) (operator 2)");
   }
 }

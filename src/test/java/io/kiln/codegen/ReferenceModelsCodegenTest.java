@@ -23,7 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Every int8 model and case of the shared reference outputs (all {@code rand16} samples
- * included), compiled to C, built with gcc, and run by {@code kiln_host}: the outputs must be
+ * included), and the float32 models made of fully-connected layers (hello_world_float,
+ * ad01_fp32: float C summed in TFLM's order is bit-exact too), compiled to C, built with gcc, and run by {@code kiln_host}: the outputs must be
  * byte-identical to TensorFlow Lite Micro's. Each model is built once, strictly
  * ({@code -O2 -Wall -Wextra -Werror}) and once more with AddressSanitizer and UBSan, which must
  * stay silent.
@@ -31,7 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
 class ReferenceModelsCodegenTest {
   static final List<String> MODELS = List.of("kws_ref_model", "vww_96_int8",
       "pretrainedResnet_quant", "ad01_int8", "model_ToyCar_quant_fullint_micro",
-      "micro_speech_quantized", "person_detect", "hello_world_int8", "audio_preprocessor_int8");
+      "micro_speech_quantized", "person_detect", "hello_world_int8", "audio_preprocessor_int8",
+      "hello_world_float", "ad01_fp32");
 
   @TempDir
   static Path tmp;

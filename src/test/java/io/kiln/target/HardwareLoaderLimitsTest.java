@@ -90,4 +90,17 @@ class HardwareLoaderLimitsTest {
         .isInstanceOf(KilnException.class)
         .hasMessageContaining("/dev/zero").hasMessageContaining("not a regular file");
   }
+
+  /** Found by HardwareFuzzTest: a quoted value with line breaks made the error several lines. */
+  @Test
+  void valuesWithLineBreaksStayOnOneLineInErrors() {
+    String diana = Presets.commentedYaml("diana").orElseThrow();
+    String broken = diana.replaceFirst("requant: \\[shift\\]",
+        java.util.regex.Matcher.quoteReplacement("requant: [\"fixed_p\\n\\nx\"]"));
+    assertThat(broken).isNotEqualTo(diana);
+    assertThatThrownBy(() -> HardwareLoader.parse(broken, "broken.yaml"))
+        .isInstanceOf(KilnException.class)
+        .hasMessageContaining("unknown value 'fixed_p??x'")
+        .hasMessageNotContaining("\n");
+  }
 }

@@ -128,9 +128,15 @@ public final class CpuCodegen {
       });
       planStorage();
       List<Node> nodes = graph.nodes();
+      UnsupportedLayers missing = new UnsupportedLayers();
       for (int k = 0; k < nodes.size(); k++) {
-        emitLayer(k, nodes.get(k));
+        try {
+          emitLayer(k, nodes.get(k));
+        } catch (UnsupportedLayers.Unsupported u) {
+          missing.add(u);
+        }
       }
+      missing.throwIfAny();
       Map<String, String> files = new LinkedHashMap<>();
       files.put("kiln_model.h", header());
       files.put("kiln_model.c", model());
@@ -223,26 +229,29 @@ public final class CpuCodegen {
             ? ConvEmitter.conv2d(ctx, op)
             : mve() ? MveGemmEmitter.conv2d(ctx, op) : DspGemmEmitter.conv2d(ctx, op);
         case Op.DepthwiseConv2D op -> depthwise(ctx, op);
-        case Op.FullyConnected op -> !dsp(ctx, DspGemmEmitter.rejects(ctx, op))
+        case Op.FullyConnected op -> ctx.in(Op.FullyConnected.INPUT).dtype() == DType.FLOAT32
+            ? FloatFullyConnectedEmitter.emit(ctx, op) : !dsp(ctx, DspGemmEmitter.rejects(ctx, op))
             ? FullyConnectedEmitter.emit(ctx, op)
             : mve() ? MveGemmEmitter.fullyConnected(ctx, op)
             : DspGemmEmitter.fullyConnected(ctx, op);
         case Op.AveragePool2D op -> PoolEmitter.average(ctx, op);
         case Op.MaxPool2D op -> PoolEmitter.max(ctx, op);
-        case Op.Add op -> graph.output(n).dtype() != DType.INT8
+        case Op.Add op -> plain(n)
             ? PlainOpsEmitter.binary(ctx, PlainOpsEmitter.Binary.ADD, op.act())
             : mve() && MveAddEmitter.rejects(ctx) == null ? MveAddEmitter.emit(ctx, op) : AddEmitter.emit(ctx, op);
         case Op.Softmax op -> SoftmaxEmitter.emit(ctx, op);
         case Op.Quantize op -> QuantizeEmitter.quantize(ctx, op);
         case Op.Dequantize op -> QuantizeEmitter.dequantize(ctx, op);
         case Op.Reshape op -> throw new AssertionError("handled above");
-        case Op.TransposeConv op -> throw unsupported(n, k);
+        case Op.TransposeConv op -> TransposeConvEmitter.emit(ctx, op);
         case Op.Mean op -> throw unsupported(n, k);
-        case Op.Sub op -> PlainOpsEmitter.binary(ctx, PlainOpsEmitter.Binary.SUB, op.act());
-        case Op.Mul op -> PlainOpsEmitter.binary(ctx, PlainOpsEmitter.Binary.MUL, op.act());
-        case Op.Pad op -> throw unsupported(n, k);
-        case Op.LeakyRelu op -> throw unsupported(n, k);
-        case Op.StridedSlice op -> PlainOpsEmitter.stridedSlice(ctx, op);
+        case Op.Sub op -> plain(n) ? PlainOpsEmitter.binary(ctx, PlainOpsEmitter.Binary.SUB, op.act())
+            : AddEmitter.sub(ctx, op);
+        case Op.Mul op -> plain(n) ? PlainOpsEmitter.binary(ctx, PlainOpsEmitter.Binary.MUL, op.act())
+            : throwUnsupported(n, k);
+        case Op.Pad op -> ShapeEmitter.pad(ctx, op);
+        case Op.LeakyRelu op -> LeakyReluEmitter.emit(ctx, op);
+        case Op.StridedSlice op -> ShapeEmitter.stridedSlice(ctx, op);
         case Op.Concatenation op -> PlainOpsEmitter.concatenation(ctx, op);
         case Op.Relu op -> throw unsupported(n, k);
         case Op.Relu6 op -> throw unsupported(n, k);
@@ -255,10 +264,10 @@ public final class CpuCodegen {
         case Op.Minimum op -> PlainOpsEmitter.binary(ctx, PlainOpsEmitter.Binary.MINIMUM,
             Op.Activation.NONE);
         case Op.Pow op -> throw unsupported(n, k);
-        case Op.PRelu op -> throw unsupported(n, k);
+        case Op.PRelu op -> PreluEmitter.emit(ctx, op);
         case Op.Clip op -> throw unsupported(n, k);
         case Op.HardSigmoid op -> throw unsupported(n, k);
-        case Op.HardSwish op -> throw unsupported(n, k);
+        case Op.HardSwish op -> HardSwishEmitter.emit(ctx, op);
         case Op.Elu op -> throw unsupported(n, k);
         case Op.BatchNorm op -> throw unsupported(n, k);
         case Op.MatMul op -> throw unsupported(n, k);
@@ -322,9 +331,17 @@ public final class CpuCodegen {
       return layout != null && where.get(id).startsWith("(") ? layout.offset(id) : -1;
     }
 
+    /** Whether {@code n}'s output is unquantized: plain C arithmetic (int32, float32) then. */
+    private boolean plain(Node n) {
+      return !graph.output(n).quant().isQuantized();
+    }
+
+    private static long throwUnsupported(Node n, int k) {
+      throw unsupported(n, k);
+    }
+
     private static KilnException unsupported(Node n, int k) {
-      return new KilnException("the CPU target does not support operator " + k + " ("
-          + n.op().opName() + ")");
+      return new UnsupportedLayers.Unsupported(n.op().opName(), k, null);
     }
 
     private String describe(Node n) {

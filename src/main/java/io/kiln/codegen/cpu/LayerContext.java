@@ -8,7 +8,6 @@ import io.kiln.ir.Node;
 import io.kiln.ir.TensorType;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * What one layer's emitter sees: its node and types, the C source to append its tables and
@@ -169,9 +168,7 @@ final class LayerContext {
 
   /** The one-line error for an operator variant the CPU target cannot generate code for. */
   KilnException unsupported(String what) {
-    return new KilnException(String.format(Locale.ROOT,
-        "the CPU target does not support %s with %s (operator %d)", node.op().opName(), what,
-        index));
+    return new UnsupportedLayers.Unsupported(node.op().opName(), index, what);
   }
 
   private static String slotName(int slot) {

@@ -61,8 +61,28 @@ public final class OnnxImporter {
    * to know at compile time.
    */
   public static Graph load(byte[] bytes, String name, Map<String, TensorProto> bound) {
+    try {
+      return convert(bytes, name, bound);
+    } catch (KilnException e) {
+      // Messages quote names and strings from the file: keep them one printable line.
+      throw new KilnException(printable(e.getMessage()), e);
+    }
+  }
+
+  /** Replaces line breaks and other control characters, which a hostile file may put in names. */
+  static String printable(String s) {
+    if (s == null) {
+      return "(no message)";
+    }
+    StringBuilder b = new StringBuilder(s.length());
+    s.codePoints().forEach(c -> b.appendCodePoint(Character.isISOControl(c) ? '?' : c));
+    return b.toString();
+  }
+
+  private static Graph convert(byte[] bytes, String name, Map<String, TensorProto> bound) {
     ModelProto model = parse(bytes, name);
     int opset = defaultOpset(model, name);
+    refuseUnknownOperators(model, name);
     Graph g;
     try {
       g = new Conversion(model.getGraph(), name, opset, bound).run();
@@ -271,6 +291,30 @@ public final class OnnxImporter {
           reason -> "cannot read tensor " + file + ": it " + reason));
     } catch (IOException e) {
       throw new KilnException("cannot read tensor " + file + ": " + firstLine(e.getMessage()));
+    }
+  }
+
+  /**
+   * With more than one node of unknown operators, names every unknown type with its count in one
+   * line (a single one gets the conversion's own message, which names its node).
+   */
+  private static void refuseUnknownOperators(ModelProto model, String name) {
+    Map<String, Integer> unknown = new java.util.TreeMap<>();
+    int nodes = 0;
+    for (var node : model.getGraph().getNodeList()) {
+      String domain = node.getDomain();
+      boolean standard = domain.isEmpty() || domain.equals("ai.onnx");
+      if (standard && !OnnxOperators.SUPPORTED.contains(node.getOpType())) {
+        unknown.merge(node.getOpType(), 1, Integer::sum);
+        nodes++;
+      }
+    }
+    if (nodes > 1) {
+      java.util.List<String> parts = new java.util.ArrayList<>();
+      unknown.forEach((op, count) -> parts.add("'" + op + "'" + (count > 1 ? " (" + count + "x)"
+          : "")));
+      throw new KilnException(name + ": unknown operators " + String.join(", ", parts)
+          + "; supported: " + String.join(", ", OnnxOperators.SUPPORTED));
     }
   }
 }

@@ -2,6 +2,7 @@ package io.kiln.frontend.tflite;
 
 import io.kiln.InputFiles;
 import io.kiln.KilnException;
+import io.kiln.frontend.HybridWeights;
 import io.kiln.frontend.ImportChecks;
 import io.kiln.ir.Graph;
 import io.kiln.ir.Verifier;
@@ -43,7 +44,7 @@ public final class TfliteImporter {
           + e.getMessage() + ")");
     }
     try {
-      return ImportChecks.check(Verifier.verify(g));
+      return Verifier.verify(HybridWeights.dequantize(ImportChecks.check(Verifier.verify(g))));
     } catch (KilnException e) {
       throw e;
     } catch (RuntimeException e) {

@@ -81,7 +81,11 @@ final class TfliteOperators {
       Map.entry(CAST, new int[] {1, 1}),
       Map.entry(DIV, new int[] {2, 2}),
       Map.entry(MAXIMUM, new int[] {2, 2}),
-      Map.entry(MINIMUM, new int[] {2, 2})));
+      Map.entry(MINIMUM, new int[] {2, 2}),
+      Map.entry(HARD_SWISH, new int[] {1, 1}),
+      Map.entry(EXPAND_DIMS, new int[] {2, 2}),
+      Map.entry(SQUEEZE, new int[] {1, 1}),
+      Map.entry(PRELU, new int[] {2, 2})));
 
   static boolean supported(int code) {
     return ARITY.containsKey(code);
@@ -270,6 +274,19 @@ final class TfliteOperators {
       }
       case TRANSPOSE -> new Mapped(new Op.Transpose(list(t.constInts(in[1], "perm"))),
           slots(in, 1));
+      case HARD_SWISH -> {
+        // The IR's float HardSwish follows ONNX's x * clip(x/6 + 1/2); TFLite's float kernel
+        // rounds differently (x * clip(x + 3, 0, 6) / 6), so only 8-bit HARD_SWISH maps exactly.
+        DType dt = t.type(in[0]).dtype();
+        if (dt != DType.INT8 && dt != DType.UINT8) {
+          throw new KilnException(where + ": HARD_SWISH on " + dt.shortName()
+              + " is not supported (only int8 and uint8)");
+        }
+        yield new Mapped(new Op.HardSwish(), slots(in, 1));
+      }
+      // Both only relabel the dimensions: the output tensor's static shape is the new shape.
+      case EXPAND_DIMS, SQUEEZE -> new Mapped(new Op.Reshape(outType.shape()), slots(in, 1));
+      case PRELU -> new Mapped(new Op.PRelu(), slots(in, 2));
       default -> throw new IllegalStateException("unmapped supported operator " + code);
     };
   }

@@ -8,8 +8,8 @@ import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** Attributes that name an axis are range-checked against the operand's rank on import. */
-class OnnxAttributeRangeTest {
+/** Hostile ONNX input: axis attributes range-checked against the rank, names that break lines. */
+class OnnxHostileInputTest {
   private static AttributeProto intAttr(String name, long v) {
     return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INT)
         .setI(v).build();
@@ -40,5 +40,30 @@ class OnnxAttributeRangeTest {
         .output("y", TinyOnnx.FLOAT, 2, 3).bytes();
     assertThatThrownBy(() -> OnnxImporter.load(flatten, "m"))
         .isInstanceOf(KilnException.class).hasMessageContaining("axis");
+  }
+
+  /** Found by OnnxFuzzTest: a line break in a name made the error two lines. */
+  @org.junit.jupiter.api.Test
+  void namesWithLineBreaksStayOnOneLine() {
+    byte[] m = new TinyOnnx().input("x\n", TinyOnnx.FLOAT)
+        .node("Relu", List.of("x\n"), List.of("y\r\n"))
+        .output("y\r\n", TinyOnnx.FLOAT, 2).bytes();
+    assertThatThrownBy(() -> OnnxImporter.load(m, "m"))
+        .isInstanceOf(KilnException.class)
+        .hasMessageNotContaining("\n").hasMessageNotContaining("\r")
+        .hasMessageContaining("'y??'");
+  }
+
+  @org.junit.jupiter.api.Test
+  void everyUnknownOperatorIsNamedWithItsCount() {
+    byte[] m = new TinyOnnx().input("x", TinyOnnx.FLOAT, 2)
+        .node("Frobnicate", List.of("x"), List.of("a"))
+        .node("Relu", List.of("a"), List.of("b"))
+        .node("Frobnicate", List.of("b"), List.of("c"))
+        .node("Wibble", List.of("c"), List.of("y"))
+        .output("y", TinyOnnx.FLOAT, 2).bytes();
+    assertThatThrownBy(() -> OnnxImporter.load(m, "m"))
+        .isInstanceOf(KilnException.class)
+        .hasMessageStartingWith("m: unknown operators 'Frobnicate' (2x), 'Wibble'; supported:");
   }
 }
