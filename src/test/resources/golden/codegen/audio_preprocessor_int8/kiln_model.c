@@ -130,8 +130,11 @@ static void kiln_l6_cast(const uint32_t *restrict x, int32_t *restrict out) {
 }
 
 /* Layer 7: StridedSlice [236] <- i32[257] */
-static void kiln_l7_strided_slice(const int32_t *restrict x, int32_t *restrict out) {
-  memcpy(out, x + 5, 944);
+static void kiln_l7_strided_slice(const int32_t *restrict in, int32_t *restrict out) {
+  int o = 0;
+  for (int i0 = 0; i0 < 236; ++i0) {
+    out[o++] = in[(5 + i0)];
+  }
 }
 
 /* Layer 8: Concatenation [257] <- i32[5], i32[236], i32[16] */
