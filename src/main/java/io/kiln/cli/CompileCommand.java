@@ -53,8 +53,9 @@ final class CompileCommand implements Callable<Integer> {
       description = "What to generate code for: cpu, cpu:core=cortex-m4|cortex-m7|cortex-m33|"
           + "cortex-m55|cortex-m3|generic, or a hardware .yaml file without accelerators (its"
           + " cpu.core field chooses the kernels). The core selects the kernel family: the Arm"
-          + " DSP extension for the Cortex-M4/M7/M33/M55, portable C otherwise (default:"
-          + " ${DEFAULT-VALUE}; with --board, the board's core).",
+          + " DSP extension for the Cortex-M4/M7/M33, Helium and the DSP extension for the"
+          + " Cortex-M55, portable C otherwise (default: ${DEFAULT-VALUE}; with --board, the"
+          + " board's core).",
       completionCandidates = Targets.class)
   String target;
 
