@@ -53,9 +53,11 @@ final class CompileCommand implements Callable<Integer> {
   @Option(names = "--target", paramLabel = "TARGET", defaultValue = "cpu",
       description = "What to generate code for: cpu, cpu:core=cortex-m4|cortex-m7|cortex-m33|"
           + "cortex-m55|cortex-m3|generic (the core selects the kernel family: the Arm DSP"
-          + " extension for the Cortex-M4/M7/M33/M55, portable C otherwise; with --board, the"
-          + " board's core), a preset with accelerators (diana, dla[:pe=..,sram=..,par=..,dw=..])"
-          + " or a .yaml hardware file (default: ${DEFAULT-VALUE}).")
+          + " extension for the Cortex-M4/M7/M33, Helium and the DSP extension for the Cortex-M55,"
+          + " portable C otherwise; with --board, the board's core), a preset with accelerators"
+          + " (diana, dla[:pe=..,sram=..,par=..,dw=..]) or a .yaml hardware file (a description"
+          + " without accelerators: its cpu.core field chooses the kernels; default:"
+          + " ${DEFAULT-VALUE}).")
   String target;
 
   @Option(names = "--policy", paramLabel = "P",

@@ -168,6 +168,20 @@ class CompileCommandTest {
   }
 
   @Test
+  void aDescriptionsCpuCoreFieldChoosesTheKernels() throws IOException {
+    Path yaml = tmp.resolve("m7.yaml");
+    Files.writeString(yaml, io.kiln.target.HardwareWriter.toYaml(
+        io.kiln.target.Presets.get("cpu:core=cortex-m7")));
+    assertThat(yaml).content().contains("core: cortex-m7");
+    Path out = tmp.resolve("m7");
+    CliRunner.Result r = kiln("compile", "builtin:ds_cnn", "--target", yaml.toString(), "-o",
+        out.toString(), "--no-object-sizes");
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(out.resolve("kiln_dsp.h")).exists();
+    assertThat(r.out()).containsPattern("Conv2D .* dsp-gemm-1x1");
+  }
+
+  @Test
   void badCoresAndTargetsAreOneLine() {
     record Case(String[] args, String message) {}
     for (Case c : new Case[] {
