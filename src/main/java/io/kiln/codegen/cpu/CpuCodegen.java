@@ -190,7 +190,8 @@ public final class CpuCodegen {
       layers.line("/* Layer %d: %s %s */", k, n.op().opName(), shapes);
       LayerContext ctx = new LayerContext(graph, n, k, layers, weights);
       long macs = switch (n.op()) {
-        case Op.Conv2D op -> ConvEmitter.conv2d(ctx, op);
+        case Op.Conv2D op -> ctx.in(Op.Conv2D.INPUT).dtype() == DType.INT16
+            ? Conv16x8Emitter.emit(ctx, op) : ConvEmitter.conv2d(ctx, op);
         case Op.DepthwiseConv2D op -> ConvEmitter.depthwise(ctx, op);
         case Op.FullyConnected op -> ctx.in(Op.FullyConnected.INPUT).dtype() == DType.FLOAT32
             ? FloatFullyConnectedEmitter.emit(ctx, op) : FullyConnectedEmitter.emit(ctx, op);
