@@ -199,7 +199,8 @@ public final class CpuCodegen {
         case Op.MaxPool2D op -> PoolEmitter.max(ctx, op);
         case Op.Add op -> AddEmitter.emit(ctx, op);
         case Op.Softmax op -> SoftmaxEmitter.emit(ctx, op);
-        case Op.Quantize op -> QuantizeEmitter.quantize(ctx, op);
+        case Op.Quantize op -> RequantizeEmitter.handles(ctx, op)
+            ? RequantizeEmitter.emit(ctx, op) : QuantizeEmitter.quantize(ctx, op);
         case Op.Dequantize op -> QuantizeEmitter.dequantize(ctx, op);
         case Op.Reshape op -> throw new AssertionError("handled above");
         case Op.TransposeConv op -> TransposeConvEmitter.emit(ctx, op);
