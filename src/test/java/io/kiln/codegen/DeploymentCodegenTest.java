@@ -90,6 +90,40 @@ public class DeploymentCodegenTest {
     assertThat(NativeBuild.run(host, List.of(in), 16, 1).get(0)).isEqualTo(interpret(p.plan().graph(), in));
   }
 
+  /**
+   * A conv without a bias on a shift-only unit, with an input zero point: the unit's bias record
+   * carries the folded zero point all the same.
+   */
+  @org.junit.jupiter.api.Test
+  void aBiaslessShiftLayerKeepsItsZeroPoint(@TempDir Path dir) throws Exception {
+    NativeBuild.assumeGcc();
+    io.kiln.ir.GraphBuilder b = new io.kiln.ir.GraphBuilder("nobias");
+    int x = b.input("x", io.kiln.ir.TensorType.quantized(io.kiln.ir.DType.INT8, io.kiln.ir.Shape.of(1, 8, 8, 16), 0.5, 7));
+    java.util.Random r = new java.util.Random(3);
+    int[] w = new int[32 * 3 * 3 * 16];
+    for (int i = 0; i < w.length; i++) {
+      w[i] = r.nextInt(3) - 1;
+    }
+    float[] ws = new float[32];
+    java.util.Arrays.fill(ws, 0.25f);
+    int wid = b.constant("w", new io.kiln.ir.TensorType(io.kiln.ir.DType.INT8, io.kiln.ir.Shape.of(32, 3, 3, 16),
+        new io.kiln.ir.Quantization.PerAxis(0, ws, new long[32])), io.kiln.ir.ConstData.ofInts(io.kiln.ir.DType.INT8, w));
+    int y = b.apply(new io.kiln.ir.Op.Conv2D(1, 1, 1, 1, new io.kiln.ir.Op.Pads(1, 1, 1, 1), io.kiln.ir.Op.Activation.NONE),
+        List.of(x, wid), "y", io.kiln.ir.DType.INT8, io.kiln.ir.Quantization.perTensor(1.0, -3));
+    b.output(y);
+    Graph g = b.build();
+    HardwareDescription hw = Targets.resolve("diana");
+    Planner.Planned p = Planner.plan(g, hw, new Planner.Options(Policy.named("digital"), false, SolverKind.BNB));
+    assertThat(p.plan().calls()).hasSize(1);
+    for (Map.Entry<String, String> f : DeploymentCodegen.emit(p.plan()).entrySet()) {
+      Files.writeString(dir.resolve(f.getKey()), f.getValue(), StandardCharsets.UTF_8);
+    }
+    Path host = NativeBuild.compile(dir, NativeBuild.SANITIZE, "kiln_host", SOURCES);
+    byte[] in = new byte[8 * 8 * 16 * 2];
+    r.nextBytes(in);
+    assertThat(NativeBuild.run(host, List.of(in), 2, 1).get(0)).isEqualTo(interpret(p.plan().graph(), in));
+  }
+
   /** Standalone activations on the DLA run as lookup-table jobs, bit-exact with the interpreter. */
   @org.junit.jupiter.api.Test
   void standaloneActivationsRunAsLookupTables(@TempDir Path dir) throws Exception {

@@ -23,14 +23,14 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The SEANet single-operator models of TFLite Micro's integration tests (int16 activations)
  * whose operators the CPU backend generates — LeakyRelu, Pad, StridedSlice, Add, Sub,
- * TransposeConv — compiled
+ * TransposeConv, 16x8 Conv2D, integer Quantize — compiled
  * to C, built with AddressSanitizer and UBSan (and -Wall -Wextra -Werror), and run on the tests'
  * inputs: the output must equal both TFLM's golden and Kiln's interpreter, byte for byte.
  */
 class SeanetCodegenTest {
   /** Every other LeakyRelu case (they differ in scales and alpha); every few of the copying ops. */
   private static final List<String> FAMILIES = List.of("leaky_relu:2", "pad:4",
-      "strided_slice:6", "add:3", "sub:1", "transpose_conv:1");
+      "strided_slice:6", "add:3", "sub:1", "transpose_conv:1", "conv:3", "quantize:1");
   /**
    * Goldens current TFLM no longer reproduces exactly (MANIFEST: ±1 in 4 elements in all);
    * SeanetGoldenTest bounds the interpreter's difference, here C must equal the interpreter.

@@ -224,7 +224,8 @@ public final class CpuCodegen {
       layers.line("/* Layer %d: %s %s */", k, n.op().opName(), shapes);
       LayerContext ctx = new LayerContext(graph, n, k, layers, weights, dspFamily());
       long macs = switch (n.op()) {
-        case Op.Conv2D op -> options.winograd() && WinogradEmitter.rejection(ctx, op).isEmpty()
+        case Op.Conv2D op -> ctx.in(Op.Conv2D.INPUT).dtype() == DType.INT16 ? Conv16x8Emitter.emit(ctx, op)
+            : options.winograd() && WinogradEmitter.rejection(ctx, op).isEmpty()
             ? WinogradEmitter.emit(ctx, op) : !dsp(ctx, DspGemmEmitter.rejects(ctx, op))
             ? ConvEmitter.conv2d(ctx, op)
             : mve() ? MveGemmEmitter.conv2d(ctx, op) : DspGemmEmitter.conv2d(ctx, op);
@@ -240,7 +241,8 @@ public final class CpuCodegen {
             ? PlainOpsEmitter.binary(ctx, PlainOpsEmitter.Binary.ADD, op.act())
             : mve() && MveAddEmitter.rejects(ctx) == null ? MveAddEmitter.emit(ctx, op) : AddEmitter.emit(ctx, op);
         case Op.Softmax op -> SoftmaxEmitter.emit(ctx, op);
-        case Op.Quantize op -> QuantizeEmitter.quantize(ctx, op);
+        case Op.Quantize op -> RequantizeEmitter.handles(ctx, op)
+            ? RequantizeEmitter.emit(ctx, op) : QuantizeEmitter.quantize(ctx, op);
         case Op.Dequantize op -> QuantizeEmitter.dequantize(ctx, op);
         case Op.Reshape op -> throw new AssertionError("handled above");
         case Op.TransposeConv op -> TransposeConvEmitter.emit(ctx, op);

@@ -144,7 +144,11 @@ final class ProblemBuilder {
 
   /** The per-channel record the pattern's output stage reads for this layer. */
   static ChannelParams.Format paramFormat(OpPattern pattern, LayerGeometry geo) {
-    return ChannelParams.Format.of(geo.hasBias(), pattern.requant());
+    ChannelParams.Format f = ChannelParams.Format.of(geo.hasBias(), pattern.requant());
+    // A shift-only stage adds a bias that carries the folded zero point (io.kiln.quant.ShiftStage)
+    // even where the layer has no bias tensor.
+    return f.scheme() == ChannelParams.Scheme.SHIFT && geo.hasWeights() ? new ChannelParams.Format(true, f.scheme())
+        : f;
   }
 
   /**

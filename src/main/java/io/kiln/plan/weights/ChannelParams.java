@@ -84,7 +84,10 @@ public record ChannelParams(Format format, int[] bias, int[] multipliers, int[] 
     Value out = g.output(n);
     int channels = n.op() instanceof Op.DepthwiseConv2D ? w.shape().dim(3) : w.shape().dim(0);
     int[] bias = new int[0];
-    if (format.bias()) {
+    if (format.bias() && !n.hasInput(biasSlot)) {
+      // A shift stage's record holds the folded zero point even for a layer without a bias.
+      bias = new int[channels];
+    } else if (format.bias()) {
       Value b = g.input(n, biasSlot);
       if (!b.isConstant() || b.dtype() != DType.INT32 || b.type().elements() != channels) {
         throw new IllegalArgumentException("bias of " + n.op().opName() + " %" + n.output()
