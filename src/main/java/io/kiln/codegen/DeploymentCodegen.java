@@ -257,24 +257,7 @@ public final class DeploymentCodegen {
           CSource.commentSafe(g.name()), CSource.commentSafe(plan.hardware().name()));
       h.line("#ifndef KILN_MODEL_H").line("#define KILN_MODEL_H").blank();
       h.line("#ifdef __cplusplus").line("extern \"C\" {").line("#endif").blank();
-      h.line("#define KILN_NUM_INPUTS %d", g.inputs().size());
-      h.line("#define KILN_NUM_OUTPUTS %d", g.outputs().size());
-      List<String> in = new ArrayList<>();
-      for (int i = 0; i < g.inputs().size(); i++) {
-        Value v = g.value(g.inputs().get(i));
-        h.line("/* input %d \"%s\": %s%s */", i, CSource.commentSafe(v.name()), v.dtype().shortName(), v.shape());
-        h.line("#define KILN_INPUT%d_BYTES %d", i, v.type().bytes());
-        in.add("KILN_INPUT" + i + "_BYTES");
-      }
-      List<String> out = new ArrayList<>();
-      for (int j = 0; j < g.outputs().size(); j++) {
-        Value v = g.value(g.outputs().get(j));
-        h.line("/* output %d \"%s\": %s%s */", j, CSource.commentSafe(v.name()), v.dtype().shortName(), v.shape());
-        h.line("#define KILN_OUTPUT%d_BYTES %d", j, v.type().bytes());
-        out.add("KILN_OUTPUT" + j + "_BYTES");
-      }
-      h.line("#define KILN_INPUT_BYTES_LIST { %s }", String.join(", ", in));
-      h.line("#define KILN_OUTPUT_BYTES_LIST { %s }", String.join(", ", out));
+      ModelApi.ioMacros(h, g);
       h.line("/* The activation arena, at offset 0 of memory %s (inputs and outputs included). */",
           CSource.commentSafe(plan.arena().memory()));
       h.line("#define KILN_ARENA_BYTES %d", plan.arena().bytes());

@@ -384,26 +384,7 @@ public final class CpuCodegen {
           CSource.commentSafe(graph.name()));
       h.line("#ifndef KILN_MODEL_H").line("#define KILN_MODEL_H").blank();
       h.line("#ifdef __cplusplus").line("extern \"C\" {").line("#endif").blank();
-      h.line("#define KILN_NUM_INPUTS %d", graph.inputs().size());
-      h.line("#define KILN_NUM_OUTPUTS %d", graph.outputs().size());
-      StringBuilder inList = new StringBuilder();
-      for (int i = 0; i < graph.inputs().size(); i++) {
-        Value v = graph.value(graph.inputs().get(i));
-        h.line("/* input %d \"%s\": %s%s%s */", i, CSource.commentSafe(v.name()),
-            v.dtype().shortName(), v.shape(), quant(v));
-        h.line("#define KILN_INPUT%d_BYTES %d", i, v.type().bytes());
-        inList.append(i > 0 ? ", " : "").append("KILN_INPUT").append(i).append("_BYTES");
-      }
-      StringBuilder outList = new StringBuilder();
-      for (int j = 0; j < graph.outputs().size(); j++) {
-        Value v = graph.value(graph.outputs().get(j));
-        h.line("/* output %d \"%s\": %s%s%s */", j, CSource.commentSafe(v.name()),
-            v.dtype().shortName(), v.shape(), quant(v));
-        h.line("#define KILN_OUTPUT%d_BYTES %d", j, v.type().bytes());
-        outList.append(j > 0 ? ", " : "").append("KILN_OUTPUT").append(j).append("_BYTES");
-      }
-      h.line("#define KILN_INPUT_BYTES_LIST { %s }", inList);
-      h.line("#define KILN_OUTPUT_BYTES_LIST { %s }", outList);
+      ModelApi.ioMacros(h, graph);
       h.line("/* Bytes of the static activation arena (inputs and outputs live in the caller's");
       h.line("   buffers), and of the constant weights. */");
       h.line("#define KILN_ARENA_BYTES %d", layout.arenaBytes());
@@ -423,15 +404,6 @@ public final class CpuCodegen {
       }
       h.blank().line("#ifdef __cplusplus").line("}").line("#endif").blank();
       return h.line("#endif /* KILN_MODEL_H */").toString();
-    }
-
-    private static String quant(Value v) {
-      return switch (v.quant()) {
-        case io.kiln.ir.Quantization.None n -> "";
-        case io.kiln.ir.Quantization.PerTensor p -> " scale " + p.scale() + ", zero point "
-            + p.zeroPoint();
-        case io.kiln.ir.Quantization.PerAxis p -> " per-axis " + p.axis();
-      };
     }
 
     private String model() {
