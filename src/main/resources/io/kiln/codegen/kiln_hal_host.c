@@ -136,49 +136,53 @@ static void kiln_hal_conv(const kiln_job *j, kiln_where at) {
   for (size_t o = 0; o < outs; ++o) {
     int oy, ox, k;
     kiln_hal_at_index(j, o, j->oy, j->ox, j->k, &oy, &ox, &k);
-    {
-      {
-        /* 64 bits: a shift-only stage is exact for any sum (the lowered graph's semantics); a
-         * TFLite stage takes the same int32 the reference kernels accumulate. */
-        int64_t acc = j->first ? (j->has_bias ? kiln_hal_i32(params + (size_t)k * j->p_bytes) : 0)
-                               : kiln_hal_i32(out + 4 * o);
-        /* A padded tap reads the (narrowed) input zero point. A TFLite stage sums (x - zp) * w;
-         * a shift stage whose bias has -zp * sum(w) folded in (fold) sums x * w. */
-        int32_t sub = j->fold ? 0 : j->in_zp;
-        for (int fy = 0; fy < j->fy; ++fy) {
-          int iy = oy * j->sy + fy * j->dy + j->y0;
-          int row_in = iy >= 0 && iy < j->rows;
-          for (int fx = 0; fx < j->fx; ++fx) {
-            int ix = ox * j->sx + fx * j->dx + j->x0;
-            int in_tile = row_in && ix >= 0 && ix < j->cols;
-            if (!in_tile && !j->fold) {
-              continue; /* (zero point - zero point) * w adds nothing */
-            }
-            if (depthwise) {
-              int32_t x = in_tile ? kiln_hal_narrow(j, in[kiln_hal_idx(j, j->rows, j->cols, in_c, iy, ix, k)]) : j->in_zp;
-              acc += (int64_t)(x - sub) * kiln_hal_weight(j, w, k, 0, fy, fx);
-            } else {
-              for (int c = 0; c < j->c; ++c) {
-                int32_t x = in_tile ? kiln_hal_narrow(j, in[kiln_hal_idx(j, j->rows, j->cols, in_c, iy, ix, c)])
-                                    : j->in_zp;
-                acc += (int64_t)(x - sub) * kiln_hal_weight(j, w, k, c, fy, fx);
-              }
-            }
+    /* 64 bits: a shift-only stage is exact for any sum (the lowered graph's semantics); a
+     * TFLite stage takes the same int32 the reference kernels accumulate. */
+    int64_t acc = j->first ? (j->has_bias ? kiln_hal_i32(params + (size_t)k * j->p_bytes) : 0)
+                           : kiln_hal_i32(out + 4 * o);
+    /* A padded tap reads the (narrowed) input zero point. A TFLite stage sums (x - zp) * w;
+     * a shift stage whose bias has -zp * sum(w) folded in (fold) sums x * w. */
+    int32_t sub = j->fold ? 0 : j->in_zp;
+    for (int fy = 0; fy < j->fy; ++fy) {
+      int iy = oy * j->sy + fy * j->dy + j->y0;
+      int row_in = iy >= 0 && iy < j->rows;
+      for (int fx = 0; fx < j->fx; ++fx) {
+        int ix = ox * j->sx + fx * j->dx + j->x0;
+        int in_tile = row_in && ix >= 0 && ix < j->cols;
+        if (!in_tile && !j->fold) {
+          continue; /* (zero point - zero point) * w adds nothing */
+        }
+        if (depthwise) {
+          int32_t x = in_tile ? kiln_hal_narrow(j, in[kiln_hal_idx(j, j->rows, j->cols, in_c, iy, ix, k)]) : j->in_zp;
+          acc += (int64_t)(x - sub) * kiln_hal_weight(j, w, k, 0, fy, fx);
+        } else {
+          for (int c = 0; c < j->c; ++c) {
+            int32_t x = in_tile ? kiln_hal_narrow(j, in[kiln_hal_idx(j, j->rows, j->cols, in_c, iy, ix, c)])
+                                : j->in_zp;
+            acc += (int64_t)(x - sub) * kiln_hal_weight(j, w, k, c, fy, fx);
           }
         }
-        if (j->last) {
-          /* Byte o is never ahead of the partial sum being read: int8 outputs overwrite the
-           * int32 sums in place, in the same order. */
-          out[o] = (uint8_t)(int8_t)kiln_hal_stage(j, params, k, acc);
-        } else {
-          kiln_hal_put_i32(out + 4 * o, (int32_t)acc);
-        }
       }
+    }
+    if (j->last) {
+      /* Byte o is never ahead of the partial sum being read: int8 outputs overwrite the
+       * int32 sums in place, in the same order. */
+      out[o] = (uint8_t)(int8_t)kiln_hal_stage(j, params, k, acc);
+    } else {
+      kiln_hal_put_i32(out + 4 * o, (int32_t)acc);
     }
   }
   if (j->last) {
     kiln_hal_fused(j, (int8_t *)out, at);
   }
+}
+
+/* TFLite's int8 Add before its output zero point: each operand offset, shifted left, rescaled,
+ * then the sum rescaled to the output (the add_* fields). */
+static int64_t kiln_hal_tflite_add(const kiln_job *j, int32_t a, int32_t b) {
+  int32_t x = kiln_mbqm((a + j->add_in_offset) * (1 << j->add_left_shift), j->add_in_mult, j->add_in_shift);
+  int32_t y = kiln_mbqm((b + j->add_opd_offset) * (1 << j->add_left_shift), j->add_opd_mult, j->add_opd_shift);
+  return kiln_mbqm(x + y, j->add_out_mult, j->add_out_shift);
 }
 
 /* A right shift by s > 0 rounded as `stage` says, or a left shift by -s, in 64 bits. */
@@ -206,10 +210,7 @@ static void kiln_hal_fused(const kiln_job *j, int8_t *out, kiln_where at) {
       int32_t b = j->conv_is_lhs ? skip[i] : out[i];
       int64_t v;
       if (j->fuse_add == 1) {
-        int32_t x = kiln_mbqm((a + j->add_in_offset) * (1 << j->add_left_shift), j->add_in_mult, j->add_in_shift);
-        int32_t y = kiln_mbqm((b + j->add_opd_offset) * (1 << j->add_left_shift), j->add_opd_mult,
-                              j->add_opd_shift);
-        v = (int64_t)kiln_mbqm(x + y, j->add_out_mult, j->add_out_shift) + j->sadd_out_zp;
+        v = kiln_hal_tflite_add(j, a, b) + j->sadd_out_zp;
         out[i] = (int8_t)kiln_hal_clamp(v, j->sadd_min, j->sadd_max);
       } else {
         int s = j->sadd_lhs_shift > j->sadd_rhs_shift ? j->sadd_lhs_shift : j->sadd_rhs_shift;
@@ -227,30 +228,26 @@ static void kiln_hal_fused(const kiln_job *j, int8_t *out, kiln_where at) {
     for (size_t p = 0; p < (size_t)py * px * j->k; ++p) {
       int y, x, k;
       kiln_hal_at_index(j, p, py, px, j->k, &y, &x, &k);
-      {
-        {
-          int64_t sum = 0;
-          int32_t max = -128;
-          for (int dy = 0; dy < j->pool_y; ++dy) {
-            for (int dx = 0; dx < j->pool_x; ++dx) {
-              int32_t v = out[kiln_hal_idx(j, j->oy, j->ox, j->k, y * j->pool_y + dy, x * j->pool_x + dx, k)];
-              sum += v - j->pool_in_zp;
-              max = v > max ? v : max;
-            }
-          }
-          int64_t v = max;
-          if (j->pool_kind == 2) {
-            int32_t count = j->pool_y * j->pool_x;
-            if (j->pool_shift < 0) {
-              sum += (int64_t)j->pool_in_zp * count;
-              v = sum > 0 ? (sum + count / 2) / count : (sum - count / 2) / count;
-            } else {
-              v = kiln_hal_shift(sum, j->pool_shift, j->pool_stage) + j->pool_out_zp;
-            }
-          }
-          out[p] = (int8_t)kiln_hal_clamp(v, j->pool_min, j->pool_max);
+      int64_t sum = 0;
+      int32_t max = -128;
+      for (int dy = 0; dy < j->pool_y; ++dy) {
+        for (int dx = 0; dx < j->pool_x; ++dx) {
+          int32_t v = out[kiln_hal_idx(j, j->oy, j->ox, j->k, y * j->pool_y + dy, x * j->pool_x + dx, k)];
+          sum += v - j->pool_in_zp;
+          max = v > max ? v : max;
         }
       }
+      int64_t v = max;
+      if (j->pool_kind == 2) {
+        int32_t count = j->pool_y * j->pool_x;
+        if (j->pool_shift < 0) {
+          sum += (int64_t)j->pool_in_zp * count;
+          v = sum > 0 ? (sum + count / 2) / count : (sum - count / 2) / count;
+        } else {
+          v = kiln_hal_shift(sum, j->pool_shift, j->pool_stage) + j->pool_out_zp;
+        }
+      }
+      out[p] = (int8_t)kiln_hal_clamp(v, j->pool_min, j->pool_max);
     }
   }
 }
@@ -293,12 +290,7 @@ static void kiln_hal_add(const kiln_job *j, kiln_where at) {
   const int8_t *b = (const int8_t *)kiln_hal_at(j->opd_mem, j->opd, n, at, "the operand tile");
   int8_t *out = (int8_t *)kiln_hal_at(j->out_mem, j->out, n, at, "the output tile");
   for (uint64_t i = 0; i < n; ++i) {
-    int32_t x = kiln_mbqm((a[i] + j->add_in_offset) * (1 << j->add_left_shift), j->add_in_mult, j->add_in_shift);
-    int32_t y = kiln_mbqm((b[i] + j->add_opd_offset) * (1 << j->add_left_shift), j->add_opd_mult,
-                          j->add_opd_shift);
-    int32_t v = kiln_mbqm(x + y, j->add_out_mult, j->add_out_shift) + j->out_zp;
-    v = v < j->act_min ? j->act_min : v;
-    out[i] = (int8_t)(v > j->act_max ? j->act_max : v);
+    out[i] = (int8_t)kiln_hal_clamp(kiln_hal_tflite_add(j, a[i], b[i]) + j->out_zp, j->act_min, j->act_max);
   }
 }
 

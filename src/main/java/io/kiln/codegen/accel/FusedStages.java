@@ -60,15 +60,7 @@ final class FusedStages {
     }
     // TFLite's scheme: the add_* fields take the lhs as "in" and the rhs as "opd".
     AddRequant p = AddRequant.add(lhs, rhs, out, a.act(), where);
-    f.put("add_left_shift", (long) p.leftShift());
-    f.put("add_in_offset", (long) p.input1Offset());
-    f.put("add_in_mult", (long) p.input1().multiplier());
-    f.put("add_in_shift", (long) p.input1().shift());
-    f.put("add_opd_offset", (long) p.input2Offset());
-    f.put("add_opd_mult", (long) p.input2().multiplier());
-    f.put("add_opd_shift", (long) p.input2().shift());
-    f.put("add_out_mult", (long) p.output().multiplier());
-    f.put("add_out_shift", (long) p.output().shift());
+    Jobs.addRequant(f, p);
     return new long[] {1, convIsLhs ? 1 : 0, 0, 0, 0, 0, 0, p.outputOffset(), p.range().min(), p.range().max()};
   }
 

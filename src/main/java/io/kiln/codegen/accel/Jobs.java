@@ -173,13 +173,19 @@ public final class Jobs {
   }
 
   static void addFields(Map<String, Long> f, Node n, Graph g, String where) {
-    long[] v = new long[9];
     if (n.op() instanceof Op.Add a) {
-      AddRequant p = AddRequant.add(g.input(n, Op.Add.LHS).type(), g.input(n, Op.Add.RHS).type(), g.output(n).type(),
-          a.act(), where);
-      v = new long[] {p.leftShift(), p.input1Offset(), p.input1().multiplier(), p.input1().shift(), p.input2Offset(),
-          p.input2().multiplier(), p.input2().shift(), p.output().multiplier(), p.output().shift()};
+      addRequant(f, AddRequant.add(g.input(n, Op.Add.LHS).type(), g.input(n, Op.Add.RHS).type(),
+          g.output(n).type(), a.act(), where));
+    } else {
+      addRequant(f, null);
     }
+  }
+
+  /** The {@code add_*} fields of TFLite's Add scheme (lhs as "in", rhs as "opd"); zeros without one. */
+  static void addRequant(Map<String, Long> f, AddRequant p) {
+    long[] v = p == null ? new long[9] : new long[] {p.leftShift(), p.input1Offset(), p.input1().multiplier(),
+        p.input1().shift(), p.input2Offset(), p.input2().multiplier(), p.input2().shift(), p.output().multiplier(),
+        p.output().shift()};
     String[] names = {"add_left_shift", "add_in_offset", "add_in_mult", "add_in_shift", "add_opd_offset",
         "add_opd_mult", "add_opd_shift", "add_out_mult", "add_out_shift"};
     for (int i = 0; i < names.length; i++) {

@@ -66,8 +66,8 @@ final class CallBuilder {
     }
 
     TensorPlace input = place(n.input(0), l.iy(), l.ix(), l.c());
-    Value out = outputValue(n, plan.fused());
-    TensorPlace output = place(out.id, l.oy() / geo.poolY(), l.ox() / geo.poolX(), l.k());
+    int out = plan.fused().isEmpty() ? n.output() : plan.fused().get(plan.fused().size() - 1).output();
+    TensorPlace output = place(out, l.oy() / geo.poolY(), l.ox() / geo.poolX(), l.k());
     Optional<TensorPlace> operand = operandValue(n, plan.fused())
         .map(id -> place(id, geo.operandRows(), geo.operandCols(), l.k()));
 
@@ -172,12 +172,6 @@ final class CallBuilder {
   private static Step.Buffer buffer(List<Step.Buffer> buffers, Transfer.Kind role, int copy) {
     return buffers.stream().filter(b -> b.role() == role && b.copy() == copy).findFirst()
         .orElseThrow(() -> new IllegalStateException("no " + role + " buffer " + copy));
-  }
-
-  private record Value(int id) {}
-
-  private Value outputValue(Node n, List<Node> fused) {
-    return new Value(fused.isEmpty() ? n.output() : fused.get(fused.size() - 1).output());
   }
 
   /** The second operand: an element-wise layer's right operand, or a fused residual Add's skip tensor. */

@@ -3,7 +3,6 @@ package io.kiln.plan.deploy;
 import io.kiln.KilnException;
 import io.kiln.ir.Graph;
 import io.kiln.ir.Node;
-import io.kiln.ir.Value;
 import io.kiln.plan.dispatch.Dispatcher;
 import io.kiln.plan.dispatch.PlannedDispatch;
 import io.kiln.plan.dispatch.Policy;
@@ -103,12 +102,5 @@ public final class Planner {
     int ternarized = (int) lowered.rewrites().stream()
         .filter(r -> r.changes().stream().anyMatch(c -> c.startsWith("weights: ternarized"))).count();
     return new Planned(plan, new AnalyticCostModel(schedule), ternarized, lowered);
-  }
-
-  /** The graph value a step's node writes (its last fused stage's for an accelerator call). */
-  static Value output(DeploymentPlan plan, Step s) {
-    int node = s instanceof Step.AcceleratorCall c && !c.fused().isEmpty() ? c.fused().get(c.fused().size() - 1)
-        : s.node();
-    return plan.graph().output(plan.graph().nodes().get(node));
   }
 }

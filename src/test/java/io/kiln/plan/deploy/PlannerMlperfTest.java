@@ -36,5 +36,16 @@ class PlannerMlperfTest {
     Planner.Planned p = Planner.plan(g, hw, new Planner.Options(Policy.defaultFor(hw), false, SolverKind.BNB));
     assertThat(DeploymentChecker.check(p.plan())).isEmpty();
     assertThat(p.plan().steps()).hasSize(p.costs().schedule().layers().size());
+    // The analytic cost model answers per step what the schedule totals: one source of costs.
+    long cycles = 0;
+    long macs = 0;
+    for (Step s : p.plan().steps()) {
+      CostModel.StepCost c = p.costs().cost(p.plan(), s);
+      cycles += c.cycles();
+      macs += c.macs();
+      assertThat(c.cycles()).isNotNegative();
+    }
+    assertThat(cycles).isEqualTo(p.costs().schedule().totalCycles());
+    assertThat(macs).isEqualTo(p.costs().schedule().layers().stream().mapToLong(l -> l.macs()).sum());
   }
 }
