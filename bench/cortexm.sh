@@ -22,6 +22,7 @@
 # $KILN_SHARED/models/mlperf-tiny (default /work/shared).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$ROOT/bench/section.sh"
 cd "$ROOT"
 SHARED="${KILN_SHARED:-/work/shared}"
 MODELS_DIR="$SHARED/models/mlperf-tiny"
@@ -203,15 +204,6 @@ if (( WRITE )); then
   } > "$SECTION"
   BENCH="$ROOT/BENCHMARKS.md"
   touch "$BENCH"
-  if grep -q '^<!-- cortexm.sh begin -->$' "$BENCH"; then
-    awk -v f="$SECTION" '
-      /^<!-- cortexm.sh begin -->$/ { while ((getline l < f) > 0) print l; skip = 1; next }
-      /^<!-- cortexm.sh end -->$/ { skip = 0; next }
-      !skip { print }' "$BENCH" > "$BENCH.tmp"
-    mv "$BENCH.tmp" "$BENCH"
-  else
-    { [[ -s "$BENCH" ]] && echo; cat "$SECTION"; } >> "$BENCH"
-  fi
-  echo "wrote the cortexm section of $BENCH" >&2
+  write_section cortexm "$SECTION" "$BENCH"
 fi
 if [[ -z "$MD" ]] && (( ! WRITE )); then cat "$WORK/tables.md"; fi

@@ -10,6 +10,7 @@
 # The MLPerf Tiny models are read from $KILN_SHARED/models/mlperf-tiny (default /work/shared).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$ROOT/bench/section.sh"
 cd "$ROOT"
 source "$ROOT/.mvn/jdk.sh"
 JAVA="$KILN_JDK/bin/java"
@@ -49,14 +50,4 @@ $ROWS
 <!-- deploy.sh end -->
 EOM
 
-if grep -q '<!-- deploy.sh begin -->' BENCHMARKS.md; then
-  awk -v f="$SECTION" '
-    /<!-- deploy.sh begin -->/ { while ((getline line < f) > 0) print line; skip = 1; next }
-    /<!-- deploy.sh end -->/ { skip = 0; next }
-    !skip { print }' BENCHMARKS.md > BENCHMARKS.md.new
-  mv BENCHMARKS.md.new BENCHMARKS.md
-else
-  printf '\n' >> BENCHMARKS.md
-  cat "$SECTION" >> BENCHMARKS.md
-fi
-echo "BENCHMARKS.md: deployment section updated" >&2
+write_section deploy "$SECTION" BENCHMARKS.md

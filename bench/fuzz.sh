@@ -12,6 +12,7 @@
 #   DURATION=60s bench/fuzz.sh    # a quicker look
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$ROOT/bench/section.sh"
 cd "$ROOT"
 source "$ROOT/.mvn/jdk.sh"
 DURATION="${DURATION:-600s}"
@@ -84,14 +85,5 @@ the ONNX reader (names with line breaks), fixed in 9b22a96.
 EOM
 BENCH="$ROOT/BENCHMARKS.md"
 touch "$BENCH"
-if grep -q '^<!-- fuzz.sh begin -->$' "$BENCH"; then
-  awk -v f="$SECTION" '
-    /^<!-- fuzz.sh begin -->$/ { while ((getline l < f) > 0) print l; skip = 1; next }
-    /^<!-- fuzz.sh end -->$/ { skip = 0; next }
-    !skip { print }' "$BENCH" > "$BENCH.tmp"
-  mv "$BENCH.tmp" "$BENCH"
-else
-  { [[ -s "$BENCH" ]] && echo; cat "$SECTION"; } >> "$BENCH"
-fi
-echo "wrote the fuzz section of $BENCH" >&2
+write_section fuzz "$SECTION" "$BENCH"
 exit "$STATUS"

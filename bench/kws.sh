@@ -12,6 +12,7 @@
 # $KILN_SHARED/models/tflm/micro_speech (default /work/shared).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$ROOT/bench/section.sh"
 cd "$ROOT"
 source "$ROOT/.mvn/jdk.sh"
 JAVA="$KILN_JDK/bin/java"
@@ -138,13 +139,4 @@ EOM
 
 BENCH="$ROOT/BENCHMARKS.md"
 touch "$BENCH"
-if grep -q '^<!-- kws.sh begin -->$' "$BENCH"; then
-  awk -v f="$SECTION" '
-    /^<!-- kws.sh begin -->$/ { while ((getline l < f) > 0) print l; skip = 1; next }
-    /^<!-- kws.sh end -->$/ { skip = 0; next }
-    !skip { print }' "$BENCH" > "$BENCH.tmp"
-  mv "$BENCH.tmp" "$BENCH"
-else
-  { [[ -s "$BENCH" ]] && echo; cat "$SECTION"; } >> "$BENCH"
-fi
-echo "wrote the kws section of $BENCH" >&2
+write_section kws "$SECTION" "$BENCH"

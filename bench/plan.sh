@@ -10,6 +10,7 @@
 # The MLPerf Tiny models are read from $KILN_SHARED/models/mlperf-tiny (default /work/shared).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$ROOT/bench/section.sh"
 cd "$ROOT"
 source "$ROOT/.mvn/jdk.sh"
 JAVA="$KILN_JDK/bin/java"
@@ -118,14 +119,4 @@ EOM
 
 BENCH="$ROOT/BENCHMARKS.md"
 touch "$BENCH"
-if grep -q '^<!-- plan.sh begin -->$' "$BENCH"; then
-  # Replace the old section in place, leaving everything around it untouched.
-  awk -v f="$SECTION" '
-    /^<!-- plan.sh begin -->$/ { while ((getline l < f) > 0) print l; skip = 1; next }
-    /^<!-- plan.sh end -->$/ { skip = 0; next }
-    !skip { print }' "$BENCH" > "$BENCH.tmp"
-  mv "$BENCH.tmp" "$BENCH"
-else
-  { [[ -s "$BENCH" ]] && echo; cat "$SECTION"; } >> "$BENCH"
-fi
-echo "wrote the plan section of $BENCH" >&2
+write_section plan "$SECTION" "$BENCH"

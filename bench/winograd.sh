@@ -7,6 +7,7 @@
 #   bench/winograd.sh
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$ROOT/bench/section.sh"
 cd "$ROOT"
 source "$ROOT/.mvn/jdk.sh"
 JAVA="$KILN_JDK/bin/java"
@@ -80,13 +81,4 @@ SECTION="$WORK/section.md"
 } > "$SECTION"
 BENCH="$ROOT/BENCHMARKS.md"
 touch "$BENCH"
-if grep -q '^<!-- winograd.sh begin -->$' "$BENCH"; then
-  awk -v f="$SECTION" '
-    /^<!-- winograd.sh begin -->$/ { while ((getline l < f) > 0) print l; skip = 1; next }
-    /^<!-- winograd.sh end -->$/ { skip = 0; next }
-    !skip { print }' "$BENCH" > "$BENCH.tmp"
-  mv "$BENCH.tmp" "$BENCH"
-else
-  { [[ -s "$BENCH" ]] && echo; cat "$SECTION"; } >> "$BENCH"
-fi
-echo "wrote the winograd section of $BENCH" >&2
+write_section winograd "$SECTION" "$BENCH"
