@@ -85,7 +85,7 @@ final class PlanCommand implements Callable<Integer> {
     HardwareDescription hw = Targets.resolve(target);
     Policy p = policy == null ? Policy.defaultFor(hw) : Policy.named(policy);
     Graph g = Pipeline.DEFAULT.apply(ModelSource.load(model));
-    refuseFloatLayers(g);
+    refuseFloatLayers(g, model, "plan");
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     Dispatcher.Options options = new Dispatcher.Options(p, ternarize, null);
@@ -139,7 +139,7 @@ final class PlanCommand implements Callable<Integer> {
    * rule can tell the user more than "quantize it". Float inputs and outputs converted by
    * Quantize/Dequantize at the edges are fine.
    */
-  private void refuseFloatLayers(Graph g) {
+  static void refuseFloatLayers(Graph g, String model, String command) {
     int floats = 0;
     Node first = null;
     for (Node n : g.nodes()) {
@@ -153,7 +153,7 @@ final class PlanCommand implements Callable<Integer> {
       }
     }
     if (first != null) {
-      throw new KilnException("kiln plan takes integer (quantized) models, but " + g.name()
+      throw new KilnException("kiln " + command + " takes integer (quantized) models, but " + g.name()
           + " has " + floats + " float layer" + (floats == 1 ? "" : "s") + " (the first: %"
           + first.outputs().get(0) + " " + first.op().opName() + "); quantize it first with"
           + " 'kiln quantize " + model + " --calibration DATA -o " + g.name() + "_int8.tflite'");

@@ -129,7 +129,7 @@ final class RunCommand implements Callable<Integer> {
     }
     List<Value> ins = g.inputValues();
     checkBatchFits(ins, g.outputValues());
-    byte[][] data = randomSeed != null ? randomInputs(ins, randomSeed) : readInputs(ins);
+    byte[][] data = randomSeed != null ? randomInputs(ins, randomSeed, batch) : readInputs(ins, inputs, batch);
 
     Interpreter interpreter = new Interpreter(g);
     List<Value> outs = g.outputValues();
@@ -197,7 +197,7 @@ final class RunCommand implements Callable<Integer> {
     }
   }
 
-  private byte[][] readInputs(List<Value> ins) {
+  static byte[][] readInputs(List<Value> ins, List<Path> inputs, int batch) {
     if (inputs.isEmpty()) {
       throw new KilnException("no input given: pass --input FILE once per model input ("
           + describe(ins) + ") or use --random-input SEED");
@@ -232,7 +232,7 @@ final class RunCommand implements Callable<Integer> {
    * Uniform random tensors: integers over the dtype's whole range (so int8 inputs exercise
    * saturation like the reference rand16 cases), floats in [-1, 1).
    */
-  private byte[][] randomInputs(List<Value> ins, long seed) {
+  static byte[][] randomInputs(List<Value> ins, long seed, int batch) {
     SplittableRandom rng = new SplittableRandom(seed);
     byte[][] data = new byte[ins.size()][];
     for (int i = 0; i < ins.size(); i++) {

@@ -57,6 +57,20 @@ public final class Interpreter {
     return total;
   }
 
+  /**
+   * Runs node {@code index} alone on {@code args} (its inputs in order, null for an absent one),
+   * for executors that keep the tensors elsewhere (a simulator's memories); state carries over as
+   * in {@link #run}.
+   */
+  public Tensor runNode(int index, Tensor[] args) {
+    return kernels.get(index).run(args);
+  }
+
+  /** The tensor of constant value {@code id}, or null when it is not a constant. */
+  public Tensor constant(int id) {
+    return constants[id];
+  }
+
   /** Runs one inference; {@code inputs} follow the graph's input order. */
   public List<Tensor> run(List<Tensor> inputs) {
     Tensor[] env = trace(inputs);

@@ -21,16 +21,28 @@ import java.util.Optional;
  * @param energyPjPerMac energy of one MAC, for the energy report
  * @param weightLayout how its weights are stored for its DMA (the planner lays each layer's
  *     weights out that way and sizes weight transfers by it)
+ * @param timing how a simulator times one job of the array ({@link ArrayTiming})
  */
 public record Accelerator(String name, Kind kind, long peakMacsPerCycle, List<ArrayDim> array,
     Layout layout, String l1, Optional<MemoryLevel> weightMemory, List<OpPattern> patterns,
     long perCallOverheadCycles, boolean doubleBuffering, double energyPjPerMac,
-    TilingPolicy tiling, WeightLayout weightLayout, ZeroPoints zeroPoints) {
+    TilingPolicy tiling, WeightLayout weightLayout, ZeroPoints zeroPoints, ArrayTiming timing) {
 
   public Accelerator {
     array = List.copyOf(array);
     patterns = List.copyOf(patterns);
     java.util.Objects.requireNonNull(zeroPoints);
+    java.util.Objects.requireNonNull(timing);
+  }
+
+  /** An accelerator whose simulated timing is the planner's array steps. */
+  public Accelerator(String name, Kind kind, long peakMacsPerCycle, List<ArrayDim> array,
+      Layout layout, String l1, Optional<MemoryLevel> weightMemory, List<OpPattern> patterns,
+      long perCallOverheadCycles, boolean doubleBuffering, double energyPjPerMac,
+      TilingPolicy tiling, WeightLayout weightLayout, ZeroPoints zeroPoints) {
+    this(name, kind, peakMacsPerCycle, array, layout, l1, weightMemory, patterns,
+        perCallOverheadCycles, doubleBuffering, energyPjPerMac, tiling, weightLayout, zeroPoints,
+        ArrayTiming.STEPS);
   }
 
   /** An accelerator that folds activation zero points ({@link ZeroPoints#FOLD}). */
@@ -40,28 +52,28 @@ public record Accelerator(String name, Kind kind, long peakMacsPerCycle, List<Ar
       TilingPolicy tiling, WeightLayout weightLayout) {
     this(name, kind, peakMacsPerCycle, array, layout, l1, weightMemory, patterns,
         perCallOverheadCycles, doubleBuffering, energyPjPerMac, tiling, weightLayout,
-        ZeroPoints.FOLD);
+        ZeroPoints.FOLD, ArrayTiming.STEPS);
   }
 
   /** The same accelerator with other operator patterns. */
   public Accelerator withPatterns(List<OpPattern> newPatterns) {
     return new Accelerator(name, kind, peakMacsPerCycle, array, layout, l1, weightMemory,
         newPatterns, perCallOverheadCycles, doubleBuffering, energyPjPerMac, tiling, weightLayout,
-        zeroPoints);
+        zeroPoints, timing);
   }
 
   /** The same accelerator with another private weight memory (or none). */
   public Accelerator withWeightMemory(Optional<MemoryLevel> newWeightMemory) {
     return new Accelerator(name, kind, peakMacsPerCycle, array, layout, l1, newWeightMemory,
         patterns, perCallOverheadCycles, doubleBuffering, energyPjPerMac, tiling, weightLayout,
-        zeroPoints);
+        zeroPoints, timing);
   }
 
   /** The same accelerator with another handling of activation zero points. */
   public Accelerator withZeroPoints(ZeroPoints z) {
     return new Accelerator(name, kind, peakMacsPerCycle, array, layout, l1, weightMemory,
         patterns, perCallOverheadCycles, doubleBuffering, energyPjPerMac, tiling, weightLayout,
-        z);
+        z, timing);
   }
 
   /**

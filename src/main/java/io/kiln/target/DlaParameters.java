@@ -157,7 +157,7 @@ public record DlaParameters(int pe, long sramBytes, Parallelism parallelism,
     TilingPolicy tiling = new TilingPolicy(a.tiling().alpha(), a.tiling().split(), heuristics);
     return new Accelerator(a.name(), a.kind(), pe, List.of(new ArrayDim("pe", pe)), a.layout(),
         a.l1(), a.weightMemory(), patterns, a.perCallOverheadCycles(), a.doubleBuffering(),
-        a.energyPjPerMac(), tiling, a.weightLayout(), a.zeroPoints());
+        a.energyPjPerMac(), tiling, a.weightLayout(), a.zeroPoints(), a.timing());
   }
 
   private static double heuristicWeight(Accelerator a) {

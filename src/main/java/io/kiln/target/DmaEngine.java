@@ -12,9 +12,21 @@ package io.kiln.target;
  * @param bidirectional whether the same engine also copies {@code to → from} (outputs back)
  * @param stridedDims how many strided dimensions one transfer can describe (1 = contiguous only,
  *     2 or 3 = a tile of rows in one command); a tile needing more costs one transfer per row
+ * @param synchronous whether the host waits for each transfer it issues (a HAL that polls the
+ *     engine's status after every command), so that transfers cannot overlap its other work
+ * @param rowCycles extra cycles per row after the first of a 2-D or 3-D transfer (address
+ *     generation, a new burst), for the simulator
  */
 public record DmaEngine(String name, String from, String to, double bandwidthBytesPerCycle,
-    long setupCycles, int channels, boolean bidirectional, int stridedDims) {
+    long setupCycles, int channels, boolean bidirectional, int stridedDims, boolean synchronous,
+    long rowCycles) {
+
+  /** An asynchronous engine with no per-row cost. */
+  public DmaEngine(String name, String from, String to, double bandwidthBytesPerCycle,
+      long setupCycles, int channels, boolean bidirectional, int stridedDims) {
+    this(name, from, to, bandwidthBytesPerCycle, setupCycles, channels, bidirectional, stridedDims,
+        false, 0);
+  }
 
   public boolean connects(String source, String destination) {
     return (from.equals(source) && to.equals(destination))

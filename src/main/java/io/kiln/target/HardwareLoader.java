@@ -92,7 +92,7 @@ public final class HardwareLoader {
     return new DmaEngine(f.string("name"), f.string("from"), f.string("to"),
         f.number("bandwidth_bytes_per_cycle", true), f.integer("setup_cycles", 0),
         f.intValue("channels", 1, 1), f.bool("bidirectional", false),
-        f.intValue("strided_dims", 1, 1));
+        f.intValue("strided_dims", 1, 1), f.bool("synchronous", false), f.integer("row_cycles", 0, 0));
   }
 
   private static Cpu readCpu(YamlFields f) {
@@ -186,8 +186,22 @@ public final class HardwareLoader {
     // Optional: without a word on zero points, the unit folds them into the bias (TFLite's math).
     Accelerator.ZeroPoints zeroPoints = f.enumValue("zero_points", Accelerator.ZeroPoints.class,
         Accelerator.ZeroPoints.FOLD);
+    ArrayTiming timing = ArrayTiming.STEPS;
+    Optional<YamlFields> tf = f.optionalObject("timing");
+    if (tf.isPresent()) {
+      timing = readTiming(tf.get());
+      tf.get().done();
+    }
     return new Accelerator(name, kind, peak, array, layout, l1, weights, patterns, overhead,
-        doubleBuffering, energy, tiling, weightLayout, zeroPoints);
+        doubleBuffering, energy, tiling, weightLayout, zeroPoints, timing);
+  }
+
+  /** The simulator's array timing ({@link ArrayTiming}); every constant defaults to 0. */
+  private static ArrayTiming readTiming(YamlFields f) {
+    return new ArrayTiming(f.enumValue("model", ArrayTiming.Model.class),
+        f.number("cycles_per_reduction", false, 0), f.number("cycles_per_row_load", false, 0),
+        f.number("cycles_per_block", false, 0), f.number("cycles_per_output_group", false, 0),
+        f.intValue("output_group", 1, 1));
   }
 
   private static TilingPolicy readTiling(YamlFields f) {

@@ -79,6 +79,8 @@ public final class HardwareWriter {
     m.put("setup_cycles", d.setupCycles());
     m.put("channels", d.channels());
     m.put("strided_dims", d.stridedDims());
+    m.put("synchronous", d.synchronous());
+    m.put("row_cycles", d.rowCycles());
     return m;
   }
 
@@ -125,6 +127,17 @@ public final class HardwareWriter {
     m.put("energy_pj_per_mac", a.energyPjPerMac());
     m.put("patterns", a.patterns().stream().map(HardwareWriter::pattern).toList());
     m.put("tiling", tiling(a.tiling()));
+    if (!a.timing().equals(ArrayTiming.STEPS)) {
+      ArrayTiming t = a.timing();
+      Map<String, Object> tm = new LinkedHashMap<>();
+      tm.put("model", YamlFields.yamlName(t.model()));
+      tm.put("cycles_per_reduction", t.perReduction());
+      tm.put("cycles_per_row_load", t.perRowLoad());
+      tm.put("cycles_per_block", t.perBlock());
+      tm.put("cycles_per_output_group", t.perOutputGroup());
+      tm.put("output_group", t.outputGroup());
+      m.put("timing", tm);
+    }
     return m;
   }
 

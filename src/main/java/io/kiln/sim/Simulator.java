@@ -1,0 +1,339 @@
+package io.kiln.sim;
+
+import io.kiln.codegen.accel.Jobs;
+import io.kiln.interp.Interpreter;
+import io.kiln.interp.Tensor;
+import io.kiln.ir.Graph;
+import io.kiln.ir.Node;
+import io.kiln.ir.Value;
+import io.kiln.plan.deploy.Action;
+import io.kiln.plan.deploy.CostModel;
+import io.kiln.plan.deploy.DeploymentPlan;
+import io.kiln.plan.deploy.DmaDescriptor;
+import io.kiln.plan.deploy.Region;
+import io.kiln.plan.deploy.Step;
+import io.kiln.plan.deploy.TileJob;
+import io.kiln.plan.weights.BlobLayout;
+import io.kiln.plan.weights.LayerConstants;
+import io.kiln.target.DmaEngine;
+import io.kiln.target.HardwareDescription;
+import io.kiln.target.MemoryLevel;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * A discrete-event simulation of a {@link DeploymentPlan} on its hardware description, functional
+ * and timed at once. The host walks the plan's steps and each accelerator call's program in
+ * order: it runs CPU kernels, starts DMA transfers on the engines' channels (they run beside it,
+ * or hold it when the engine is synchronous), waits where the program waits, and submits each
+ * job to its unit and waits for it. Every transfer moves the bytes its descriptor names between
+ * the simulated memories and every job computes its tile from its buffers, so a plan with a wrong
+ * tile, halo or address produces wrong outputs here; the outputs of each step are compared with
+ * the interpreter on the lowered graph.
+ */
+public final class Simulator {
+  private final DeploymentPlan plan;
+  private final CostModel baseline;
+  private final CpuTiming cpuTiming;
+  private final HardwareDescription hw;
+  private final Graph graph;
+  private final Interpreter interpreter;
+  private final SimMemories mem;
+  private final String[] memoryNames;
+  private final Map<String, Integer> memoryIndex = new HashMap<>();
+  private final Timeline timeline;
+
+  private Simulator(DeploymentPlan plan, CostModel baseline, CpuTiming cpuTiming) {
+    this.plan = plan;
+    this.baseline = baseline;
+    this.cpuTiming = cpuTiming;
+    this.hw = plan.hardware();
+    this.graph = plan.graph();
+    this.interpreter = new Interpreter(graph);
+    Map<String, Long> extents = new HashMap<>(plan.sharedExtents());
+    plan.localPeaks().forEach((k, v) -> extents.merge(k, v, Math::max));
+    this.mem = new SimMemories(hw, extents);
+    List<MemoryLevel> all = hw.allMemories();
+    memoryNames = new String[all.size()];
+    for (int i = 0; i < all.size(); i++) {
+      memoryNames[i] = all.get(i).name();
+      memoryIndex.put(all.get(i).name(), i);
+    }
+    this.timeline = new Timeline(hw);
+  }
+
+  /**
+   * Simulates one inference of {@code plan} on {@code inputs}; when {@code check}, compares every
+   * step's output with the interpreter on the lowered graph. {@code baseline} gives the analytic
+   * estimate each step is compared with, {@code cpuTiming} the cycles of CPU kernels.
+   */
+  public static Simulation simulate(DeploymentPlan plan, CostModel baseline, CpuTiming cpuTiming,
+      List<Tensor> inputs, boolean check, String policy) {
+    return new Simulator(plan, baseline, cpuTiming).run(inputs, check, policy);
+  }
+
+  private Simulation run(List<Tensor> inputs, boolean check, String policy) {
+    Tensor[] reference = check ? new Interpreter(graph).trace(inputs) : null;
+    loadBlobs();
+    List<Value> ins = graph.inputValues();
+    for (int i = 0; i < ins.size(); i++) {
+      mem.write(region(ins.get(i).id()), inputs.get(i).toBytes(), "input " + i);
+    }
+    List<Simulation.Layer> layers = new ArrayList<>();
+    Optional<String> mismatch = Optional.empty();
+    for (int s = 0; s < plan.steps().size(); s++) {
+      Step step = plan.steps().get(s);
+      Node n = graph.nodes().get(step.node());
+      StepStats stats = new StepStats(timeline.host());
+      switch (step) {
+        case Step.CpuKernel c -> cpu(s, c, stats);
+        case Step.AcceleratorCall c -> call(s, c, stats);
+      }
+      layers.add(stats.layer(s, n, name(n), unitName(step), baseline.cost(plan, step).cycles(), peak(step),
+          timeline.host()));
+      if (check && mismatch.isEmpty()) {
+        mismatch = compare(s, step, reference);
+      }
+    }
+    List<Tensor> outputs = new ArrayList<>();
+    for (int id : graph.outputs()) {
+      Value v = graph.value(id);
+      outputs.add(Tensor.fromBytes(v.dtype(), v.shape(), mem.read(region(id), "output %" + id)));
+    }
+    Optional<Simulation.Check> result = check
+        ? Optional.of(new Simulation.Check(mismatch.isEmpty(), mismatch)) : Optional.empty();
+    return new Simulation(hw.name(), policy, hw.clockHz(), timeline.host(), layers, timeline.events(),
+        timeline.busy(), outputs, result);
+  }
+
+  private void loadBlobs() {
+    for (Step.AcceleratorCall c : plan.calls()) {
+      if (c.blob().isPresent()) {
+        BlobLayout layout = c.blobLayout().orElseThrow();
+        Node n = graph.nodes().get(c.node());
+        mem.write(c.blob().get(), layout.pack(LayerConstants.of(graph, n, layout.params())), "blob of " + name(n));
+      }
+    }
+  }
+
+  private Region region(int value) {
+    Region r = plan.values().get(value);
+    if (r == null) {
+      throw new IllegalStateException("value %" + value + " has no place in the arena");
+    }
+    return r;
+  }
+
+  private static String name(Node n) {
+    return n.op().opName() + " %" + n.output();
+  }
+
+  private String unitName(Step step) {
+    return step instanceof Step.AcceleratorCall c ? c.unit().name() : hw.cpu().name();
+  }
+
+  private long peak(Step step) {
+    if (step instanceof Step.AcceleratorCall c) {
+      return c.unit().peakMacsPerCycle();
+    }
+    return Math.max(1, (long) hw.cpu().cores() * Math.max(1, hw.cpu().simdWidthBits() / 8));
+  }
+
+  // ---- CPU kernels ----
+
+  private void cpu(int s, Step.CpuKernel c, StepStats stats) {
+    Node n = graph.nodes().get(c.node());
+    Tensor[] args = new Tensor[n.inputs().size()];
+    long read = 0;
+    for (int i = 0; i < args.length; i++) {
+      int id = n.inputs().get(i);
+      if (id == Node.ABSENT) {
+        continue;
+      }
+      Value v = graph.value(id);
+      if (v.isConstant()) {
+        args[i] = interpreter.constant(id);
+      } else {
+        Region r = region(id);
+        args[i] = Tensor.fromBytes(v.dtype(), v.shape(), mem.read(r, name(n) + ": input %" + id));
+        read += r.bytes();
+      }
+    }
+    Tensor out = interpreter.runNode(c.node(), args);
+    Region o = region(n.output());
+    mem.write(o, out.toBytes(), name(n) + ": output");
+    long cycles = cpuTiming.cycles(plan, c);
+    long start = timeline.host();
+    timeline.hostBusy(cycles, name(n), "cpu", s, -1);
+    stats.compute += cycles;
+    stats.macs += baseline.cost(plan, c).macs();
+    String l2 = o.memory();
+    stats.energy(hw.cpu().name(), cycles * hw.cpu().energyPjPerCycle());
+    stats.energy(l2, (read + o.bytes()) * energy(l2));
+    if (timeline.host() < start) {
+      throw new IllegalStateException("time ran backwards");
+    }
+  }
+
+  private double energy(String memory) {
+    return hw.memory(memory).map(MemoryLevel::energyPjPerByte).orElse(0.0);
+  }
+
+  // ---- accelerator calls ----
+
+  private void call(int s, Step.AcceleratorCall c, StepStats stats) {
+    Node n = graph.nodes().get(c.node());
+    String where = name(n) + " on " + c.unit().name();
+    int[] lut = c.jobs().stream().findFirst().map(j -> n.op() instanceof io.kiln.ir.Op.Relu
+        || n.op() instanceof io.kiln.ir.Op.Relu6 || n.op() instanceof io.kiln.ir.Op.Logistic
+        || n.op() instanceof io.kiln.ir.Op.Tanh ? Jobs.table(graph, n) : null).orElse(null);
+    Map<Integer, Long> done = new HashMap<>();
+    for (Action a : c.program()) {
+      switch (a) {
+        case Action.Start st -> {
+          DmaDescriptor d = st.dma();
+          copy(d, where + " tile " + d.tile());
+          DmaEngine e = hw.dma(d.src(), d.dst()).orElseThrow(() -> new SimulationException(where
+              + ": no DMA engine moves " + d.src() + " -> " + d.dst()));
+          long end = timeline.dma(e, d, s);
+          done.put(d.id(), end);
+          stats.bytes.merge(d.src() + "->" + d.dst(), d.bytes(), Long::sum);
+          stats.energy(d.src(), d.bytes() * energy(d.src()));
+          stats.energy(d.dst(), d.bytes() * energy(d.dst()));
+        }
+        case Action.Wait w -> {
+          long until = w.ids().stream().mapToLong(id -> done.getOrDefault(id, 0L)).max().orElse(0);
+          timeline.hostWait(until, "wait dma", s);
+        }
+        case Action.Run r -> {
+          TileJob job = c.jobs().get(r.tile());
+          String at = where + " tile " + job.tile();
+          Map<String, Long> fields = Jobs.of(graph, c, job, memoryIndex::get);
+          try {
+            UnitFunctions.run(fields, mem, memoryNames, lut, at);
+          } catch (ArrayIndexOutOfBoundsException e) {
+            throw new SimulationException(at + ": a read outside its buffers (" + e.getMessage() + ")");
+          }
+          UnitTiming.Work work = UnitTiming.work(c, job);
+          long compute = UnitTiming.cycles(c, job);
+          timeline.job(c.unit(), work.calls() * c.unit().perCallOverheadCycles(), compute, at, s, job.tile());
+          stats.compute += compute;
+          stats.macs += work.macs();
+          stats.tiles++;
+          stats.energy(c.unit().name(), work.macs() * c.unit().energyPjPerMac());
+          jobTraffic(job, stats);
+        }
+      }
+    }
+  }
+
+  /** Energy of a job's reads of its buffers and its write of the output tile, once each. */
+  private void jobTraffic(TileJob job, StepStats stats) {
+    List<Region> touched = new ArrayList<>();
+    touched.add(job.input());
+    job.weights().ifPresent(touched::add);
+    job.params().ifPresent(touched::add);
+    job.operand().ifPresent(touched::add);
+    touched.add(job.output());
+    for (Region r : touched) {
+      stats.energy(r.memory(), r.bytes() * energy(r.memory()));
+    }
+  }
+
+  private void copy(DmaDescriptor d, String where) {
+    String what = where + ": a " + d.kind().name().toLowerCase(java.util.Locale.ROOT) + " DMA";
+    byte[] src = mem.checked(d.src(), d.srcAddr(), d.srcExtent().bytes(), what + " read");
+    byte[] dst = mem.checked(d.dst(), d.dstAddr(), d.dstExtent().bytes(), what + " write");
+    d.forEachRun((from, to) -> System.arraycopy(src, (int) from, dst, (int) to, (int) d.run()));
+  }
+
+  // ---- the check ----
+
+  private Optional<String> compare(int s, Step step, Tensor[] reference) {
+    int value = step instanceof Step.AcceleratorCall c ? c.output().value() : graph.nodes().get(step.node()).output();
+    Region r = region(value);
+    byte[] got = mem.read(r, "output of step " + s);
+    byte[] want = reference[value].toBytes();
+    for (int i = 0; i < want.length; i++) {
+      if (got[i] != want[i]) {
+        Node n = graph.nodes().get(step.node());
+        Value v = graph.value(value);
+        int e = i / v.dtype().bytes();
+        String tile = step instanceof Step.AcceleratorCall c ? writer(c, r.offset() + i) : "";
+        return Optional.of("step " + s + " (" + name(n) + " on " + unitName(step) + ")" + tile
+            + ": first wrong byte " + i + " of %" + value + " " + element(v, e) + ": got " + got[i] + ", want "
+            + want[i]);
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** The tile whose write-back last covered {@code address} of the arena. */
+  private static String writer(Step.AcceleratorCall c, long address) {
+    String found = " (no tile writes it)";
+    for (DmaDescriptor d : c.transfers()) {
+      if (!d.dst().equals(c.output().region().memory()) || !d.dstExtent().overlaps(
+          new Region(d.dst(), address, 1))) {
+        continue;
+      }
+      long[] hit = {0};
+      d.forEachRun((from, to) -> {
+        if (address >= to && address < to + d.run()) {
+          hit[0] = 1;
+        }
+      });
+      if (hit[0] == 1) {
+        found = " tile " + d.tile();
+      }
+    }
+    return found;
+  }
+
+  private static String element(Value v, int flat) {
+    int[] dims = v.shape().dims();
+    int[] at = new int[dims.length];
+    for (int i = dims.length - 1; i >= 0; i--) {
+      at[i] = dims[i] == 0 ? 0 : flat % dims[i];
+      flat = dims[i] == 0 ? 0 : flat / dims[i];
+    }
+    return "element " + java.util.Arrays.toString(at);
+  }
+
+  /** Per-step accumulators. */
+  private static final class StepStats {
+    final long start;
+    long compute;
+    long macs;
+    int tiles;
+    final Map<String, Long> bytes = new TreeMap<>();
+    final Map<String, Double> energy = new TreeMap<>();
+
+    StepStats(long start) {
+      this.start = start;
+    }
+
+    void energy(String key, double pj) {
+      energy.merge(key, pj, Double::sum);
+    }
+
+    Simulation.Layer layer(int s, Node n, String name, String unit, long analytic, long peak, long end) {
+      return new Simulation.Layer(s, n.output(), name, n.op().opName(), unit, start, end, analytic, macs, peak,
+          compute, tiles, bytes, energy);
+    }
+  }
+
+  /** Where the simulator's CPU kernel cycles come from. */
+  public interface CpuTiming {
+    /** Cycles of CPU step {@code step}, at the description's clock. */
+    long cycles(DeploymentPlan plan, Step.CpuKernel step);
+
+    /** The baseline's own CPU estimate. */
+    static CpuTiming of(CostModel model) {
+      return (plan, step) -> model.cost(plan, step).cycles();
+    }
+  }
+}
