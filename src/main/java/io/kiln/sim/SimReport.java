@@ -106,6 +106,7 @@ public final class SimReport {
       m.put("analytic_cycles", l.analyticCycles());
       m.put("difference", l.difference());
       m.put("compute_cycles", l.computeCycles());
+      m.put("kernel_cycles", l.kernelCycles());
       m.put("macs", l.macs());
       m.put("peak_macs_per_cycle", l.peakMacsPerCycle());
       m.put("utilization", l.utilization());

@@ -65,11 +65,14 @@ public record Simulation(String target, String policy, long clockHz, long cycles
    * @param macs useful multiply-accumulates
    * @param peakMacsPerCycle the unit's peak, for utilization
    * @param computeCycles cycles the unit computed (jobs, or the CPU kernel)
+   * @param kernelCycles the kernel calls alone, as a unit's published "full call" counts them: per
+   *     job the host's setup and the unit's compute, plus the weight and parameter transfers (the
+   *     activation tiles already in L1)
    * @param bytes DMA bytes per {@code from->to} memory pair
    * @param energyPj energy per memory level and per unit
    */
   public record Layer(int step, int node, String name, String op, String unit, long start, long end,
-      long analyticCycles, long macs, long peakMacsPerCycle, long computeCycles, int tiles,
+      long analyticCycles, long macs, long peakMacsPerCycle, long computeCycles, long kernelCycles, int tiles,
       Map<String, Long> bytes, Map<String, Double> energyPj) {
     public Layer {
       bytes = Map.copyOf(bytes);

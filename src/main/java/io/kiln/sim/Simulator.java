@@ -13,6 +13,7 @@ import io.kiln.plan.deploy.DmaDescriptor;
 import io.kiln.plan.deploy.Region;
 import io.kiln.plan.deploy.Step;
 import io.kiln.plan.deploy.TileJob;
+import io.kiln.plan.schedule.Transfer;
 import io.kiln.plan.weights.BlobLayout;
 import io.kiln.plan.weights.LayerConstants;
 import io.kiln.target.DmaEngine;
@@ -170,6 +171,7 @@ public final class Simulator {
     long start = timeline.host();
     timeline.hostBusy(cycles, name(n), "cpu", s, -1);
     stats.compute += cycles;
+    stats.kernel += cycles;
     stats.macs += baseline.cost(plan, c).macs();
     String l2 = o.memory();
     stats.energy(hw.cpu().name(), cycles * hw.cpu().energyPjPerCycle());
@@ -201,6 +203,9 @@ public final class Simulator {
               + ": no DMA engine moves " + d.src() + " -> " + d.dst()));
           long end = timeline.dma(e, d, s);
           done.put(d.id(), end);
+          if (d.kind() == Transfer.Kind.WEIGHTS || d.kind() == Transfer.Kind.PARAMS) {
+            stats.kernel += timeline.lastDmaCycles();
+          }
           stats.bytes.merge(d.src() + "->" + d.dst(), d.bytes(), Long::sum);
           stats.energy(d.src(), d.bytes() * energy(d.src()));
           stats.energy(d.dst(), d.bytes() * energy(d.dst()));
@@ -222,6 +227,7 @@ public final class Simulator {
           long compute = UnitTiming.cycles(c, job);
           timeline.job(c.unit(), work.calls() * c.unit().perCallOverheadCycles(), compute, at, s, job.tile());
           stats.compute += compute;
+          stats.kernel += compute + work.calls() * c.unit().perCallOverheadCycles();
           stats.macs += work.macs();
           stats.tiles++;
           stats.energy(c.unit().name(), work.macs() * c.unit().energyPjPerMac());
@@ -307,6 +313,7 @@ public final class Simulator {
   private static final class StepStats {
     final long start;
     long compute;
+    long kernel;
     long macs;
     int tiles;
     final Map<String, Long> bytes = new TreeMap<>();
@@ -322,7 +329,7 @@ public final class Simulator {
 
     Simulation.Layer layer(int s, Node n, String name, String unit, long analytic, long peak, long end) {
       return new Simulation.Layer(s, n.output(), name, n.op().opName(), unit, start, end, analytic, macs, peak,
-          compute, tiles, bytes, energy);
+          compute, kernel, tiles, bytes, energy);
     }
   }
 

@@ -23,6 +23,7 @@ final class Timeline {
   private final Map<String, Long> units = new HashMap<>();
   private final Map<String, Long> busy = new TreeMap<>();
   private final List<Simulation.Event> events = new ArrayList<>();
+  private long lastDmaCycles;
 
   Timeline(HardwareDescription hw) {
     hostTrack = hw.cpu().name();
@@ -34,6 +35,11 @@ final class Timeline {
       units.put(a.name(), 0L);
       busy.put(a.name(), 0L);
     }
+  }
+
+  /** Cycles the last transfer started by {@link #dma} occupies its channel. */
+  long lastDmaCycles() {
+    return lastDmaCycles;
   }
 
   /** The host's current cycle. */
@@ -102,6 +108,7 @@ final class Timeline {
     }
     long start = Math.max(host, free[ch]);
     long end = start + cycles;
+    lastDmaCycles = cycles;
     free[ch] = end;
     String name = d.kind().name().toLowerCase(java.util.Locale.ROOT) + " " + d.src() + "->" + d.dst();
     event(e.name() + "#" + ch, name, "dma", start, end, step, d.tile(), d.bytes());

@@ -22,7 +22,7 @@ import java.util.SplittableRandom;
  * reference model with seeded calibration inputs, then compare Kiln's int8 model and the int8
  * model MLCommons published against the float model on the same seeded evaluation inputs.
  */
-final class MlperfPtq {
+public final class MlperfPtq {
   static final long CALIBRATION_SEED = 20261122L;
   static final long EVALUATION_SEED = 4242L;
   static final int AD_FRAMES = 200;
@@ -30,20 +30,21 @@ final class MlperfPtq {
   static final int AD_WINDOW_FRAMES = 5;
 
   /** A float model, its published int8 twin, and whether real AD windows join calibration. */
-  record Case(String floatModel, String publishedModel, boolean adWindows) {}
+  public record Case(String floatModel, String publishedModel, boolean adWindows) {}
 
-  static final Case RESNET = new Case("pretrainedResnet.tflite", "pretrainedResnet_quant.tflite",
+  public static final Case KWS = new Case("kws_ref_model_float32.tflite", "kws_ref_model.tflite", false);
+  public static final Case RESNET = new Case("pretrainedResnet.tflite", "pretrainedResnet_quant.tflite",
       false);
-  static final Case VWW = new Case("vww_96_float.tflite", "vww_96_int8.tflite", false);
-  static final Case AD = new Case("ad01_fp32.tflite", "ad01_int8.tflite", true);
+  public static final Case VWW = new Case("vww_96_float.tflite", "vww_96_int8.tflite", false);
+  public static final Case AD = new Case("ad01_fp32.tflite", "ad01_int8.tflite", true);
 
   /** Kiln's and MLCommons' int8 models against the float model. */
-  record Result(Graph kiln, OutputAgreement kilnAgreement, OutputAgreement publishedAgreement,
+  public record Result(Graph kiln, OutputAgreement kilnAgreement, OutputAgreement publishedAgreement,
       QuantizationReport report) {}
 
   private MlperfPtq() {}
 
-  static Result run(Path dir, Case c, int calibrationCount, int evalCount,
+  public static Result run(Path dir, Case c, int calibrationCount, int evalCount,
       QuantizeOptions options) {
     Graph floatGraph = TfliteImporter.load(dir.resolve(c.floatModel()));
     Graph published = TfliteImporter.load(dir.resolve(c.publishedModel()));

@@ -58,6 +58,44 @@ public final class PlanGraphs {
         "conv" + names++, DType.INT8, new Quantization.PerTensor((float) outScale, 0));
   }
 
+  /** A depthwise f×f conv of {@code x} (multiplier 1), weights in {-1, 0, +1}, as {@link #conv}. */
+  public int depthwise(int x, int f, int stride, int pad, double wScale, double outScale, Op.Activation act) {
+    int c = b.type(x).shape().dims()[3];
+    int[] w = new int[f * f * c];
+    for (int i = 0; i < w.length; i++) {
+      w[i] = random.nextInt(3) - 1;
+    }
+    float[] ws = new float[c];
+    Arrays.fill(ws, (float) wScale);
+    int wid = b.constant("w" + names++, new TensorType(DType.INT8, Shape.of(1, f, f, c),
+        new Quantization.PerAxis(3, ws, new long[c])), ConstData.ofInts(DType.INT8, w));
+    float[] bs = new float[c];
+    Arrays.fill(bs, (float) (wScale * scaleOf(x)));
+    int bid = b.constant("b" + names++, new TensorType(DType.INT32, Shape.of(c),
+        new Quantization.PerAxis(0, bs, new long[c])), ConstData.ofInts(DType.INT32, new int[c]));
+    return b.apply(new Op.DepthwiseConv2D(stride, stride, 1, 1, new Op.Pads(pad, pad, pad, pad), 1, act),
+        List.of(x, wid, bid), "dw" + names++, DType.INT8, new Quantization.PerTensor((float) outScale, 0));
+  }
+
+  /** A fully-connected layer of {@code k} outputs over a [1, c] input, weights as {@link #conv}. */
+  public int fc(int x, int k, double wScale, double outScale, Op.Activation act) {
+    int c = b.type(x).shape().dims()[1];
+    int[] w = new int[k * c];
+    for (int i = 0; i < w.length; i++) {
+      w[i] = random.nextInt(3) - 1;
+    }
+    float[] ws = new float[k];
+    Arrays.fill(ws, (float) wScale);
+    int wid = b.constant("w" + names++, new TensorType(DType.INT8, Shape.of(k, c),
+        new Quantization.PerAxis(0, ws, new long[k])), ConstData.ofInts(DType.INT8, w));
+    float[] bs = new float[k];
+    Arrays.fill(bs, (float) (wScale * scaleOf(x)));
+    int bid = b.constant("b" + names++, new TensorType(DType.INT32, Shape.of(k),
+        new Quantization.PerAxis(0, bs, new long[k])), ConstData.ofInts(DType.INT32, new int[k]));
+    return b.apply(new Op.FullyConnected(act, false), List.of(x, wid, bid), "fc" + names++, DType.INT8,
+        new Quantization.PerTensor((float) outScale, 0));
+  }
+
   public int add(int lhs, int rhs, double outScale, Op.Activation act) {
     return b.apply(new Op.Add(act), List.of(lhs, rhs), "add" + names++, DType.INT8,
         new Quantization.PerTensor((float) outScale, 0));

@@ -33,4 +33,15 @@ public final class TestTargets {
     }
     return new HardwareDescription(hw.name(), hw.description(), hw.clockHz(), mems, hw.dmas(), hw.cpu(), accs);
   }
+
+  /** {@code hw} whose DMA engines are synchronous (the host polls each transfer to its end). */
+  public static HardwareDescription withSynchronousDmas(HardwareDescription hw) {
+    List<io.kiln.target.DmaEngine> dmas = new ArrayList<>();
+    for (io.kiln.target.DmaEngine d : hw.dmas()) {
+      dmas.add(new io.kiln.target.DmaEngine(d.name(), d.from(), d.to(), d.bandwidthBytesPerCycle(), d.setupCycles(),
+          d.channels(), d.bidirectional(), d.stridedDims(), true, d.rowCycles()));
+    }
+    return new HardwareDescription(hw.name(), hw.description(), hw.clockHz(), hw.memories(), dmas, hw.cpu(),
+        hw.accelerators());
+  }
 }
