@@ -11,7 +11,7 @@ import java.util.Map;
  * and the accelerators' private ones), every access bounds-checked so that a plan reaching outside
  * a memory fails with the layer and tile that did it.
  */
-final class SimMemories {
+public final class SimMemories {
   private final Map<String, byte[]> bytes = new LinkedHashMap<>();
 
   SimMemories(HardwareDescription hw, Map<String, Long> extents) {
@@ -28,7 +28,7 @@ final class SimMemories {
   }
 
   /** The bytes of {@code memory}, failing with {@code where} when {@code [at, at + n)} is outside it. */
-  byte[] checked(String memory, long at, long n, String where) {
+  public byte[] checked(String memory, long at, long n, String where) {
     byte[] m = bytes.get(memory);
     if (m == null) {
       throw new SimulationException(where + ": no memory named " + memory);
@@ -40,14 +40,14 @@ final class SimMemories {
     return m;
   }
 
-  byte[] read(Region r, String where) {
+  public byte[] read(Region r, String where) {
     byte[] m = checked(r.memory(), r.offset(), r.bytes(), where);
     byte[] out = new byte[(int) r.bytes()];
     System.arraycopy(m, (int) r.offset(), out, 0, out.length);
     return out;
   }
 
-  void write(Region r, byte[] data, String where) {
+  public void write(Region r, byte[] data, String where) {
     byte[] m = checked(r.memory(), r.offset(), data.length, where);
     System.arraycopy(data, 0, m, (int) r.offset(), data.length);
   }

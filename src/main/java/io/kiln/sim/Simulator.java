@@ -1,22 +1,17 @@
 package io.kiln.sim;
 
-import io.kiln.codegen.accel.Jobs;
 import io.kiln.interp.Interpreter;
 import io.kiln.interp.Tensor;
 import io.kiln.ir.Graph;
 import io.kiln.ir.Node;
 import io.kiln.ir.Value;
-import io.kiln.plan.deploy.Action;
 import io.kiln.plan.deploy.CostModel;
 import io.kiln.plan.deploy.DeploymentPlan;
 import io.kiln.plan.deploy.DmaDescriptor;
 import io.kiln.plan.deploy.Region;
 import io.kiln.plan.deploy.Step;
-import io.kiln.plan.deploy.TileJob;
-import io.kiln.plan.schedule.Transfer;
 import io.kiln.plan.weights.BlobLayout;
 import io.kiln.plan.weights.LayerConstants;
-import io.kiln.target.DmaEngine;
 import io.kiln.target.HardwareDescription;
 import io.kiln.target.MemoryLevel;
 import java.util.ArrayList;
@@ -24,7 +19,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 
 /**
  * A discrete-event simulation of a {@link DeploymentPlan} on its hardware description, functional
@@ -47,9 +41,11 @@ public final class Simulator {
   private final String[] memoryNames;
   private final Map<String, Integer> memoryIndex = new HashMap<>();
   private final Timeline timeline;
+  private final CallModels models;
 
-  private Simulator(DeploymentPlan plan, CostModel baseline, CpuTiming cpuTiming) {
+  private Simulator(DeploymentPlan plan, CostModel baseline, CpuTiming cpuTiming, CallModels models) {
     this.plan = plan;
+    this.models = models;
     this.baseline = baseline;
     this.cpuTiming = cpuTiming;
     this.hw = plan.hardware();
@@ -74,7 +70,13 @@ public final class Simulator {
    */
   public static Simulation simulate(DeploymentPlan plan, CostModel baseline, CpuTiming cpuTiming,
       List<Tensor> inputs, boolean check, String policy) {
-    return new Simulator(plan, baseline, cpuTiming).run(inputs, check, policy);
+    return simulate(plan, baseline, cpuTiming, CallModels.DEFAULT, inputs, check, policy);
+  }
+
+  /** As above, with the accelerator calls simulated by {@code models}. */
+  public static Simulation simulate(DeploymentPlan plan, CostModel baseline, CpuTiming cpuTiming, CallModels models,
+      List<Tensor> inputs, boolean check, String policy) {
+    return new Simulator(plan, baseline, cpuTiming, models).run(inputs, check, policy);
   }
 
   private Simulation run(List<Tensor> inputs, boolean check, String policy) {
@@ -92,7 +94,8 @@ public final class Simulator {
       StepStats stats = new StepStats(timeline.host());
       switch (step) {
         case Step.CpuKernel c -> cpu(s, c, stats);
-        case Step.AcceleratorCall c -> call(s, c, stats);
+        case Step.AcceleratorCall c -> models.forUnit(c.unit()).simulate(c,
+            new SimContext(hw, graph, mem, memoryNames, memoryIndex, timeline, stats, s));
       }
       layers.add(stats.layer(s, n, name(n), unitName(step), baseline.cost(plan, step).cycles(), peak(step),
           timeline.host()));
@@ -170,9 +173,9 @@ public final class Simulator {
     long cycles = cpuTiming.cycles(plan, c);
     long start = timeline.host();
     timeline.hostBusy(cycles, name(n), "cpu", s, -1);
-    stats.compute += cycles;
-    stats.kernel += cycles;
-    stats.macs += baseline.cost(plan, c).macs();
+    stats.compute(cycles);
+    stats.kernel(cycles);
+    stats.macs(baseline.cost(plan, c).macs());
     String l2 = o.memory();
     stats.energy(hw.cpu().name(), cycles * hw.cpu().energyPjPerCycle());
     stats.energy(l2, (read + o.bytes()) * energy(l2));
@@ -182,79 +185,7 @@ public final class Simulator {
   }
 
   private double energy(String memory) {
-    return hw.memory(memory).map(MemoryLevel::energyPjPerByte).orElse(0.0);
-  }
-
-  // ---- accelerator calls ----
-
-  private void call(int s, Step.AcceleratorCall c, StepStats stats) {
-    Node n = graph.nodes().get(c.node());
-    String where = name(n) + " on " + c.unit().name();
-    int[] lut = c.jobs().stream().findFirst().map(j -> n.op() instanceof io.kiln.ir.Op.Relu
-        || n.op() instanceof io.kiln.ir.Op.Relu6 || n.op() instanceof io.kiln.ir.Op.Logistic
-        || n.op() instanceof io.kiln.ir.Op.Tanh ? Jobs.table(graph, n) : null).orElse(null);
-    Map<Integer, Long> done = new HashMap<>();
-    for (Action a : c.program()) {
-      switch (a) {
-        case Action.Start st -> {
-          DmaDescriptor d = st.dma();
-          copy(d, where + " tile " + d.tile());
-          DmaEngine e = hw.dma(d.src(), d.dst()).orElseThrow(() -> new SimulationException(where
-              + ": no DMA engine moves " + d.src() + " -> " + d.dst()));
-          long end = timeline.dma(e, d, s);
-          done.put(d.id(), end);
-          if (d.kind() == Transfer.Kind.WEIGHTS || d.kind() == Transfer.Kind.PARAMS) {
-            stats.kernel += timeline.lastDmaCycles();
-          }
-          stats.bytes.merge(d.src() + "->" + d.dst(), d.bytes(), Long::sum);
-          stats.energy(d.src(), d.bytes() * energy(d.src()));
-          stats.energy(d.dst(), d.bytes() * energy(d.dst()));
-        }
-        case Action.Wait w -> {
-          long until = w.ids().stream().mapToLong(id -> done.getOrDefault(id, 0L)).max().orElse(0);
-          timeline.hostWait(until, "wait dma", s);
-        }
-        case Action.Run r -> {
-          TileJob job = c.jobs().get(r.tile());
-          String at = where + " tile " + job.tile();
-          Map<String, Long> fields = Jobs.of(graph, c, job, memoryIndex::get);
-          try {
-            UnitFunctions.run(fields, mem, memoryNames, lut, at);
-          } catch (ArrayIndexOutOfBoundsException e) {
-            throw new SimulationException(at + ": a read outside its buffers (" + e.getMessage() + ")");
-          }
-          UnitTiming.Work work = UnitTiming.work(c, job);
-          long compute = UnitTiming.cycles(c, job);
-          timeline.job(c.unit(), work.calls() * c.unit().perCallOverheadCycles(), compute, at, s, job.tile());
-          stats.compute += compute;
-          stats.kernel += compute + work.calls() * c.unit().perCallOverheadCycles();
-          stats.macs += work.macs();
-          stats.tiles++;
-          stats.energy(c.unit().name(), work.macs() * c.unit().energyPjPerMac());
-          jobTraffic(job, stats);
-        }
-      }
-    }
-  }
-
-  /** Energy of a job's reads of its buffers and its write of the output tile, once each. */
-  private void jobTraffic(TileJob job, StepStats stats) {
-    List<Region> touched = new ArrayList<>();
-    touched.add(job.input());
-    job.weights().ifPresent(touched::add);
-    job.params().ifPresent(touched::add);
-    job.operand().ifPresent(touched::add);
-    touched.add(job.output());
-    for (Region r : touched) {
-      stats.energy(r.memory(), r.bytes() * energy(r.memory()));
-    }
-  }
-
-  private void copy(DmaDescriptor d, String where) {
-    String what = where + ": a " + d.kind().name().toLowerCase(java.util.Locale.ROOT) + " DMA";
-    byte[] src = mem.checked(d.src(), d.srcAddr(), d.srcExtent().bytes(), what + " read");
-    byte[] dst = mem.checked(d.dst(), d.dstAddr(), d.dstExtent().bytes(), what + " write");
-    d.forEachRun((from, to) -> System.arraycopy(src, (int) from, dst, (int) to, (int) d.run()));
+    return SimContext.energyPerByte(hw, memory);
   }
 
   // ---- the check ----
@@ -307,30 +238,6 @@ public final class Simulator {
       flat = dims[i] == 0 ? 0 : flat / dims[i];
     }
     return "element " + java.util.Arrays.toString(at);
-  }
-
-  /** Per-step accumulators. */
-  private static final class StepStats {
-    final long start;
-    long compute;
-    long kernel;
-    long macs;
-    int tiles;
-    final Map<String, Long> bytes = new TreeMap<>();
-    final Map<String, Double> energy = new TreeMap<>();
-
-    StepStats(long start) {
-      this.start = start;
-    }
-
-    void energy(String key, double pj) {
-      energy.merge(key, pj, Double::sum);
-    }
-
-    Simulation.Layer layer(int s, Node n, String name, String unit, long analytic, long peak, long end) {
-      return new Simulation.Layer(s, n.output(), name, n.op().opName(), unit, start, end, analytic, macs, peak,
-          compute, kernel, tiles, bytes, energy);
-    }
   }
 
   /** Where the simulator's CPU kernel cycles come from. */

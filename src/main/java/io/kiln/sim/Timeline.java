@@ -16,7 +16,7 @@ import java.util.TreeMap;
  * frees first, no earlier than the host issues it) and each unit. Every interval becomes an
  * {@link Simulation.Event} on its resource's track.
  */
-final class Timeline {
+public final class Timeline {
   private final String hostTrack;
   private long host;
   private final Map<String, long[]> channels = new HashMap<>();
@@ -38,12 +38,12 @@ final class Timeline {
   }
 
   /** Cycles the last transfer started by {@link #dma} occupies its channel. */
-  long lastDmaCycles() {
+  public long lastDmaCycles() {
     return lastDmaCycles;
   }
 
   /** The host's current cycle. */
-  long host() {
+  public long host() {
     return host;
   }
 
@@ -64,13 +64,13 @@ final class Timeline {
   }
 
   /** The host works {@code cycles} cycles. */
-  void hostBusy(long cycles, String name, String category, int step, int tile) {
+  public void hostBusy(long cycles, String name, String category, int step, int tile) {
     event(hostTrack, name, category, host, host + cycles, step, tile, 0);
     host += cycles;
   }
 
   /** The host waits until {@code until} (idle, not busy). */
-  void hostWait(long until, String name, int step) {
+  public void hostWait(long until, String name, int step) {
     if (until > host) {
       events.add(new Simulation.Event(hostTrack, name, "wait", host, until, step, -1, 0));
       host = until;
@@ -82,7 +82,7 @@ final class Timeline {
    * describes fewer dimensions than the copy needs runs it as several commands, each with its
    * setup; a synchronous engine keeps the host until it is done.
    */
-  long dma(DmaEngine e, DmaDescriptor d, int step) {
+  public long dma(DmaEngine e, DmaDescriptor d, int step) {
     long rows = d.rows() * d.planes();
     long commands;
     long rowsPerCommand;
@@ -125,7 +125,7 @@ final class Timeline {
    * The host programs a job ({@code setup} cycles), the unit computes it once it is free, and the
    * host waits for it.
    */
-  void job(Accelerator unit, long setup, long compute, String name, int step, int tile) {
+  public void job(Accelerator unit, long setup, long compute, String name, int step, int tile) {
     hostBusy(setup, "program " + name, "setup", step, tile);
     long start = Math.max(host, units.get(unit.name()));
     long end = start + compute;
