@@ -117,16 +117,6 @@ final class UnitFunctions {
     return new int[] {(int) (o / ((long) cols * chans)), (int) (o / chans % cols), (int) (o % chans)};
   }
 
-  private int weight(Buf w, int k, int c, int fy, int fx) {
-    long bit = (k / kb) * sKb + (k % kb) * sKi + (c / cb) * sCb + (c % cb) * sCi + fy * sFy + fx * sFx;
-    int bits = wBits;
-    if (bits == 8) {
-      return w.s8(bit >>> 3);
-    }
-    int code = ((w.s8(bit >>> 3) & 0xff) >>> (bit & 7)) & ((1 << bits) - 1);
-    return code << (32 - bits) >> (32 - bits);
-  }
-
   private int narrow(int x) {
     int lo = -(1 << (inBits - 1));
     int hi = (1 << (inBits - 1)) - 1;
@@ -168,7 +158,9 @@ final class UnitFunctions {
     boolean last = i("last") == 1;
     Buf in = buf("in_mem", "in", (long) rows * cols * inC, "the input tile");
     Buf w = buf("w_mem", "w", 0, "the weight tile");
-    Buf p = buf("p_mem", "p", (long) kt * i("p_bytes"), "the parameters");
+    int pBytes = i("p_bytes");
+    boolean hasBias = i("has_bias") == 1;
+    Buf p = buf("p_mem", "p", (long) kt * pBytes, "the parameters");
     long outs = (long) oy * ox * kt;
     Buf out = buf("out_mem", "out", outs * (first && last ? 1 : 4), "the output tile");
     int fy = i("fy");
@@ -182,26 +174,80 @@ final class UnitFunctions {
     boolean fold = i("fold") == 1;
     int inZp = i("in_zp");
     int sub = fold ? 0 : inZp;
-    for (long o = 0; o < outs; o++) {
-      int[] a = at(o, oy, ox, kt);
-      int k = a[2];
-      long acc = first ? (i("has_bias") == 1 ? p.i32((long) k * i("p_bytes")) : 0) : out.i32(4 * o);
+    // Bit offsets of each output channel, input channel and tap in the weight buffer: the
+    // descriptor's strides, added up once per job instead of per MAC.
+    long[] kOff = new long[kt];
+    for (int k = 0; k < kt; k++) {
+      kOff[k] = (k / kb) * sKb + (k % kb) * sKi;
+    }
+    int wc = depthwise ? 1 : ct;
+    long[] cOff = new long[wc];
+    for (int c = 0; c < wc; c++) {
+      cOff[c] = (c / cb) * sCb + (c % cb) * sCi;
+    }
+    // Inputs narrowed as the array takes them, once per element (and the padding value).
+    int[] x = new int[rows * cols * inC];
+    for (int e = 0; e < x.length; e++) {
+      x[e] = narrow(in.s8(e)) - sub;
+    }
+    int pad = inZp - sub;
+    // The tile's weights decoded once from the buffer, (k, fy, fx, c) with c innermost.
+    int[] wt = new int[kt * fy * fx * wc];
+    for (int k = 0; k < kt; k++) {
       for (int ty = 0; ty < fy; ty++) {
-        int iy = a[0] * sy + ty * dy + y0;
+        for (int tx = 0; tx < fx; tx++) {
+          long tap = kOff[k] + ty * sFy + tx * sFx;
+          int at = ((k * fy + ty) * fx + tx) * wc;
+          for (int c = 0; c < wc; c++) {
+            wt[at + c] = weightAt(w.m(), w.base(), tap + cOff[c]);
+          }
+        }
+      }
+    }
+    int step = chw ? rows * cols : 1;
+    for (long o = 0; o < outs; o++) {
+      int ay;
+      int ax;
+      int k;
+      if (chw) {
+        k = (int) (o / ((long) oy * ox));
+        ay = (int) (o / ox % oy);
+        ax = (int) (o % ox);
+      } else {
+        ay = (int) (o / ((long) ox * kt));
+        ax = (int) (o / kt % ox);
+        k = (int) (o % kt);
+      }
+      long acc = first ? (hasBias ? p.i32((long) k * pBytes) : 0) : out.i32(4 * o);
+      for (int ty = 0; ty < fy; ty++) {
+        int iy = ay * sy + ty * dy + y0;
         boolean rowIn = iy >= 0 && iy < rows;
         for (int tx = 0; tx < fx; tx++) {
-          int ix = a[1] * sx + tx * dx + x0;
+          int ix = ax * sx + tx * dx + x0;
           boolean inTile = rowIn && ix >= 0 && ix < cols;
           if (!inTile && !fold) {
             continue;
           }
+          int at = ((k * fy + ty) * fx + tx) * wc;
           if (depthwise) {
-            int x = inTile ? narrow(in.s8(idx(rows, cols, inC, iy, ix, k))) : inZp;
-            acc += (long) (x - sub) * weight(w, k, 0, ty, tx);
-          } else {
+            acc += (long) (inTile ? x[(int) idx(rows, cols, inC, iy, ix, k)] : pad) * wt[at];
+          } else if (!inTile) {
             for (int c = 0; c < ct; c++) {
-              int x = inTile ? narrow(in.s8(idx(rows, cols, inC, iy, ix, c))) : inZp;
-              acc += (long) (x - sub) * weight(w, k, c, ty, tx);
+              acc += (long) pad * wt[at + c];
+            }
+          } else {
+            int base = (int) idx(rows, cols, inC, iy, ix, 0);
+            if (ct <= 1 << 15) {
+              // Exact in int32: at most 2^15 products of |x| <= 2^8 and |w| <= 2^7 per tap.
+              int sum = 0;
+              for (int c = 0; c < ct; c++) {
+                sum += x[base + c * step] * wt[at + c];
+              }
+              acc += sum;
+            } else {
+              for (int c = 0; c < ct; c++) {
+                acc += (long) x[base + c * step] * wt[at + c];
+              }
             }
           }
         }
@@ -215,6 +261,15 @@ final class UnitFunctions {
     if (last) {
       fused(out);
     }
+  }
+
+  /** The weight at bit {@code bit} of the buffer: {@code wBits} wide, two's complement. */
+  private int weightAt(byte[] m, int base, long bit) {
+    if (wBits == 8) {
+      return m[base + (int) (bit >>> 3)];
+    }
+    int code = ((m[base + (int) (bit >>> 3)] & 0xff) >>> (bit & 7)) & ((1 << wBits) - 1);
+    return code << (32 - wBits) >> (32 - wBits);
   }
 
   private long tfliteAdd(int a, int b) {

@@ -46,10 +46,19 @@ public final class SimBench {
 
   public static void main(String[] args) throws Exception {
     shared = Path.of(System.getProperty("kiln.shared", "/work/shared"), "models");
-    configurations();
-    perLayer();
-    sweeps();
-    speed();
+    List<String> only = List.of(args);
+    if (only.isEmpty() || only.contains("configurations")) {
+      configurations();
+    }
+    if (only.isEmpty() || only.contains("layers")) {
+      perLayer();
+    }
+    if (only.isEmpty() || only.contains("sweeps")) {
+      sweeps();
+    }
+    if (only.isEmpty() || only.contains("speed")) {
+      speed();
+    }
   }
 
   static Simulation simulate(Planner.Planned p, List<Tensor> inputs) {
