@@ -67,7 +67,7 @@ public final class ProgramCallModel implements CallModel {
           } catch (ArrayIndexOutOfBoundsException e) {
             throw new SimulationException(at + ": a read outside its buffers (" + e.getMessage() + ")");
           }
-          UnitTiming.Work work = UnitTiming.work(c, job);
+          io.kiln.plan.schedule.ArrayWork.Work work = UnitTiming.work(c, job);
           long compute = UnitTiming.cycles(c, job);
           long setup = work.calls() * c.unit().perCallOverheadCycles();
           timeline.job(c.unit(), setup, compute, at, s, job.tile());

@@ -39,7 +39,7 @@ class UnitTimingTest {
     long macs = 0;
     long cycles = 0;
     for (TileJob j : call.jobs()) {
-      UnitTiming.Work w = UnitTiming.work(call, j);
+      io.kiln.plan.schedule.ArrayWork.Work w = UnitTiming.work(call, j);
       macs += w.macs();
       cycles += w.steps();
     }

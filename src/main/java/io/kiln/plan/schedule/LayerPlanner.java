@@ -223,8 +223,7 @@ public final class LayerPlanner {
       } else {
         stores.add(null);
       }
-      compute[tile.index()] = computeCycles(acc, pattern, l, tile)
-          + (tile.lastC(l) ? fused.size() * outputSteps(pattern, tile) : 0);
+      compute[tile.index()] = ArrayWork.tileCycles(acc, pattern, geo, tile, fused.size());
       macs[tile.index()] = geo.hasWeights()
           ? (long) tile.k().length() * (l.depthwise() ? 1 : tile.c().length()) * tile.y().length()
               * tile.x().length() * l.fy() * l.fx()
@@ -366,85 +365,6 @@ public final class LayerPlanner {
     return busy;
   }
 
-  /**
-   * Cycles of one tile's call(s): array steps times the cycles of one step, plus per-call
-   * overhead. Each unroll entry divides the product of its loops by its factor, rounded up; loops
-   * no entry unrolls run one at a time. A depthwise layer's channel loop is both K and C (counted
-   * once); emulated depthwise runs one channel per call.
-   */
-  static long computeCycles(Accelerator acc, OpPattern pattern, LayerShape l, TileOrder.Tile tile) {
-    boolean emulated = l.depthwise() && pattern.depthwise().orElse(null) == Accelerator.DepthwiseSupport.EMULATED;
-    long channels = tile.k().length();
-    long calls = emulated ? channels : 1;
-    long[] size = new long[io.kiln.target.LoopDim.values().length];
-    size[io.kiln.target.LoopDim.K.ordinal()] = emulated ? 1 : channels;
-    size[io.kiln.target.LoopDim.C.ordinal()] = l.depthwise() ? (emulated ? 1 : channels) : tile.c().length();
-    size[io.kiln.target.LoopDim.OY.ordinal()] = tile.y().length();
-    size[io.kiln.target.LoopDim.OX.ordinal()] = tile.x().length();
-    size[io.kiln.target.LoopDim.FY.ordinal()] = l.fy();
-    size[io.kiln.target.LoopDim.FX.ordinal()] = l.fx();
-    boolean[] covered = new boolean[size.length];
-    long steps = 1;
-    for (OpPattern.Unroll u : pattern.unroll()) {
-      long prod = 1;
-      for (io.kiln.target.LoopDim d : u.loops()) {
-        if (!covered[d.ordinal()]) {
-          prod *= size[d.ordinal()];
-          covered[d.ordinal()] = true;
-          if (l.depthwise() && (d == io.kiln.target.LoopDim.K || d == io.kiln.target.LoopDim.C)) {
-            covered[io.kiln.target.LoopDim.K.ordinal()] = true;
-            covered[io.kiln.target.LoopDim.C.ordinal()] = true;
-          }
-        }
-      }
-      steps *= ceilDiv(prod, Math.max(1, u.factor()));
-    }
-    for (io.kiln.target.LoopDim d : io.kiln.target.LoopDim.values()) {
-      if (!covered[d.ordinal()]) {
-        steps *= size[d.ordinal()];
-        if (l.depthwise() && (d == io.kiln.target.LoopDim.K)) {
-          covered[io.kiln.target.LoopDim.C.ordinal()] = true;
-        }
-      }
-    }
-    long perCall = (long) Math.ceil(steps * acc.cyclesPerArrayStep());
-    return calls * (perCall + acc.perCallOverheadCycles());
-  }
-
-  /**
-   * Output-stage passes of one tile: the array steps over the output loops alone. Each unroll
-   * entry divides the product of its output loops (K, OY, OX) by its factor, rounded up; output
-   * loops no entry unrolls pass one at a time; reduction loops (C, FY, FX) do not count, since
-   * the output stage sees each output once.
-   */
-  static long outputSteps(OpPattern pattern, TileOrder.Tile tile) {
-    long[] size = new long[io.kiln.target.LoopDim.values().length];
-    size[io.kiln.target.LoopDim.K.ordinal()] = tile.k().length();
-    size[io.kiln.target.LoopDim.OY.ordinal()] = tile.y().length();
-    size[io.kiln.target.LoopDim.OX.ordinal()] = tile.x().length();
-    boolean[] covered = new boolean[size.length];
-    long steps = 1;
-    for (OpPattern.Unroll u : pattern.unroll()) {
-      long prod = 1;
-      boolean any = false;
-      for (io.kiln.target.LoopDim d : u.loops()) {
-        if (size[d.ordinal()] > 0 && !covered[d.ordinal()]) {
-          prod *= size[d.ordinal()];
-          covered[d.ordinal()] = true;
-          any = true;
-        }
-      }
-      if (any) {
-        steps *= ceilDiv(prod, Math.max(1, u.factor()));
-      }
-    }
-    for (io.kiln.target.LoopDim d : io.kiln.target.LoopDim.values()) {
-      if (size[d.ordinal()] > 0 && !covered[d.ordinal()]) {
-        steps *= size[d.ordinal()];
-      }
-    }
-    return steps;
-  }
 
   /**
    * DMA commands for a box of a tensor: dimensions (outer to inner, in the unit's layout) that the
