@@ -309,8 +309,9 @@ final class CallBuilder {
     void start(DmaDescriptor d) {
       // A transfer waits for those still reading or writing what it writes, and for those
       // writing what it reads.
-      waitFor(f -> f.dstExtent().overlaps(d.dstExtent()) || f.srcExtent().overlaps(d.dstExtent())
-          || f.dstExtent().overlaps(d.srcExtent()));
+      // Exact bytes, not bounds: per-channel copies of a CHW tile interleave without sharing one.
+      waitFor(f -> f.dstBytes().intersects(d.dstBytes()) || f.srcBytes().intersects(d.dstBytes())
+          || f.dstBytes().intersects(d.srcBytes()));
       actions.add(new Action.Start(d));
       inFlight.add(d);
     }
@@ -324,7 +325,7 @@ final class CallBuilder {
       reads.add(j.output());
       // A job reads its buffers once the loads into them are done, and writes its output buffer
       // once no write-back still reads it.
-      waitFor(f -> reads.stream().anyMatch(r -> f.dstExtent().overlaps(r)) || f.srcExtent().overlaps(j.output()));
+      waitFor(f -> reads.stream().anyMatch(r -> f.dstBytes().intersects(r)) || f.srcBytes().intersects(j.output()));
       actions.add(new Action.Run(j.tile()));
     }
 

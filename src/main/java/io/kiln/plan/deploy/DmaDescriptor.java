@@ -51,6 +51,16 @@ public record DmaDescriptor(int id, Transfer.Kind kind, int tile, String engine,
     return new Region(dst, dstAddr, (planes - 1) * dstPlaneStride + (rows - 1) * dstRowStride + run);
   }
 
+  /** The source bytes exactly. */
+  public Strided srcBytes() {
+    return new Strided(src, srcAddr, run, rows, srcRowStride, planes, srcPlaneStride);
+  }
+
+  /** The destination bytes exactly. */
+  public Strided dstBytes() {
+    return new Strided(dst, dstAddr, run, rows, dstRowStride, planes, dstPlaneStride);
+  }
+
   /** Calls {@code f} with (source address, destination address) of every contiguous run. */
   public void forEachRun(RunVisitor f) {
     for (long p = 0; p < planes; p++) {
