@@ -233,7 +233,8 @@ final class CallBuilder {
   /** The descriptors moving a (rows, cols, channels) tile between an NHWC tensor and a buffer. */
   private static void activation(List<DmaDescriptor> out, Program program, Transfer x, String engine, TensorPlace t,
       Span rows, Span cols, Span channels, Region buffer, boolean chw, boolean load) {
-    if (!chw) {
+    // A one-pixel tile (a fully-connected layer's vector) is the same bytes in CHW and HWC: one copy.
+    if (!chw || (long) rows.length() * cols.length() == 1) {
       out.add(tile(program.nextId(), x, engine, t, rows, cols, channels, buffer, load));
       return;
     }

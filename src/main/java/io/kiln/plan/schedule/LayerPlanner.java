@@ -373,6 +373,13 @@ public final class LayerPlanner {
    */
   static long commands(Layout layout, int tc, int fullC, int rows, int fullRows, int cols, int fullCols,
       DmaEngine dma) {
+    if (layout == Layout.CHW && fullC > 1 && (long) rows * cols > 1) {
+      // The arena is NHWC: the plan moves a CHW tile one channel at a time, rows x cols single
+      // elements strided by the channel count (a 2-D copy, or 3-D when both exceed one).
+      int dims = rows > 1 && cols > 1 ? 3 : 2;
+      long perChannel = dims <= dma.stridedDims() ? 1 : dma.stridedDims() == 2 ? rows : (long) rows * cols;
+      return tc * perChannel;
+    }
     int[] tile = layout == Layout.CHW ? new int[] {tc, rows, cols} : new int[] {rows, cols, tc};
     int[] full = layout == Layout.CHW ? new int[] {fullC, fullRows, fullCols} : new int[] {fullRows, fullCols, fullC};
     int dims = 3;
