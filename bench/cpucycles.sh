@@ -111,9 +111,22 @@ for k in sorted(first):
     l = layers[k]
     print(f"{core}\t{model}\t{k}\t{l['op']}\t{l['kernel']}\t{l['macs']}\t{(last[k] - first[k]) * unit}")
 PY
-    total=$(sed -n 's/^total //p' "$dir/events.txt")
-    TOTALS+=("$name $short $((total * unit))")
-    echo "$name $short: $((total * unit)) instructions (instrumented)" >&2
+    total=$(( $(sed -n 's/^total //p' "$dir/events.txt") * unit ))
+    mcycle=$(sed -n 's/^mcycle //p' "$dir/events.txt")
+    layers=$(awk -F'\t' -v c="$name" -v m="$short" '$1 == c && $2 == m {s += $7} END {print s + 0}' "$MEASURED")
+    # The same program without the hooks (as the board's makefile builds it), and once more with
+    # the layer functions kept out of kiln_run, which is what the hooks do to the code.
+    plain=()
+    for extra in "" -fno-inline-functions-called-once; do
+      # shellcheck disable=SC2086
+      "${cross}gcc" "${common[@]}" $extra -o "$dir/plain.elf" "$dir/kiln_model.c" \
+        "$dir/kiln_weights.c" "$ROOT/bench/cpucycles/layer_main.c" "$dir/startup_$stem.c" \
+        -nostartfiles -T "$dir/$stem.ld" -Wl,--gc-sections -lm
+      plain+=($(( $(timeout 900 "${qemu[@]}" -nographic -semihosting-config enable=on,target=native \
+        -icount shift=0 -kernel "$dir/plain.elf" 2>&1 | sed -n 's/^total //p') * unit )))
+    done
+    TOTALS+=("| $name | $short | $layers | $total | ${plain[0]} | ${plain[1]} | ${mcycle} |")
+    echo "$name $short: layers $layers, instrumented $total, plain ${plain[*]}${mcycle:+, mcycle $mcycle}" >&2
   done
 done
 # CPUCYCLES_TSV=FILE keeps the raw per-layer counts (for looking at them, not used by the fit).
@@ -124,7 +137,14 @@ OUT_JSON="$ROOT/src/main/resources/io/kiln/sim/cpu/calibration.json"
 [[ -z "$ONLY_CORES$ONLY_MODELS" ]] || OUT_JSON="$WORK/calibration.json"
 "$KILN_JDK/bin/java" -cp "$JAR:$WORK/classes" CpuCalibrate "$MEASURED" "$SHARED/models" \
   "$OUT_JSON" "$WORK/tables.md"
-printf '%s\n' "${TOTALS[@]}" > "$WORK/totals.txt"
+{
+  echo
+  echo "### Whole inferences: the layers' sum, the instrumented build and the plain ones"
+  echo
+  echo "| core | model | sum of layers | instrumented | plain (board makefile) | plain, -fno-inline-functions-called-once | mcycle (instrumented) |"
+  echo "|---|---|---:|---:|---:|---:|---:|"
+  printf '%s\n' "${TOTALS[@]}"
+} >> "$WORK/tables.md"
 if (( WRITE )); then
   SECTION="$WORK/section.md"
   {

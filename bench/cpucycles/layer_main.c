@@ -4,7 +4,8 @@
  * instrumented function (the build uses -finstrument-functions on kiln_model.c only):
  *
  *   enter|exit ADDRESS COUNT        COUNT since the inference began
- *   total COUNT
+ *   total COUNT                     the whole second inference
+ *   mcycle CYCLES                   (RISC-V) mcycle over the same span
  *
  * The counter is the hart's minstret CSR on RISC-V (exact), SysTick on the Arm boards under
  * qemu-system-arm -icount shift=0, where one instruction takes 1 ns of virtual time and SysTick
@@ -22,6 +23,13 @@
 NO_HOOK static inline uint32_t now(void) {
   uint32_t v;
   __asm__ volatile(".insn i 0x73, 2, %0, x0, -1278" : "=r"(v));
+  return v;
+}
+/* mcycle (csrrs rd, mcycle, x0), printed beside minstret: QEMU has no timing model, so under
+ * -icount it should equal minstret, which the script checks. */
+NO_HOOK static inline uint32_t cycles(void) {
+  uint32_t v;
+  __asm__ volatile(".insn i 0x73, 2, %0, x0, -1280" : "=r"(v));
   return v;
 }
 NO_HOOK static void start_counter(void) {}
@@ -124,9 +132,15 @@ NO_HOOK int main(void) {
   start_counter();
   (void)kiln_run(in, out);
   recording = 1;
+#if defined(__riscv)
+  const uint32_t c0 = cycles();
+#endif
   const uint32_t t0 = now();
   (void)kiln_run(in, out);
   const uint32_t t1 = now();
+#if defined(__riscv)
+  const uint32_t c1 = cycles();
+#endif
   recording = 0;
   for (int e = 0; e < events; ++e) {
     put(ev_fn[e] & 1u ? "exit " : "enter ");
@@ -138,5 +152,10 @@ NO_HOOK int main(void) {
   put("total ");
   put_u32(elapsed(t0, t1), 0);
   put("\n");
+#if defined(__riscv)
+  put("mcycle ");
+  put_u32(c1 - c0, 0);
+  put("\n");
+#endif
   return lost ? 4 : 0;
 }
