@@ -90,7 +90,7 @@ final class CompileCommand implements Callable<Integer> {
 
   @Option(names = "--board", paramLabel = "BOARD",
       description = "Also emit start-up code, linker script and a semihosting driver for a "
-          + "bare-metal board that runs under qemu-system-arm: mps2-an385 (Cortex-M3), mps2-an386 (Cortex-M4), mps2-an500 (Cortex-M7), mps3-an547 (Cortex-M55).")
+          + "bare-metal board that runs under QEMU: mps2-an385 (Cortex-M3), mps2-an386 (Cortex-M4), mps2-an500 (Cortex-M7), mps3-an547 (Cortex-M55) under qemu-system-arm, riscv32-virt (rv32imc) under qemu-system-riscv32.")
   String board;
 
   @Option(names = "--frontend", paramLabel = "FRONTEND",

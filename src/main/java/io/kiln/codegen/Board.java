@@ -11,8 +11,9 @@ import java.util.StringJoiner;
 /**
  * A bare-metal board the CPU target can build for: besides the C library and the host driver,
  * a compile for a board emits that board's start-up code, linker script, driver and makefile.
- * Every board is one QEMU machine with semihosting; they differ only in the core and the memory
- * map, which fill in the same start-up, linker-script and makefile templates.
+ * Every board is one QEMU machine with semihosting; they differ in the core, the memory map and,
+ * between Arm and RISC-V, the start-up code and semihosting call, which fill in the same driver,
+ * linker-script and makefile templates.
  */
 public enum Board {
   /** Arm MPS2 with the AN385 FPGA image (Cortex-M3), as QEMU's {@code mps2-an385} models it. */
@@ -29,7 +30,14 @@ public enum Board {
    * state, so code and data use the Secure aliases of the SSE-300's tightly coupled memories.
    */
   MPS3_AN547("mps3-an547", CpuCore.CORTEX_M55, "Arm MPS3 AN547 board (Cortex-M55)",
-      "kiln_mps3.elf", Region.SSE300_ITCM_SECURE, Region.SSE300_DTCM_SECURE);
+      "kiln_mps3.elf", Region.SSE300_ITCM_SECURE, Region.SSE300_DTCM_SECURE),
+  /**
+   * QEMU's generic RISC-V {@code virt} machine with one rv32imc hart and no firmware
+   * ({@code -bios none}): the reset ROM jumps to the start of DRAM, where the image is linked.
+   * The first 4 MiB of DRAM hold code and constants, the next 4 MiB the data.
+   */
+  RISCV32_VIRT("riscv32-virt", CpuCore.RV32IMC, "QEMU RISC-V virt board (rv32imc)",
+      "kiln_riscv32.elf", Region.VIRT_DRAM_CODE, Region.VIRT_DRAM_DATA);
 
   /** A memory of the board as QEMU maps it: where it starts, how big, what it is. */
   record Region(long origin, String length, String what) {
@@ -39,6 +47,10 @@ public enum Board {
         "SSE-300 ITCM (Secure alias of 0x00000000)");
     static final Region SSE300_DTCM_SECURE = new Region(0x30000000L, "512K",
         "SSE-300 DTCM (Secure alias of 0x20000000)");
+    static final Region VIRT_DRAM_CODE = new Region(0x80000000L, "4M",
+        "virt DRAM, first 4 MiB");
+    static final Region VIRT_DRAM_DATA = new Region(0x80400000L, "4M",
+        "virt DRAM, next 4 MiB");
   }
 
   private final String id;
@@ -57,9 +69,19 @@ public enum Board {
     this.ram = ram;
   }
 
-  /** The name the CLI takes and QEMU's machine name, e.g. {@code mps2-an385}. */
+  /** The name the CLI takes, e.g. {@code mps2-an385}; QEMU's machine name for the Arm boards. */
   public String id() {
     return id;
+  }
+
+  /** The QEMU system emulator that runs the board. */
+  public String qemu() {
+    return core.riscv() ? "qemu-system-riscv32" : "qemu-system-arm";
+  }
+
+  /** The QEMU options that select the machine, e.g. {@code -M virt -bios none}. */
+  public List<String> qemuMachine() {
+    return core.riscv() ? List.of("-M", "virt", "-bios", "none") : List.of("-M", id);
   }
 
   /** The board's core: its compiler flags, and what a compile for it defaults to. */
@@ -75,6 +97,11 @@ public enum Board {
   /** The file the board's makefile builds. */
   public String firmware() {
     return firmware;
+  }
+
+  /** The name the driver's messages start with: the firmware's, e.g. {@code kiln_mps2}. */
+  public String driver() {
+    return firmware.replace(".elf", "");
   }
 
   /** The start-up code's file name. */
@@ -108,9 +135,10 @@ public enum Board {
   /** The board's files, name to content, in {@link #files()} order. */
   public Map<String, String> sources() {
     Map<String, String> out = new LinkedHashMap<>();
-    out.put(startup(), fill(CodegenResources.text("board/startup.c")));
+    String arch = core.riscv() ? "_riscv" : "";
+    out.put(startup(), fill(CodegenResources.text("board/startup" + arch + ".c")));
     out.put(linkerScript(), fill(CodegenResources.text("board/board.ld")));
-    out.put("kiln_semihost.h", CodegenResources.text("board/kiln_semihost.h"));
+    out.put("kiln_semihost.h", CodegenResources.text("board/kiln_semihost" + arch + ".h"));
     out.put("main_semihost.c", fill(CodegenResources.text("board/main_semihost.c")));
     out.put(makefile(), fill(CodegenResources.text("board/Makefile.board")));
     return out;
@@ -119,16 +147,26 @@ public enum Board {
   /** Replaces the templates' {@code @NAME@} placeholders with this board's values. */
   private String fill(String template) {
     return template.replace("@BOARD@", id)
+        .replace("@QEMU@", qemu())
+        .replace("@MACHINE@", String.join(" ", qemuMachine()))
+        .replace("@CROSS_COMPILE@", core.crossCompiler().replace("gcc", ""))
+        .replace("@TOOLCHAIN@", core.riscv()
+            ? "riscv64-unknown-elf-gcc with picolibc (Debian: gcc-riscv64-unknown-elf "
+                + "picolibc-riscv64-unknown-elf)"
+            : "arm-none-eabi-gcc with newlib (Debian: gcc-arm-none-eabi libnewlib-arm-none-eabi)")
         .replace("@TITLE@", title)
         .replace("@CORE@", core.id())
         .replace("@ARCH_FLAGS@", String.join(" ", core.gccFlags()))
         .replace("@FIRMWARE@", firmware)
+        .replace("@DRIVER@", driver())
         .replace("@STARTUP@", startup())
         .replace("@LDSCRIPT@", linkerScript())
         .replace("@MAKEFILE@", makefile())
         .replace("@CODE_ORIGIN@", String.format(Locale.ROOT, "0x%08X", code.origin()))
         .replace("@CODE_LENGTH@", code.length())
         .replace("@CODE_WHAT@", code.what())
+        .replace("@RESET_FETCH@", core.riscv() ? "the reset ROM jumps"
+            : "the core fetches the vector table")
         .replace("@RAM_ORIGIN@", String.format(Locale.ROOT, "0x%08X", ram.origin()))
         .replace("@RAM_LENGTH@", ram.length())
         .replace("@RAM_WHAT@", ram.what());

@@ -26,8 +26,6 @@ public final class ObjectSizer {
   static final List<String> FLAGS = List.of("-std=c99", "-O2", "-c");
   /** Compilers tried, in order, on the PATH. */
   static final List<String> COMPILERS = List.of("gcc", "cc");
-  /** The cross compiler for a Cortex-M core. */
-  static final String ARM_COMPILER = "arm-none-eabi-gcc";
   private static final long TIMEOUT_SECONDS = 300;
 
   private ObjectSizer() {}
@@ -39,16 +37,17 @@ public final class ObjectSizer {
 
   /**
    * Measures the library generated for {@code core}: with the host compiler for the generic
-   * core, with arm-none-eabi-gcc and the core's flags for a Cortex-M core (whose kernels may
-   * not compile for the host at all).
+   * core, with the core's cross compiler (arm-none-eabi-gcc or riscv64-unknown-elf-gcc) and flags
+   * for any other core (whose kernels may not compile for the host at all).
    */
   public static ObjectSizes measure(Path libDir, CpuCore core) {
     if (core == CpuCore.GENERIC) {
       return measure(libDir);
     }
-    Optional<Path> arm = onPath(List.of(ARM_COMPILER));
+    Optional<Path> arm = onPath(List.of(core.crossCompiler()));
     if (arm.isEmpty()) {
-      return ObjectSizes.unavailable(null, ARM_COMPILER + " not found for core " + core.id());
+      return ObjectSizes.unavailable(null, core.crossCompiler() + " not found for core "
+          + core.id());
     }
     return measure(libDir, arm, core.gccFlags(), SOURCES);
   }

@@ -9,7 +9,7 @@ import java.util.StringJoiner;
  * The core a CPU target generates code for, and so the family of kernels its layers get: plain
  * portable C for {@link #GENERIC} (and cores without the DSP extension), the Armv7E-M/Armv8-M DSP
  * extension through ACLE intrinsics for the Cortex-M4, M7 and M33, Helium (MVE) where it pays
- * and the DSP extension elsewhere for the Cortex-M55.
+ * and the DSP extension elsewhere for the Cortex-M55; plain C for the RISC-V {@link #RV32IMC}.
  */
 public enum CpuCore {
   /** Any C99 compiler and machine: today's portable kernels, the reference for the others. */
@@ -24,7 +24,14 @@ public enum CpuCore {
       "-mfloat-abi=hard", "-mfpu=fpv5-sp-d16")),
   /** Armv8.1-M with Helium, which also has the DSP extension. */
   CORTEX_M55("cortex-m55", KernelFamily.MVE, List.of("-mcpu=cortex-m55", "-mthumb",
-      "-mfloat-abi=hard"));
+      "-mfloat-abi=hard")),
+  /**
+   * A 32-bit RISC-V core with multiply and compressed instructions and no FPU (DIANA's and the
+   * DLA's host class): plain C. Debian's picolibc has no rv32imc multilib, so gcc links the rv32im
+   * one (the C library without compressed instructions; the model's code has them).
+   */
+  RV32IMC("rv32imc", KernelFamily.PLAIN_C, List.of("-march=rv32imc", "-mabi=ilp32",
+      "--specs=picolibc.specs"));
 
   /**
    * What kind of kernels a core's layers get, each family a superset of the one before: a core
@@ -69,9 +76,19 @@ public enum CpuCore {
     return family;
   }
 
-  /** The arm-none-eabi-gcc flags that select this core (empty for {@link #GENERIC}). */
+  /** The cross compiler's flags that select this core (empty for {@link #GENERIC}). */
   public List<String> gccFlags() {
     return gccFlags;
+  }
+
+  /** Whether this is a RISC-V core (built with riscv64-unknown-elf-gcc, not arm-none-eabi-gcc). */
+  public boolean riscv() {
+    return this == RV32IMC;
+  }
+
+  /** The cross compiler for this core: {@code arm-none-eabi-gcc} or {@code riscv64-unknown-elf-gcc}. */
+  public String crossCompiler() {
+    return riscv() ? "riscv64-unknown-elf-gcc" : "arm-none-eabi-gcc";
   }
 
   /**

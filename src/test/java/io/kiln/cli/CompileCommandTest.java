@@ -70,7 +70,7 @@ class CompileCommandTest {
         bad.toString(), "--no-object-sizes");
     assertThat(e.code()).isEqualTo(2);
     assertThat(e.err().strip()).isEqualTo("kiln: unknown board 'stm32' (known: mps2-an385,"
-        + " mps2-an386, mps2-an500, mps3-an547)");
+        + " mps2-an386, mps2-an500, mps3-an547, riscv32-virt)");
     assertThat(bad).doesNotExist();
   }
 
@@ -187,10 +187,10 @@ class CompileCommandTest {
     for (Case c : new Case[] {
         new Case(new String[] {"--target", "cpu:core=cortex-a53"},
             "kiln: target cpu: unknown core 'cortex-a53' (known: generic|cortex-m3|cortex-m4|"
-                + "cortex-m7|cortex-m33|cortex-m55)"),
+                + "cortex-m7|cortex-m33|cortex-m55|rv32imc)"),
         new Case(new String[] {"--target", "cpu:cores=2"},
             "kiln: target cpu: unknown parameter 'cores=2'; syntax: cpu:core=generic|cortex-m3|"
-                + "cortex-m4|cortex-m7|cortex-m33|cortex-m55"),
+                + "cortex-m4|cortex-m7|cortex-m33|cortex-m55|rv32imc"),
         new Case(new String[] {"--target", "cpu:core=cortex-m4", "--board", "mps2-an385"},
             "kiln: code for core cortex-m4 does not run on board mps2-an385 (cortex-m3)")}) {
       Path out = tmp.resolve("bad" + c.message().length());

@@ -213,7 +213,7 @@ class PresetsTest {
   void badCoresAreOneLineErrors() {
     assertThatThrownBy(() -> Presets.get("cpu:core=cortex-a53")).isInstanceOf(KilnException.class)
         .hasMessage("target cpu: unknown core 'cortex-a53' (known: generic|cortex-m3|cortex-m4|"
-            + "cortex-m7|cortex-m33|cortex-m55)");
+            + "cortex-m7|cortex-m33|cortex-m55|rv32imc)");
     assertThatThrownBy(() -> Presets.get("cpu:isa=x"))
         .hasMessageStartingWith("target cpu: unknown parameter 'isa=x'");
     String yaml = HardwareWriter.toYaml(Presets.get("cpu:core=cortex-m7"))

@@ -13,33 +13,53 @@ import java.util.Optional;
  * per-kernel-kind cycle model ({@code overhead + cycles per unit × work}); the CPU reads its
  * operands in place, so there are no transfers.
  */
-final class CpuCost {
+public final class CpuCost {
   private CpuCost() {}
+
+  /**
+   * The multiply-accumulates of one layer: its geometry's for convolutions, pooling and fully
+   * connected layers, rows x depth for a MatMul, output elements x filter area for a depthwise
+   * convolution with a depth multiplier (which has no geometry), 0 for the rest.
+   */
+  public static long macs(Graph g, Node n) {
+    Optional<LayerGeometry> geo = geometry(g, n);
+    if (geo.isEmpty() && n.op() instanceof Op.DepthwiseConv2D) {
+      int[] f = g.input(n, Op.DepthwiseConv2D.FILTER).shape().dims();
+      return f.length == 4 ? g.output(n).shape().elements() * f[1] * f[2] : 0;
+    }
+    if (geo.isEmpty() && n.op() instanceof Op.MatMul) {
+      int[] a = g.input(n, 0).shape().dims();
+      int[] out = g.output(n).shape().dims();
+      return a.length == 0 || out.length == 0 ? 0
+          : (long) g.output(n).shape().elements() * a[a.length - 1];
+    }
+    return geo.map(LayerGeometry::macs).orElse(0L);
+  }
+
+  /** The units of work the cycle model multiplies by: MACs, window elements or output elements. */
+  public static long work(Graph g, Node n) {
+    long outputs = g.output(n).shape().elements();
+    return switch (kind(n.op()).unit()) {
+      case MAC -> macs(g, n);
+      case WINDOW_ELEMENT -> geometry(g, n).map(x -> outputs * x.shape().fy() * x.shape().fx())
+          .orElse(outputs);
+      case OUTPUT_ELEMENT -> outputs;
+    };
+  }
+
+  private static Optional<LayerGeometry> geometry(Graph g, Node n) {
+    try {
+      return LayerGeometry.of(g, n);
+    } catch (IllegalArgumentException e) {
+      return Optional.empty();
+    }
+  }
 
   static LayerPlanResult plan(HardwareDescription hw, Graph g, Node n, Unit.CpuUnit unit) {
     Cpu cpu = unit.cpu();
     Cpu.KernelKind kind = kind(n.op());
-    Optional<LayerGeometry> geo;
-    try {
-      geo = LayerGeometry.of(g, n);
-    } catch (IllegalArgumentException e) {
-      geo = Optional.empty();
-    }
-    long macs = geo.map(LayerGeometry::macs).orElse(0L);
-    if (geo.isEmpty() && n.op() instanceof Op.MatMul) {
-      int[] a = g.input(n, 0).shape().dims();
-      int[] out = g.output(n).shape().dims();
-      macs = a.length == 0 ? 0 : (long) g.output(n).shape().elements() * a[a.length - 1];
-      if (out.length == 0) {
-        macs = 0;
-      }
-    }
-    long outputs = g.output(n).shape().elements();
-    long work = switch (kind.unit()) {
-      case MAC -> macs;
-      case WINDOW_ELEMENT -> geo.map(x -> outputs * x.shape().fy() * x.shape().fx()).orElse(outputs);
-      case OUTPUT_ELEMENT -> outputs;
-    };
+    long macs = macs(g, n);
+    long work = work(g, n);
     Cpu.KernelCost cost = cpu.cost(kind);
     long cycles = cpu.perCallOverheadCycles() + cost.overheadCycles() + (long) Math.ceil(cost.cyclesPerUnit() * work);
     long peak = Math.max(1, cpu.cores() * Math.max(1, cpu.simdWidthBits() / 8));
@@ -49,7 +69,7 @@ final class CpuCost {
   }
 
   /** The cycle-model entry an operator is charged under. */
-  static Cpu.KernelKind kind(Op op) {
+  public static Cpu.KernelKind kind(Op op) {
     return switch (op) {
       case Op.Conv2D c -> Cpu.KernelKind.CONV2D;
       case Op.TransposeConv c -> Cpu.KernelKind.CONV2D;

@@ -54,7 +54,7 @@ static void say(const char *a, const char *b, const char *c) {
 }
 
 static int usage(void) {
-  say("usage: kiln_mps2 [--batch N] --output-dir DIR IN0.bin",
+  say("usage: @DRIVER@ [--batch N] --output-dir DIR IN0.bin",
       KILN_NUM_INPUTS > 1 ? " [IN1.bin ...]" : "", "");
   return 2;
 }
@@ -132,7 +132,7 @@ static uint8_t *take(uint8_t **next, uint32_t bytes) {
 int main(void) {
   uint32_t cmd_args[2] = {(uint32_t)(uintptr_t)cmdline, sizeof cmdline - 1};
   if (kiln_semihost(KILN_SYS_GET_CMDLINE, cmd_args) != 0) {
-    say("kiln_mps2: semihosting gave no command line (or one longer than 4095 bytes)", "",
+    say("@DRIVER@: semihosting gave no command line (or one longer than 4095 bytes)", "",
         "");
     return 2;
   }
@@ -140,7 +140,7 @@ int main(void) {
   char *argv[KILN_MAX_ARGS];
   const int argc = split(cmdline, argv);
   if (argc < 0) {
-    say("kiln_mps2: too many arguments", "", "");
+    say("@DRIVER@: too many arguments", "", "");
     return 2;
   }
 
@@ -152,7 +152,7 @@ int main(void) {
     if (strcmp(argv[i], "--batch") == 0 && i + 1 < argc) {
       batch = parse_count(argv[++i]);
       if (batch < 0) {
-        say("kiln_mps2: --batch needs a positive integer, got '", argv[i], "'");
+        say("@DRIVER@: --batch needs a positive integer, got '", argv[i], "'");
         return 2;
       }
     } else if (strcmp(argv[i], "--output-dir") == 0 && i + 1 < argc) {
@@ -162,7 +162,7 @@ int main(void) {
     } else if (npaths < KILN_NUM_INPUTS) {
       paths[npaths++] = argv[i];
     } else {
-      say("kiln_mps2: the model has fewer inputs than the files given", "", "");
+      say("@DRIVER@: the model has fewer inputs than the files given", "", "");
       return 2;
     }
   }
@@ -176,25 +176,25 @@ int main(void) {
   for (int k = 0; k < KILN_NUM_INPUTS; ++k) {
     in_fd[k] = open_file(paths[k], KILN_OPEN_READ_BINARY);
     if (in_fd[k] < 0) {
-      say("kiln_mps2: cannot open ", paths[k], "");
+      say("@DRIVER@: cannot open ", paths[k], "");
       return 2;
     }
     const uint32_t flen_args[1] = {(uint32_t)in_fd[k]};
     const int32_t len = kiln_semihost(KILN_SYS_FLEN, flen_args);
     if (batch < 0) {
       if (len <= 0 || (uint32_t)len % kInputBytes[k] != 0) {
-        say("kiln_mps2: ", paths[k], " is not a positive multiple of one sample");
+        say("@DRIVER@: ", paths[k], " is not a positive multiple of one sample");
         return 2;
       }
       batch = (int32_t)((uint32_t)len / kInputBytes[k]);
     }
     if (len < 0 || (uint64_t)(uint32_t)len != (uint64_t)(uint32_t)batch * kInputBytes[k]) {
-      say("kiln_mps2: ", paths[k], " does not hold --batch samples");
+      say("@DRIVER@: ", paths[k], " does not hold --batch samples");
       return 2;
     }
     in_buf[k] = take(&next, kInputBytes[k]);
     if (in_buf[k] == NULL) {
-      say("kiln_mps2: out of RAM for an input sample", "", "");
+      say("@DRIVER@: out of RAM for an input sample", "", "");
       return 2;
     }
   }
@@ -206,7 +206,7 @@ int main(void) {
   for (int j = 0; j < KILN_NUM_OUTPUTS; ++j) {
     /* "output<j>.bin" with j < 10^4 takes at most 15 bytes and the terminator. */
     if (dir_len + 1 + 16 > sizeof path || j > 9999) {
-      say("kiln_mps2: output directory name too long", "", "");
+      say("@DRIVER@: output directory name too long", "", "");
       return 2;
     }
     memcpy(path, dir, dir_len);
@@ -227,7 +227,7 @@ int main(void) {
     out_fd[j] = open_file(path, KILN_OPEN_WRITE_BINARY);
     out_buf[j] = take(&next, kOutputBytes[j]);
     if (out_fd[j] < 0 || out_buf[j] == NULL) {
-      say("kiln_mps2: cannot write ", path, "");
+      say("@DRIVER@: cannot write ", path, "");
       return 2;
     }
   }
@@ -238,7 +238,7 @@ int main(void) {
     void *out[KILN_NUM_OUTPUTS];
     for (int k = 0; k < KILN_NUM_INPUTS; ++k) {
       if (!read_exact(in_fd[k], in_buf[k], kInputBytes[k])) {
-        say("kiln_mps2: cannot read ", paths[k], "");
+        say("@DRIVER@: cannot read ", paths[k], "");
         return 2;
       }
       in[k] = in_buf[k];
@@ -247,12 +247,12 @@ int main(void) {
       out[j] = out_buf[j];
     }
     if (kiln_run(in, out) != 0) {
-      say("kiln_mps2: inference failed", "", "");
+      say("@DRIVER@: inference failed", "", "");
       return 1;
     }
     for (int j = 0; j < KILN_NUM_OUTPUTS; ++j) {
       if (!write_all(out_fd[j], out_buf[j], kOutputBytes[j])) {
-        say("kiln_mps2: cannot write an output of directory ", dir, "");
+        say("@DRIVER@: cannot write an output of directory ", dir, "");
         return 2;
       }
     }

@@ -72,14 +72,14 @@ static void kiln_report(const char *msg, uint32_t len) {
 }
 
 static void kiln_fault(void) {
-  static const char msg[] = "kiln_mps2: fault (bad memory access, division by zero or "
+  static const char msg[] = "@DRIVER@: fault (bad memory access, division by zero or "
                             "undefined instruction)\n";
   kiln_report(msg, sizeof msg - 1);
   kiln_semihost_exit(3);
 }
 
 static void kiln_unexpected(void) {
-  static const char msg[] = "kiln_mps2: unexpected exception\n";
+  static const char msg[] = "@DRIVER@: unexpected exception\n";
   kiln_report(msg, sizeof msg - 1);
   kiln_semihost_exit(3);
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.kiln.codegen.Board;
+import io.kiln.testing.SharedModels;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -16,13 +17,11 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Test helper: builds a generated model for a {@link Board} with arm-none-eabi-gcc (the flags of
- * the board's makefile, so a test build is the documented build) and runs the ELF under
- * qemu-system-arm, skipping tests with a message when either is missing.
+ * Test helper: builds a generated model for a {@link Board} with the board's cross compiler (the
+ * flags of the board's makefile, so a test build is the documented build) and runs the ELF under
+ * the board's QEMU, skipping tests with a message when either is missing (failing them in CI).
  */
 final class BoardToolchain {
-  static final String GCC = "arm-none-eabi-gcc";
-  static final String QEMU = "qemu-system-arm";
   static final long QEMU_TIMEOUT_SECONDS = 120;
 
   private static final Map<String, Boolean> FOUND = new ConcurrentHashMap<>();
@@ -42,12 +41,37 @@ final class BoardToolchain {
     });
   }
 
-  /** Skips the calling test unless the cross compiler and QEMU are on the PATH. */
+  /** Skips the calling test unless the Arm cross compiler and QEMU are on the PATH. */
   static void assumeToolchain() {
-    assumeTrue(available(GCC), GCC + " not found on PATH (Debian: gcc-arm-none-eabi "
-        + "libnewlib-arm-none-eabi): the bare-metal build is not tested");
-    assumeTrue(available(QEMU), QEMU + " not found on PATH (Debian: qemu-system-arm): the "
-        + "bare-metal run is not tested");
+    assumeToolchain(Board.MPS2_AN385);
+  }
+
+  /**
+   * Skips the calling test unless {@code board}'s cross compiler and QEMU are on the PATH; under
+   * CI ({@code CI=true}), whose .ci/run installs them, their absence fails the test instead.
+   */
+  static void assumeToolchain(Board board) {
+    String gcc = gcc(board);
+    String packages = board.core().riscv()
+        ? "gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf"
+        : "gcc-arm-none-eabi libnewlib-arm-none-eabi";
+    String qemuPackage = board.core().riscv() ? "qemu-system-misc" : "qemu-system-arm";
+    require(available(gcc), gcc + " not found on PATH (Debian: " + packages
+        + "): the bare-metal build is not tested");
+    require(available(board.qemu()), board.qemu() + " not found on PATH (Debian: " + qemuPackage
+        + "): the bare-metal run is not tested");
+  }
+
+  private static void require(boolean ok, String why) {
+    if (!ok && SharedModels.requiredByCi()) {
+      throw new AssertionError(why + "; CI=true, so this is a failure, not a skip");
+    }
+    assumeTrue(ok, why);
+  }
+
+  /** The board's C cross compiler. */
+  static String gcc(Board board) {
+    return board.core().crossCompiler();
   }
 
   /**
@@ -61,18 +85,18 @@ final class BoardToolchain {
     for (String src : board.cSources()) {
       String obj = src.replace(".c", ".o");
       objects.add(obj);
-      List<String> cmd = new ArrayList<>(List.of(GCC));
+      List<String> cmd = new ArrayList<>(List.of(gcc(board)));
       cmd.addAll(board.cflags());
       cmd.addAll(List.of("-c", "-o", obj, src));
       procs.add(new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
           .start());
     }
     for (Process p : procs) {
-      Result r = finish(p, GCC, 300);
-      assertThat(r.exit()).as("%s failed in %s:%n%s", GCC, dir, r.output()).isZero();
-      assertThat(r.output()).as("%s output in %s", GCC, dir).isEmpty();
+      Result r = finish(p, gcc(board), 300);
+      assertThat(r.exit()).as("%s failed in %s:%n%s", gcc(board), dir, r.output()).isZero();
+      assertThat(r.output()).as("%s output in %s", gcc(board), dir).isEmpty();
     }
-    List<String> link = new ArrayList<>(List.of(GCC));
+    List<String> link = new ArrayList<>(List.of(gcc(board)));
     link.addAll(board.cflags());
     link.addAll(List.of("-nostartfiles", "-T", board.linkerScript(), "-Wl,--gc-sections", "-o",
         board.firmware()));
@@ -85,8 +109,11 @@ final class BoardToolchain {
 
   /** The documented QEMU command line for {@code elf} with the driver's arguments. */
   static List<String> qemuCommand(Board board, Path elf, String args) {
-    return List.of(QEMU, "-M", board.id(), "-nographic", "-semihosting-config",
-        "enable=on,target=native", "-kernel", elf.toString(), "-append", args);
+    List<String> cmd = new ArrayList<>(List.of(board.qemu()));
+    cmd.addAll(board.qemuMachine());
+    cmd.addAll(List.of("-nographic", "-semihosting-config", "enable=on,target=native",
+        "-kernel", elf.toString(), "-append", args));
+    return cmd;
   }
 
   /**

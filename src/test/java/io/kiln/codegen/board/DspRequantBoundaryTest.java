@@ -105,7 +105,7 @@ class DspRequantBoundaryTest {
     CpuCodegen.generate(ModelSource.load("builtin:ds_cnn"), tmp,
         CodegenOptions.defaults().withBoard(board).withCore(board.core()));
     Files.writeString(tmp.resolve("edges.c"), PROGRAM);
-    List<String> cmd = new ArrayList<>(List.of(BoardToolchain.GCC));
+    List<String> cmd = new ArrayList<>(List.of(BoardToolchain.gcc(board)));
     cmd.addAll(board.cflags());
     cmd.addAll(List.of("-nostartfiles", "-T", board.linkerScript(), "-o", "edges.elf",
         "edges.c", board.startup()));

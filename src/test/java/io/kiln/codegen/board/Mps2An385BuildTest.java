@@ -78,7 +78,7 @@ class Mps2An385BuildTest {
     assertThat(Board.named("MPS2-AN385")).isEqualTo(Board.MPS2_AN385);
     assertThatThrownBy(() -> Board.named("stm32f4")).isInstanceOf(KilnException.class)
         .hasMessage("unknown board 'stm32f4' (known: mps2-an385, mps2-an386, mps2-an500, "
-            + "mps3-an547)");
+            + "mps3-an547, riscv32-virt)");
   }
 
   @Test
