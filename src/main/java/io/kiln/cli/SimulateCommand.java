@@ -104,7 +104,7 @@ final class SimulateCommand implements Callable<Integer> {
     for (int i = 0; i < ins.size(); i++) {
       tensors.add(Tensor.fromBytes(ins.get(i).dtype(), ins.get(i).shape(), data[i]));
     }
-    Simulation s = Simulator.simulate(planned.plan(), planned.costs(), Simulator.CpuTiming.of(planned.costs()),
+    Simulation s = Simulator.simulate(planned.plan(), planned.costs(), Simulator.CpuTiming.calibrated(hw),
         tensors, true, p.cliName());
     PrintWriter out = spec.commandLine().getOut();
     SimReport.print(out, s);

@@ -53,6 +53,7 @@ public final class SimReport {
       total += e.getValue();
     }
     out.printf(Locale.ROOT, "; total %.2f uJ%n", total / 1e6);
+    out.printf(Locale.ROOT, "  CPU cycles: %s%n", s.cpuModel());
     s.check().ifPresent(c -> out.println(c.matched()
         ? "  outputs: identical to the interpreter on the lowered graph (kiln run --target)"
         : "  outputs: DIFFER from the interpreter: " + c.firstMismatch().orElse("?")));
@@ -77,6 +78,7 @@ public final class SimReport {
     root.put("target", s.target());
     root.put("policy", s.policy());
     root.put("clock_hz", s.clockHz());
+    root.put("cpu_model", s.cpuModel());
     Map<String, Object> totals = new LinkedHashMap<>();
     totals.put("cycles", s.cycles());
     totals.put("seconds", s.seconds());

@@ -13,9 +13,10 @@ import java.util.Optional;
  * @param cycles the latency of one inference
  * @param busy cycles each resource (the CPU, each unit, each DMA channel) was busy
  * @param check the comparison with the interpreter, when one was asked for
+ * @param cpuModel where the CPU kernels' cycles came from
  */
 public record Simulation(String target, String policy, long clockHz, long cycles, List<Layer> layers,
-    List<Event> events, Map<String, Long> busy, List<Tensor> outputs, Optional<Check> check) {
+    List<Event> events, Map<String, Long> busy, List<Tensor> outputs, Optional<Check> check, String cpuModel) {
 
   public Simulation {
     layers = List.copyOf(layers);

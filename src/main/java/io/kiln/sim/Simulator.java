@@ -111,7 +111,7 @@ public final class Simulator {
     Optional<Simulation.Check> result = check
         ? Optional.of(new Simulation.Check(mismatch.isEmpty(), mismatch)) : Optional.empty();
     return new Simulation(hw.name(), policy, hw.clockHz(), timeline.host(), layers, timeline.events(),
-        timeline.busy(), outputs, result);
+        timeline.busy(), outputs, result, cpuTiming.describe());
   }
 
   private void loadBlobs() {
@@ -245,9 +245,47 @@ public final class Simulator {
     /** Cycles of CPU step {@code step}, at the description's clock. */
     long cycles(DeploymentPlan plan, Step.CpuKernel step);
 
+    /** Where the cycles come from, for reports. */
+    default String describe() {
+      return "the analytic model's per-kernel costs";
+    }
+
     /** The baseline's own CPU estimate. */
     static CpuTiming of(CostModel model) {
       return (plan, step) -> model.cost(plan, step).cycles();
+    }
+
+    /**
+     * The CPU cycle model calibrated on instruction counts of Kiln's own kernels under emulation
+     * ({@link io.kiln.sim.cpu.CpuCycleModel}), converted from the CPU's clock to the description's.
+     * A node whose output shares its input's bytes in the arena (a Reshape the code generator
+     * aliases) costs nothing.
+     */
+    static CpuTiming calibrated(HardwareDescription hw) {
+      io.kiln.sim.cpu.CpuCycleModel model = io.kiln.sim.cpu.CpuCycleModel.forCpu(hw.cpu());
+      return new CpuTiming() {
+        @Override
+        public String describe() {
+          return model.source();
+        }
+
+        @Override
+        public long cycles(DeploymentPlan plan, Step.CpuKernel step) {
+        Node n = plan.graph().nodes().get(step.node());
+        Region out = plan.values().get(n.output());
+        if (out != null && n.inputs().stream().anyMatch(i -> out.equals(plan.values().get(i)))) {
+          return 0;
+        }
+        long cycles = model.cycles(plan.graph(), n);
+        return hw.clockHz() == hw.cpu().clockHz() ? cycles
+            : (long) Math.ceil((double) cycles * hw.clockHz() / hw.cpu().clockHz());
+        }
+      };
+    }
+
+    /** Which calibration {@link #calibrated} uses, for reports. */
+    static String calibrationOf(HardwareDescription hw) {
+      return io.kiln.sim.cpu.CpuCycleModel.forCpu(hw.cpu()).source();
     }
   }
 }

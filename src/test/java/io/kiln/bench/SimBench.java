@@ -62,7 +62,7 @@ public final class SimBench {
   }
 
   static Simulation simulate(Planner.Planned p, List<Tensor> inputs) {
-    return Simulator.simulate(p.plan(), p.costs(), Simulator.CpuTiming.of(p.costs()), inputs, true, "bench");
+    return Simulator.simulate(p.plan(), p.costs(), Simulator.CpuTiming.calibrated(p.plan().hardware()), inputs, true, "bench");
   }
 
   static Planner.Planned plan(Graph g, HardwareDescription hw, Policy p, boolean ternarize) {
