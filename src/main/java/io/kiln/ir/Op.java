@@ -395,6 +395,31 @@ public sealed interface Op {
     public static final int INPUT = 0;
   }
 
+  /**
+   * TFLite SVDF: a rank-{@code rank} singular-value-decomposition filter over time. Each
+   * invocation shifts the [batch, filters * memory] {@code state} left by one step, writes the
+   * input's feature projection (weights_feature [filters, input]) as every filter's newest step,
+   * weighs each filter's memory by weights_time [filters, memory] and sums {@code rank} filters
+   * per output unit, plus bias. The state is TFLite's variable tensor and belongs to the
+   * operator: it persists from one invocation to the next until a reset ({@link OpState}).
+   * Integer SVDF follows TFLM: int8 input and output, int16 (or int8) time weights and state,
+   * and no fused activation (TFLM's integer kernel ignores it, so {@code act} is NONE).
+   */
+  record Svdf(int rank, Activation act, TensorType state) implements Op {
+    public static final int INPUT = 0;
+    public static final int WEIGHTS_FEATURE = 1;
+    public static final int WEIGHTS_TIME = 2;
+    public static final int BIAS = 3;
+
+    public Svdf {
+      java.util.Objects.requireNonNull(act);
+      java.util.Objects.requireNonNull(state);
+      if (rank < 1) {
+        throw new io.kiln.KilnException("SVDF rank " + rank + " is not positive");
+      }
+    }
+  }
+
   /** One operator of TFLM's fixed-point audio front-end ({@link SignalOp}). */
   record Signal(SignalOp kind) implements Op {
     @Override

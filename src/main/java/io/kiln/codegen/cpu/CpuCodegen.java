@@ -101,8 +101,8 @@ public final class CpuCodegen {
     private final Map<Integer, String> where = new HashMap<>();
     /** Pointer expressions the run function uses (to silence unused graph inputs). */
     private final java.util.Set<String> used = new java.util.HashSet<>();
-    /** Static state arrays (a noise estimate) that persist across runs until kiln_reset. */
-    private final List<SignalEmitter.StateArray> state = new ArrayList<>();
+    /** Static state (variable tensors, a noise estimate) kept across runs until kiln_reset. */
+    private final StateBlock state = new StateBlock();
     private ArenaLayout layout;
 
     Generator(Graph graph, CodegenOptions options) {
@@ -281,6 +281,7 @@ public final class CpuCodegen {
         case Op.Identity op -> throw unsupported(n, k);
         case Op.Cast op -> PlainOpsEmitter.cast(ctx);
         case Op.Signal op -> SignalEmitter.emit(ctx, op.kind(), state);
+        case Op.Svdf op -> SvdfEmitter.emit(ctx, op, state);
       };
       StringBuilder call = new StringBuilder(ctx.function()).append('(');
       for (int id : ctx.paramValues()) {
@@ -366,7 +367,7 @@ public final class CpuCodegen {
     }
 
     private long stateBytes() {
-      return state.stream().mapToLong(SignalEmitter.StateArray::bytes).sum();
+      return state.bytes();
     }
 
     private boolean usesFloatMath() {
@@ -443,7 +444,14 @@ public final class CpuCodegen {
           copies.add("memcpy(out" + j + ", " + src + ", " + graph.type(id).bytes() + ");");
         }
       }
+      if (state.needsInitialReset()) {
+        c.line("/* Static storage starts at zero; some state resets to its zero point. */");
+        c.line("static int kiln_state_ready;").blank();
+      }
       c.open("int kiln_run(const void *const inputs[], void *const outputs[])");
+      if (state.needsInitialReset()) {
+        c.line("if (!kiln_state_ready) kiln_reset();");
+      }
       for (int i = 0; i < graph.inputs().size(); i++) {
         String t = CSource.ctype(graph.value(graph.inputs().get(i)).dtype());
         c.line("const %s *in%d = (const %s *)inputs[%d];", t, i, t, i);
@@ -464,8 +472,9 @@ public final class CpuCodegen {
       c.line("return 0;");
       c.close();
       c.blank().open("void kiln_reset(void)");
-      for (SignalEmitter.StateArray s : state) {
-        c.line("memset(%s, 0, sizeof %s);", s.name(), s.name());
+      state.emitReset(c);
+      if (state.needsInitialReset()) {
+        c.line("kiln_state_ready = 1;");
       }
       c.close();
       if (graph.inputs().size() == 1 && graph.outputs().size() == 1) {

@@ -211,6 +211,8 @@ public final class TfliteWriter {
       case Op.Log l -> throw unsupported(where, null);
       case Op.Sqrt s -> throw unsupported(where, null);
       case Op.Pow p -> throw unsupported(where, null);
+      case Op.Svdf s -> throw unsupported(where, "keeps a variable tensor, which Kiln's writer"
+          + " does not write yet");
     }
   }
 
