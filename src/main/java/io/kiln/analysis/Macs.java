@@ -86,6 +86,12 @@ public final class Macs {
         yield (long) g.input(n, Op.Svdf.INPUT).shape().dim(0) * wf.dim(0)
             * (wf.dim(1) + wt.dim(1));
       }
+      // Four gates, each an input and a recurrent matrix-vector product, per batch and step.
+      case Op.UnidirectionalLstm l -> {
+        io.kiln.ir.Shape x = g.input(n, Op.UnidirectionalLstm.INPUT).shape();
+        int units = l.hiddenState().shape().dim(1);
+        yield 4L * x.dim(0) * x.dim(1) * units * (x.dim(2) + units);
+      }
       case Op.BatchNorm b -> 0L;
     };
   }

@@ -37,6 +37,8 @@ public final class OpState {
   public static List<Buffer> of(Graph g, Node n) {
     return switch (n.op()) {
       case Op.Svdf s -> List.of(new Buffer("activation_state", s.state()));
+      case Op.UnidirectionalLstm l -> List.of(new Buffer("hidden_state", l.hiddenState()),
+          new Buffer("cell_state", l.cellState()));
       case Op.Signal s when s.kind().stateful() -> List.of(new Buffer("noise", g.output(n).type()));
       default -> List.of();
     };

@@ -5,8 +5,8 @@ import java.util.List;
 
 /**
  * Shapes and element types of the recurrent operators whose state is a TFLite variable tensor
- * ({@link Op.Svdf}), as TFLM's prepare functions check them; used by {@link ShapeInference}
- * and {@link Verifier}.
+ * ({@link Op.Svdf}, {@link Op.UnidirectionalLstm}), as TFLM's prepare functions check them;
+ * used by {@link ShapeInference} and {@link Verifier}.
  */
 final class RecurrentRules {
   private RecurrentRules() {}
@@ -91,6 +91,101 @@ final class RecurrentRules {
         p.add(where + " integer SVDF operand " + t.dtype().shortName() + t.shape()
             + " needs a per-tensor quantization with a positive finite scale");
       }
+    }
+  }
+
+  /** The LSTM dimensions read off its input and state. */
+  record LstmDims(int batch, int time, int input, int units) {}
+
+  /** TFLM's {@code ValidateTensorSize} for UNIDIRECTIONAL_SEQUENCE_LSTM. */
+  static LstmDims lstm(Op.UnidirectionalLstm op, List<TensorType> in) {
+    Shape x = rank(op, in, Op.UnidirectionalLstm.INPUT, 3, "input");
+    Shape h = op.hiddenState().shape();
+    int batch = op.timeMajor() ? x.dim(1) : x.dim(0);
+    if (h.rank() != 2 || h.dim(0) != batch) {
+      throw bad(op, "hidden state " + h + " is not [" + batch + ", units]");
+    }
+    LstmDims d = new LstmDims(batch, op.timeMajor() ? x.dim(0) : x.dim(1), x.dim(2), h.dim(1));
+    if (op.cellState().elements() != batch * d.units()) {
+      throw bad(op, "cell state " + op.cellState().shape() + " does not hold " + batch + " x "
+          + d.units() + " values");
+    }
+    for (int g = 0; g < 4; g++) {
+      expect(op, in, Op.UnidirectionalLstm.INPUT_WEIGHTS + g, Shape.of(d.units(), d.input()),
+          "input weights of gate " + g);
+      expect(op, in, Op.UnidirectionalLstm.RECURRENT_WEIGHTS + g,
+          Shape.of(d.units(), d.units()), "recurrent weights of gate " + g);
+      expect(op, in, Op.UnidirectionalLstm.BIAS + g, Shape.of(d.units()), "bias of gate " + g);
+    }
+    return d;
+  }
+
+  static Shape lstmShape(Op.UnidirectionalLstm op, List<TensorType> in) {
+    Shape x = in.get(Op.UnidirectionalLstm.INPUT).shape();
+    return Shape.of(x.dim(0), x.dim(1), lstm(op, in).units());
+  }
+
+  /**
+   * TFLM's LSTM types: all float32, or int8 input, hidden state and output with int8 weights,
+   * int32 biases and an int16 cell state; the cell gate's activation is tanh.
+   */
+  static void lstmTypes(Op.UnidirectionalLstm op, List<TensorType> in, TensorType out,
+      String where, List<String> p) {
+    if (op.cellActivation() != Op.Activation.TANH) {
+      p.add(where + " cell activation " + op.cellActivation() + " is not supported (TFLM's LSTM"
+          + " kernel takes TANH)");
+    }
+    TensorType x = in.get(Op.UnidirectionalLstm.INPUT);
+    boolean floats = x.dtype() == DType.FLOAT32;
+    DType act = floats ? DType.FLOAT32 : DType.INT8;
+    DType weights = floats ? DType.FLOAT32 : DType.INT8;
+    DType bias = floats ? DType.FLOAT32 : DType.INT32;
+    DType cell = floats ? DType.FLOAT32 : DType.INT16;
+    check(x, act, "input", where, p);
+    check(out, act, "output", where, p);
+    check(op.hiddenState(), act, "hidden state", where, p);
+    check(op.cellState(), cell, "cell state", where, p);
+    for (int g = 0; g < 4; g++) {
+      check(in.get(Op.UnidirectionalLstm.INPUT_WEIGHTS + g), weights, "input weights", where, p);
+      check(in.get(Op.UnidirectionalLstm.RECURRENT_WEIGHTS + g), weights, "recurrent weights",
+          where, p);
+      check(in.get(Op.UnidirectionalLstm.BIAS + g), bias, "bias", where, p);
+    }
+    if (floats) {
+      return;
+    }
+    List<TensorType> scaled = new java.util.ArrayList<>(List.of(x, op.hiddenState(),
+        op.cellState()));
+    for (int g = 0; g < 8; g++) {
+      scaled.add(in.get(Op.UnidirectionalLstm.INPUT_WEIGHTS + g));
+    }
+    for (TensorType t : scaled) {
+      if (!(t.quant() instanceof Quantization.PerTensor q) || !(q.scale() > 0)
+          || !Float.isFinite(q.scale())) {
+        p.add(where + " integer LSTM operand " + t.dtype().shortName() + t.shape()
+            + " needs a per-tensor quantization with a positive finite scale (TFLM's LSTM has"
+            + " no per-channel weights)");
+      }
+    }
+    if (op.cellState().quant() instanceof Quantization.PerTensor c && c.zeroPoint() != 0) {
+      p.add(where + " int16 cell state has zero point " + c.zeroPoint() + ", expected 0");
+    }
+  }
+
+  private static void check(TensorType t, DType want, String what, String where,
+      List<String> p) {
+    if (t != null && t.dtype() != want) {
+      p.add(where + " " + what + " is " + t.dtype().shortName() + ", expected "
+          + want.shortName());
+    }
+  }
+
+  private static void expect(Op op, List<TensorType> in, int slot, Shape want, String what) {
+    if (slot >= in.size() || in.get(slot) == null) {
+      throw bad(op, "missing " + what);
+    }
+    if (!in.get(slot).shape().equals(want)) {
+      throw bad(op, what + " " + in.get(slot).shape() + " is not " + want);
     }
   }
 

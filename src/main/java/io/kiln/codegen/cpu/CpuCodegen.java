@@ -282,6 +282,7 @@ public final class CpuCodegen {
         case Op.Cast op -> PlainOpsEmitter.cast(ctx);
         case Op.Signal op -> SignalEmitter.emit(ctx, op.kind(), state);
         case Op.Svdf op -> SvdfEmitter.emit(ctx, op, state);
+        case Op.UnidirectionalLstm op -> LstmEmitter.emit(ctx, op, state);
       };
       StringBuilder call = new StringBuilder(ctx.function()).append('(');
       for (int id : ctx.paramValues()) {
@@ -372,7 +373,8 @@ public final class CpuCodegen {
 
     private boolean usesFloatMath() {
       for (Node n : graph.nodes()) {
-        if (n.op() instanceof Op.Quantize && graph.input(n, 0).dtype() == DType.FLOAT32) {
+        if ((n.op() instanceof Op.Quantize || n.op() instanceof Op.UnidirectionalLstm)
+            && graph.input(n, 0).dtype() == DType.FLOAT32) {
           return true;
         }
       }

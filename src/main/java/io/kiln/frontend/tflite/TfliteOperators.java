@@ -92,7 +92,8 @@ final class TfliteOperators {
       Map.entry(EXPAND_DIMS, new int[] {2, 2}),
       Map.entry(SQUEEZE, new int[] {1, 1}),
       Map.entry(PRELU, new int[] {2, 2}),
-      Map.entry(SVDF, new int[] {5, 5})));
+      Map.entry(SVDF, new int[] {5, 5}),
+      Map.entry(UNIDIRECTIONAL_SEQUENCE_LSTM, new int[] {24, 24})));
 
   static boolean supported(int code) {
     return ARITY.containsKey(code);
@@ -295,6 +296,7 @@ final class TfliteOperators {
       case EXPAND_DIMS, SQUEEZE -> new Mapped(new Op.Reshape(outType.shape()), slots(in, 1));
       case PRELU -> new Mapped(new Op.PRelu(), slots(in, 2));
       case SVDF -> RecurrentOperators.svdf(op, in, t, where);
+      case UNIDIRECTIONAL_SEQUENCE_LSTM -> RecurrentOperators.lstm(op, in, t, where);
       default -> throw new IllegalStateException("unmapped supported operator " + code);
     };
   }
