@@ -67,9 +67,13 @@ public final class CpuCodegen {
    * @param calls the call statements of each node index (a Reshape's copy, or none, included)
    * @param weightsHeader {@code kiln_weights.h} declaring the constants the kernels read
    * @param weightsSource {@code kiln_weights.c} defining them
+   * @param stateBytes the static state the kernels keep between runs ({@code KILN_STATE_BYTES})
+   * @param reset the body of {@code kiln_reset}, which returns that state to its reset bytes
+   * @param initialReset whether {@code kiln_run} must reset once before its first inference
    */
   public record Kernels(String functions, Map<Integer, List<String>> calls, String weightsHeader,
-      String weightsSource, long weightBytes) {}
+      String weightsSource, long weightBytes, long stateBytes, String reset,
+      boolean initialReset) {}
 
   /** See {@link Kernels}. */
   public static Kernels kernels(Graph graph, java.util.Set<Integer> nodes, Map<Integer, String> where) {
@@ -85,8 +89,10 @@ public final class CpuCodegen {
         calls.put(k, List.copyOf(gen.calls.subList(before, gen.calls.size())));
       }
     }
+    CSource reset = new CSource();
+    gen.state.emitReset(reset);
     return new Kernels(gen.layers.toString(), calls, gen.weights.header(), gen.weights.source(),
-        gen.weights.bytes());
+        gen.weights.bytes(), gen.state.bytes(), reset.toString(), gen.state.needsInitialReset());
   }
 
   /** One generation: storage decisions, per-layer code, then the files around it. */
