@@ -190,6 +190,26 @@ class TfliteLstmTest {
         .contains("#define KILN_STATE_BYTES " + (5 + 5 * 2));
   }
 
+  @Test
+  void deployedProgramKeepsAndResetsTheStateToo() throws Exception {
+    Graph g = LstmGraphs.int8("lstm", 31, DIMS, 0f);
+    long zp = ((Op.UnidirectionalLstm) g.nodes().get(0).op()).hiddenState().quant().zeroPoint();
+    Path model = tmp.resolve("lstm.tflite");
+    Files.write(model, write(g, true, null));
+    int code = Main.execute(new PrintWriter(new StringWriter(), true),
+        new PrintWriter(new StringWriter(), true), "compile", model.toString(), "--target",
+        "diana", "-o", tmp.resolve("d").toString(), "--no-object-sizes");
+    assertThat(code).isZero();
+    assertThat(Files.readString(tmp.resolve("d/kiln_model.h")))
+        .contains("#define KILN_STATE_BYTES 15").contains("void kiln_reset(void);");
+    String c = Files.readString(tmp.resolve("d/kiln_model.c"));
+    assertThat(c).contains("memset(kiln_l0_hidden_state, " + zp + ", sizeof kiln_l0_hidden_state);")
+        .contains("memset(kiln_l0_cell_state, 0, sizeof kiln_l0_cell_state);");
+    if (zp != 0) {
+      assertThat(c).contains("if (!kiln_state_ready) kiln_reset();");
+    }
+  }
+
   private static Tensor random(Value v, Random rnd) {
     if (v.dtype() == DType.FLOAT32) {
       float[] f = new float[v.type().elements()];
