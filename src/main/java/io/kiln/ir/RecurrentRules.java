@@ -37,7 +37,11 @@ final class RecurrentRules {
       }
     }
     Shape s = op.state().shape();
-    Shape want = Shape.of(d.batch(), d.memory() * filters);
+    long stateColumns = (long) d.memory() * filters;
+    if (stateColumns > Integer.MAX_VALUE) {
+      throw bad(op, "memory " + d.memory() + " x " + filters + " filters is too large");
+    }
+    Shape want = Shape.of(d.batch(), (int) stateColumns);
     if (!s.equals(want)) {
       throw bad(op, "state " + s + " is not " + want + " (batch, memory * filters)");
     }
@@ -106,7 +110,7 @@ final class RecurrentRules {
       throw bad(op, "hidden state " + h + " is not [" + batch + ", units]");
     }
     LstmDims d = new LstmDims(batch, op.timeMajor() ? x.dim(0) : x.dim(1), x.dim(2), h.dim(1));
-    if (op.cellState().elements() != batch * d.units()) {
+    if (op.cellState().elements() != (long) batch * d.units()) {
       throw bad(op, "cell state " + op.cellState().shape() + " does not hold " + batch + " x "
           + d.units() + " values");
     }
