@@ -126,6 +126,14 @@ class TfliteSvdfTest {
   }
 
   @Test
+  void theTextFormPrintsTheStateAsAType() {
+    Graph imported = TfliteImporter.load(write(int8Graph(), true, ActivationFunctionType.NONE,
+        null), "m");
+    assertThat(io.kiln.ir.GraphPrinter.print(imported))
+        .containsPattern("= Svdf\\(%0, %1, %2, %3\\) \\{rank=2, act=NONE, state=i16\\[1,24\\] q\\(");
+  }
+
+  @Test
   void integerSvdfDropsTheFusedActivationAsTflmDoes() {
     Graph imported = TfliteImporter.load(write(int8Graph(), true, ActivationFunctionType.RELU,
         null), "m");
