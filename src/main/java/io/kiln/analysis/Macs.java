@@ -79,6 +79,19 @@ public final class Macs {
       case Op.Identity i -> 0L;
       case Op.Cast c -> 0L;
       case Op.Signal s -> 0L;
+      // The feature projection and the time weighting: filters * (input + memory) per batch.
+      case Op.Svdf s -> {
+        io.kiln.ir.Shape wf = g.input(n, Op.Svdf.WEIGHTS_FEATURE).shape();
+        io.kiln.ir.Shape wt = g.input(n, Op.Svdf.WEIGHTS_TIME).shape();
+        yield (long) g.input(n, Op.Svdf.INPUT).shape().dim(0) * wf.dim(0)
+            * (wf.dim(1) + wt.dim(1));
+      }
+      // Four gates, each an input and a recurrent matrix-vector product, per batch and step.
+      case Op.UnidirectionalLstm l -> {
+        io.kiln.ir.Shape x = g.input(n, Op.UnidirectionalLstm.INPUT).shape();
+        int units = l.hiddenState().shape().dim(1);
+        yield 4L * x.dim(0) * x.dim(1) * units * (x.dim(2) + units);
+      }
       case Op.BatchNorm b -> 0L;
     };
   }

@@ -6,7 +6,7 @@ package io.kiln.interp;
  * {@code sigmoid_table_uint16}); they are data, not a formula: rounding the exact sigmoid differs
  * from them by one in 44 entries, so bit-exactness requires these very numbers.
  */
-final class ActivationSigmoidTable {
+public final class ActivationSigmoidTable {
   private ActivationSigmoidTable() {}
 
   private static final int[] TABLE = {
@@ -33,8 +33,11 @@ final class ActivationSigmoidTable {
       65533, 65533, 65533, 65533, 65533, 65534, 65534, 65534, 65534, 65534, 65534, 65534,
       65534, 65534, 65534, 65535  };
 
+  /** Entries of the table. */
+  public static final int SIZE = TABLE.length;
+
   /** Entry {@code i} in [0, 255]: approximately 65536 * sigmoid(i / 24), at most 65535. */
-  static int at(int i) {
+  public static int at(int i) {
     return TABLE[i];
   }
 }

@@ -61,6 +61,8 @@ final class Kernels {
       case Op.MatMul op -> AccumulatorKernels.matmul(g, n, op);
       case Op.Cast op -> io.kiln.interp.signal.CastKernel.prepare(g, n);
       case Op.Signal op -> io.kiln.interp.signal.SignalKernels.prepare(g, n, op.kind());
+      case Op.Svdf op -> SvdfKernel.prepare(g, n, op);
+      case Op.UnidirectionalLstm op -> LstmKernel.prepare(g, n, op);
     };
   }
 

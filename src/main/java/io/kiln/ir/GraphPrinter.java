@@ -121,6 +121,8 @@ public final class GraphPrinter {
       case Float f -> num(f);
       case Op.Pads p -> "[" + p.top() + "," + p.left() + "," + p.bottom() + "," + p.right() + "]";
       case List<?> l -> l.toString().replace(" ", "");
+      // An operator's own state (a TFLite variable tensor) prints as the IR prints types.
+      case TensorType t -> type(t);
       default -> String.valueOf(v);
     };
   }

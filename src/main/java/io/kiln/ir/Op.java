@@ -395,6 +395,67 @@ public sealed interface Op {
     public static final int INPUT = 0;
   }
 
+  /**
+   * TFLite SVDF: a rank-{@code rank} singular-value-decomposition filter over time. Each
+   * invocation shifts the [batch, filters * memory] {@code state} left by one step, writes the
+   * input's feature projection (weights_feature [filters, input]) as every filter's newest step,
+   * weighs each filter's memory by weights_time [filters, memory] and sums {@code rank} filters
+   * per output unit, plus bias. The state is TFLite's variable tensor and belongs to the
+   * operator: it persists from one invocation to the next until a reset ({@link OpState}).
+   * Integer SVDF follows TFLM: int8 input and output, int16 (or int8) time weights and state,
+   * and no fused activation (TFLM's integer kernel ignores it, so {@code act} is NONE).
+   */
+  record Svdf(int rank, Activation act, TensorType state) implements Op {
+    public static final int INPUT = 0;
+    public static final int WEIGHTS_FEATURE = 1;
+    public static final int WEIGHTS_TIME = 2;
+    public static final int BIAS = 3;
+
+    public Svdf {
+      java.util.Objects.requireNonNull(act);
+      java.util.Objects.requireNonNull(state);
+      if (rank < 1) {
+        throw new io.kiln.KilnException("SVDF rank " + rank + " is not positive");
+      }
+    }
+  }
+
+  /**
+   * TFLite UNIDIRECTIONAL_SEQUENCE_LSTM as TFLM runs it: no peepholes, projection, layer norm or
+   * coupled input-forget gate. Per time step: the four gates from the input and the hidden
+   * state, the cell state {@code c = f * c + i * g} (clipped to {@code cellClip} when positive),
+   * the hidden state {@code h = o * tanh(c)}, which is also the step's output. The input is
+   * [batch, time, input] ([time, batch, input] when {@code timeMajor}); the hidden and cell
+   * states ([batch, units] each) are TFLite's variable tensors and belong to the operator
+   * ({@link OpState}). int8 activations use an int16 cell state, as TFLM's integer LSTM does.
+   */
+  record UnidirectionalLstm(Activation cellActivation, float cellClip, boolean timeMajor,
+      TensorType hiddenState, TensorType cellState) implements Op {
+    public static final int INPUT = 0;
+    /** Input-to-gate weights [units, input], in gate order input, forget, cell, output. */
+    public static final int INPUT_WEIGHTS = 1;
+    /** Recurrent (hidden-to-gate) weights [units, units], same gate order. */
+    public static final int RECURRENT_WEIGHTS = 5;
+    /** Gate biases [units], same gate order. */
+    public static final int BIAS = 9;
+    /** Gate indices, added to the slot bases above. */
+    public static final int GATE_INPUT = 0;
+    public static final int GATE_FORGET = 1;
+    public static final int GATE_CELL = 2;
+    public static final int GATE_OUTPUT = 3;
+
+    public UnidirectionalLstm {
+      java.util.Objects.requireNonNull(cellActivation);
+      java.util.Objects.requireNonNull(hiddenState);
+      java.util.Objects.requireNonNull(cellState);
+    }
+
+    @Override
+    public String opName() {
+      return "UnidirectionalSequenceLstm";
+    }
+  }
+
   /** One operator of TFLM's fixed-point audio front-end ({@link SignalOp}). */
   record Signal(SignalOp kind) implements Op {
     @Override

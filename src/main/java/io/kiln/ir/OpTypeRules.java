@@ -38,6 +38,8 @@ final class OpTypeRules {
         }
       }
       case Op.Signal s -> SignalOp.checkTypes(s.kind(), ins, out, where, p);
+      case Op.Svdf s -> RecurrentRules.svdfTypes(s, ins, out, where, p);
+      case Op.UnidirectionalLstm l -> RecurrentRules.lstmTypes(l, ins, out, where, p);
       case Op.Reshape r -> sameDType(ins.get(0), out, where, p);
       case Op.Transpose t -> sameDType(ins.get(0), out, where, p);
       case Op.StridedSlice s -> sameDType(ins.get(0), out, where, p);

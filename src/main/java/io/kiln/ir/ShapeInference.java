@@ -169,6 +169,8 @@ public final class ShapeInference {
       case Op.Identity i -> shape(op, inputs, 0);
       case Op.Cast c -> shape(op, inputs, 0);
       case Op.Signal s -> s.kind().inferShape(inputs);
+      case Op.Svdf s -> RecurrentRules.svdfShape(s, inputs);
+      case Op.UnidirectionalLstm l -> RecurrentRules.lstmShape(l, inputs);
       case Op.BatchNorm b -> {
         Shape in = shape(op, inputs, 0);
         if (in.rank() == 0) {

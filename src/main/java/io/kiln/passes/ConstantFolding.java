@@ -33,6 +33,10 @@ final class ConstantFolding {
   private static Rule.Outcome fold(Match m, GraphEdit e) {
     Graph g = m.graph();
     Node n = m.node("node");
+    if (io.kiln.ir.OpState.stateful(g, n)) {
+      // Its output depends on the invocations before, not on its inputs alone.
+      return Rule.reject("it keeps state from one invocation to the next");
+    }
     long inBytes = 0;
     for (int in : n.inputs()) {
       if (in != Node.ABSENT) {

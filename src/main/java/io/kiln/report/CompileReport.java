@@ -142,15 +142,9 @@ public record CompileReport(String model, String target, String outputDir, List<
         inputs, outputs, layers, totals, sizes);
   }
 
-  /** A stateful operator keeps one copy of its output between runs (the generated C's state). */
+  /** The state stateful operators keep between runs (the generated C's static state). */
   public static long stateBytes(Graph graph) {
-    long sum = 0;
-    for (Node n : graph.nodes()) {
-      if (n.op() instanceof io.kiln.ir.Op.Signal s && s.kind().stateful()) {
-        sum += graph.output(n).type().bytes();
-      }
-    }
-    return sum;
+    return io.kiln.ir.OpState.bytes(graph);
   }
 
   private static long bytes(List<Value> values) {

@@ -179,7 +179,7 @@ static void kiln_l11_filter_bank_sqrt(const uint64_t *restrict x, const int32_t 
 }
 
 /* Layer 12: SignalFilterBankSpectralSubtraction.noise_estimate [40] <- u32[40] */
-/* The noise estimate: state kept from frame to frame, zeroed by kiln_reset. */
+/* noise: state kept from run to run, reset by kiln_reset. */
 static uint32_t kiln_l12_noise[40];
 static void kiln_l12_noise_estimate(const uint32_t *restrict x, uint32_t *restrict out) {
   for (int i = 0; i < 40; ++i) {

@@ -67,9 +67,13 @@ public final class CpuCodegen {
    * @param calls the call statements of each node index (a Reshape's copy, or none, included)
    * @param weightsHeader {@code kiln_weights.h} declaring the constants the kernels read
    * @param weightsSource {@code kiln_weights.c} defining them
+   * @param stateBytes the static state the kernels keep between runs ({@code KILN_STATE_BYTES})
+   * @param reset the body of {@code kiln_reset}, which returns that state to its reset bytes
+   * @param initialReset whether {@code kiln_run} must reset once before its first inference
    */
   public record Kernels(String functions, Map<Integer, List<String>> calls, String weightsHeader,
-      String weightsSource, long weightBytes) {}
+      String weightsSource, long weightBytes, long stateBytes, String reset,
+      boolean initialReset) {}
 
   /** See {@link Kernels}. */
   public static Kernels kernels(Graph graph, java.util.Set<Integer> nodes, Map<Integer, String> where) {
@@ -85,8 +89,10 @@ public final class CpuCodegen {
         calls.put(k, List.copyOf(gen.calls.subList(before, gen.calls.size())));
       }
     }
+    CSource reset = new CSource();
+    gen.state.emitReset(reset);
     return new Kernels(gen.layers.toString(), calls, gen.weights.header(), gen.weights.source(),
-        gen.weights.bytes());
+        gen.weights.bytes(), gen.state.bytes(), reset.toString(), gen.state.needsInitialReset());
   }
 
   /** One generation: storage decisions, per-layer code, then the files around it. */
@@ -101,8 +107,8 @@ public final class CpuCodegen {
     private final Map<Integer, String> where = new HashMap<>();
     /** Pointer expressions the run function uses (to silence unused graph inputs). */
     private final java.util.Set<String> used = new java.util.HashSet<>();
-    /** Static state arrays (a noise estimate) that persist across runs until kiln_reset. */
-    private final List<SignalEmitter.StateArray> state = new ArrayList<>();
+    /** Static state (variable tensors, a noise estimate) kept across runs until kiln_reset. */
+    private final StateBlock state = new StateBlock();
     private ArenaLayout layout;
 
     Generator(Graph graph, CodegenOptions options) {
@@ -281,6 +287,8 @@ public final class CpuCodegen {
         case Op.Identity op -> throw unsupported(n, k);
         case Op.Cast op -> PlainOpsEmitter.cast(ctx);
         case Op.Signal op -> SignalEmitter.emit(ctx, op.kind(), state);
+        case Op.Svdf op -> SvdfEmitter.emit(ctx, op, state);
+        case Op.UnidirectionalLstm op -> LstmEmitter.emit(ctx, op, state);
       };
       StringBuilder call = new StringBuilder(ctx.function()).append('(');
       for (int id : ctx.paramValues()) {
@@ -366,12 +374,13 @@ public final class CpuCodegen {
     }
 
     private long stateBytes() {
-      return state.stream().mapToLong(SignalEmitter.StateArray::bytes).sum();
+      return state.bytes();
     }
 
     private boolean usesFloatMath() {
       for (Node n : graph.nodes()) {
-        if (n.op() instanceof Op.Quantize && graph.input(n, 0).dtype() == DType.FLOAT32) {
+        if ((n.op() instanceof Op.Quantize || n.op() instanceof Op.UnidirectionalLstm)
+            && graph.input(n, 0).dtype() == DType.FLOAT32) {
           return true;
         }
       }
@@ -443,7 +452,14 @@ public final class CpuCodegen {
           copies.add("memcpy(out" + j + ", " + src + ", " + graph.type(id).bytes() + ");");
         }
       }
+      if (state.needsInitialReset()) {
+        c.line("/* Static storage starts at zero; some state resets to its zero point. */");
+        c.line("static int kiln_state_ready;").blank();
+      }
       c.open("int kiln_run(const void *const inputs[], void *const outputs[])");
+      if (state.needsInitialReset()) {
+        c.line("if (!kiln_state_ready) kiln_reset();");
+      }
       for (int i = 0; i < graph.inputs().size(); i++) {
         String t = CSource.ctype(graph.value(graph.inputs().get(i)).dtype());
         c.line("const %s *in%d = (const %s *)inputs[%d];", t, i, t, i);
@@ -464,8 +480,9 @@ public final class CpuCodegen {
       c.line("return 0;");
       c.close();
       c.blank().open("void kiln_reset(void)");
-      for (SignalEmitter.StateArray s : state) {
-        c.line("memset(%s, 0, sizeof %s);", s.name(), s.name());
+      state.emitReset(c);
+      if (state.needsInitialReset()) {
+        c.line("kiln_state_ready = 1;");
       }
       c.close();
       if (graph.inputs().size() == 1 && graph.outputs().size() == 1) {

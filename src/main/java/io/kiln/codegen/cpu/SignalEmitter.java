@@ -16,10 +16,7 @@ import java.util.List;
 final class SignalEmitter {
   private SignalEmitter() {}
 
-  /** A static array of state: its C name and bytes. */
-  record StateArray(String name, long bytes) {}
-
-  static long emit(LayerContext ctx, SignalOp op, List<StateArray> state) {
+  static long emit(LayerContext ctx, SignalOp op, StateBlock state) {
     CSource c = ctx.src();
     int n = ctx.out().elements();
     switch (op) {
@@ -84,10 +81,8 @@ final class SignalEmitter {
       }
       case SignalOp.NoiseEstimate e -> {
         SignalMath.SpectralParams p = SignalMath.SpectralParams.of(e.config());
-        String noise = ctx.name("noise");
-        state.add(new StateArray(noise, 4L * n));
-        c.line("/* The noise estimate: state kept from frame to frame, zeroed by kiln_reset. */");
-        c.line("static uint32_t %s[%d];", noise, n);
+        String noise = state.declare(c, ctx.name("noise"),
+            io.kiln.ir.OpState.of(ctx.graph(), ctx.node()).get(0));
         ctx.beginFunction("noise_estimate", new int[] {SignalOp.NoiseEstimate.INPUT},
             new String[] {"x"});
         c.open("for (int i = 0; i < %d; ++i)", n);

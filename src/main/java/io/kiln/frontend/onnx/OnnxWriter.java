@@ -201,6 +201,9 @@ public final class OnnxWriter {
       case Op.TransposeConv t -> throw unsupported("has no ONNX mapping in Kiln's writer yet");
       case Op.Cast c -> throw unsupported("has no ONNX mapping in Kiln's writer yet");
       case Op.Signal s -> throw unsupported("is a TFLM signal operator, which ONNX lacks");
+      case Op.Svdf s -> throw unsupported("keeps TFLite variable state, which ONNX lacks");
+      case Op.UnidirectionalLstm l -> throw unsupported("keeps TFLite variable state; Kiln's"
+          + " writer has no ONNX LSTM mapping yet");
     }
   }
 

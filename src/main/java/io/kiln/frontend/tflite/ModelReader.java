@@ -47,6 +47,8 @@ final class ModelReader implements TfliteOperators.Tensors {
   /** One ConstData per buffer, shared by every tensor that uses it. */
   private final Map<Integer, ConstData> constants = new HashMap<>();
   private final GraphBuilder builder;
+  /** Variable tensors an operator has taken as its own state. */
+  private final java.util.Set<Integer> variableOwners = new java.util.HashSet<>();
   /** The custom-code name of each custom operator Kiln maps, by operator index. */
   private final Map<Integer, String> customNames = new HashMap<>();
 
@@ -199,6 +201,11 @@ final class ModelReader implements TfliteOperators.Tensors {
   private int operand(int t, String where, int slot) {
     if (valueOf[t] >= 0) {
       return valueOf[t];
+    }
+    if (tensor(t).isVariable()) {
+      throw new KilnException(where + " input slot " + slot + " reads variable tensor " + t + " '"
+          + ReadGuard.printable(tensorName(t)) + "'; Kiln supports variable tensors only as the"
+          + " state of SVDF and UNIDIRECTIONAL_SEQUENCE_LSTM");
     }
     ConstData data = constant(t);
     if (data == null) {
@@ -433,6 +440,23 @@ final class ModelReader implements TfliteOperators.Tensors {
       d[i] = l[i];
     }
     return d;
+  }
+
+  @Override
+  public TensorType variable(int t, String what, String where) {
+    if (t < 0) {
+      throw new KilnException(where + " has no " + what + " tensor");
+    }
+    String name = ReadGuard.printable(tensorName(t));
+    if (!tensor(t).isVariable()) {
+      throw new KilnException(where + ": " + what + " tensor " + t + " '" + name + "' is not a"
+          + " variable tensor (is_variable), which TFLM requires");
+    }
+    if (valueOf[t] >= 0 || !variableOwners.add(t)) {
+      throw new KilnException(where + ": " + what + " tensor " + t + " '" + name + "' is also"
+          + " used elsewhere; Kiln supports a variable tensor only as one operator's own state");
+    }
+    return type(t);
   }
 
   /** A tensor that already has a value is a constant only if that value carries data. */

@@ -47,6 +47,12 @@ final class TfliteOperators {
 
     /** Elements of a constant tensor of the operator's own dtype, widened to double. */
     double[] constValues(int tensor, String what);
+
+    /**
+     * The type of a variable tensor ({@code is_variable}) that this operator keeps as its
+     * state; fails clearly when the tensor is not a variable or another operator owns it.
+     */
+    TensorType variable(int tensor, String what, String where);
   }
 
   /** The IR operator and, per IR input slot, a TFLite tensor index or -1 for absent. */
@@ -85,7 +91,9 @@ final class TfliteOperators {
       Map.entry(HARD_SWISH, new int[] {1, 1}),
       Map.entry(EXPAND_DIMS, new int[] {2, 2}),
       Map.entry(SQUEEZE, new int[] {1, 1}),
-      Map.entry(PRELU, new int[] {2, 2})));
+      Map.entry(PRELU, new int[] {2, 2}),
+      Map.entry(SVDF, new int[] {5, 5}),
+      Map.entry(UNIDIRECTIONAL_SEQUENCE_LSTM, new int[] {24, 24})));
 
   static boolean supported(int code) {
     return ARITY.containsKey(code);
@@ -287,6 +295,8 @@ final class TfliteOperators {
       // Both only relabel the dimensions: the output tensor's static shape is the new shape.
       case EXPAND_DIMS, SQUEEZE -> new Mapped(new Op.Reshape(outType.shape()), slots(in, 1));
       case PRELU -> new Mapped(new Op.PRelu(), slots(in, 2));
+      case SVDF -> RecurrentOperators.svdf(op, in, t, where);
+      case UNIDIRECTIONAL_SEQUENCE_LSTM -> RecurrentOperators.lstm(op, in, t, where);
       default -> throw new IllegalStateException("unmapped supported operator " + code);
     };
   }

@@ -211,6 +211,10 @@ public final class TfliteWriter {
       case Op.Log l -> throw unsupported(where, null);
       case Op.Sqrt s -> throw unsupported(where, null);
       case Op.Pow p -> throw unsupported(where, null);
+      case Op.Svdf s -> throw unsupported(where, "keeps a variable tensor, which Kiln's writer"
+          + " does not write yet");
+      case Op.UnidirectionalLstm l -> throw unsupported(where, "keeps variable tensors, which"
+          + " Kiln's writer does not write yet");
     }
   }
 

@@ -19,7 +19,12 @@ import org.tensorflow.lite.schema.Tensor;
 /** Writes small single-subgraph .tflite files for tests, with the schema's own builders. */
 final class TinyTflite {
   private record TensorSpec(String name, byte type, int[] shape, float[] scales, long[] zeroPoints,
-      int quantizedDimension, byte[] data) {}
+      int quantizedDimension, byte[] data, boolean variable) {
+    TensorSpec(String name, byte type, int[] shape, float[] scales, long[] zeroPoints,
+        int quantizedDimension, byte[] data) {
+      this(name, type, shape, scales, zeroPoints, quantizedDimension, data, false);
+    }
+  }
 
   private record OpSpec(int code, byte deprecatedCode, String custom, int[] inputs,
       int[] outputs, byte optionsType, ToIntFunction<FlatBufferBuilder> options) {}
@@ -59,6 +64,12 @@ final class TinyTflite {
   int quantized(String name, byte type, int[] shape, float[] scales, long[] zeroPoints, int axis,
       byte[] data) {
     return add(new TensorSpec(name, type, shape, scales, zeroPoints, axis, data));
+  }
+
+  /** A variable tensor ({@code is_variable}: operator state), quantized when scale > 0. */
+  int variable(String name, byte type, int[] shape, float scale, long zeroPoint) {
+    return add(new TensorSpec(name, type, shape, scale > 0 ? new float[] {scale} : null,
+        scale > 0 ? new long[] {zeroPoint} : null, 0, null, true));
   }
 
   /** A constant int32 vector (perm, axes, paddings, ...). */
@@ -178,7 +189,7 @@ final class TinyTflite {
       int shape = Tensor.createShapeVector(b, t.shape());
       int name = b.createString(t.name());
       tensorOffsets[i] = Tensor.createTensor(b, shape, t.type(), t.data() == null ? 0 : i + 1,
-          name, q, false, 0, 0, false, 0);
+          name, q, t.variable(), 0, 0, false, 0);
     }
     int[] codes = new int[ops.size()];
     int[] opOffsets = new int[ops.size()];
