@@ -224,23 +224,28 @@ public final class CpuCodegen {
       layers.line("/* Layer %d: %s %s */", k, n.op().opName(), shapes);
       LayerContext ctx = new LayerContext(graph, n, k, layers, weights, dspFamily());
       long macs = switch (n.op()) {
-        case Op.Conv2D op -> ctx.in(Op.Conv2D.INPUT).dtype() == DType.INT16 ? Conv16x8Emitter.emit(ctx, op)
+        case Op.Conv2D op -> f32(ctx) ? FloatConvEmitter.conv2d(ctx, op)
+            : ctx.in(Op.Conv2D.INPUT).dtype() == DType.INT16 ? Conv16x8Emitter.emit(ctx, op)
             : options.winograd() && WinogradEmitter.rejection(ctx, op).isEmpty()
             ? WinogradEmitter.emit(ctx, op) : !dsp(ctx, DspGemmEmitter.rejects(ctx, op))
             ? ConvEmitter.conv2d(ctx, op)
             : mve() ? MveGemmEmitter.conv2d(ctx, op) : DspGemmEmitter.conv2d(ctx, op);
-        case Op.DepthwiseConv2D op -> depthwise(ctx, op);
+        case Op.DepthwiseConv2D op -> f32(ctx) ? FloatConvEmitter.depthwise(ctx, op)
+            : depthwise(ctx, op);
         case Op.FullyConnected op -> ctx.in(Op.FullyConnected.INPUT).dtype() == DType.FLOAT32
             ? FloatFullyConnectedEmitter.emit(ctx, op) : !dsp(ctx, DspGemmEmitter.rejects(ctx, op))
             ? FullyConnectedEmitter.emit(ctx, op)
             : mve() ? MveGemmEmitter.fullyConnected(ctx, op)
             : DspGemmEmitter.fullyConnected(ctx, op);
-        case Op.AveragePool2D op -> PoolEmitter.average(ctx, op);
-        case Op.MaxPool2D op -> PoolEmitter.max(ctx, op);
+        case Op.AveragePool2D op -> f32(ctx) ? FloatOpsEmitter.averagePool(ctx, op)
+            : PoolEmitter.average(ctx, op);
+        case Op.MaxPool2D op -> f32(ctx) ? FloatOpsEmitter.maxPool(ctx, op)
+            : PoolEmitter.max(ctx, op);
         case Op.Add op -> plain(n)
             ? PlainOpsEmitter.binary(ctx, PlainOpsEmitter.Binary.ADD, op.act())
             : mve() && MveAddEmitter.rejects(ctx) == null ? MveAddEmitter.emit(ctx, op) : AddEmitter.emit(ctx, op);
-        case Op.Softmax op -> SoftmaxEmitter.emit(ctx, op);
+        case Op.Softmax op -> f32(ctx) ? FloatOpsEmitter.softmax(ctx, op)
+            : SoftmaxEmitter.emit(ctx, op);
         case Op.Quantize op -> RequantizeEmitter.handles(ctx, op)
             ? RequantizeEmitter.emit(ctx, op) : QuantizeEmitter.quantize(ctx, op);
         case Op.Dequantize op -> QuantizeEmitter.dequantize(ctx, op);
@@ -255,10 +260,10 @@ public final class CpuCodegen {
         case Op.LeakyRelu op -> LeakyReluEmitter.emit(ctx, op);
         case Op.StridedSlice op -> ShapeEmitter.stridedSlice(ctx, op);
         case Op.Concatenation op -> PlainOpsEmitter.concatenation(ctx, op);
-        case Op.Relu op -> throw unsupported(n, k);
-        case Op.Relu6 op -> throw unsupported(n, k);
-        case Op.Logistic op -> throw unsupported(n, k);
-        case Op.Tanh op -> throw unsupported(n, k);
+        case Op.Relu op -> FloatOpsEmitter.unary(ctx, FloatOpsEmitter.Unary.RELU);
+        case Op.Relu6 op -> FloatOpsEmitter.unary(ctx, FloatOpsEmitter.Unary.RELU6);
+        case Op.Logistic op -> FloatOpsEmitter.unary(ctx, FloatOpsEmitter.Unary.LOGISTIC);
+        case Op.Tanh op -> FloatOpsEmitter.unary(ctx, FloatOpsEmitter.Unary.TANH);
         case Op.Transpose op -> throw unsupported(n, k);
         case Op.Div op -> PlainOpsEmitter.binary(ctx, PlainOpsEmitter.Binary.DIV, op.act());
         case Op.Maximum op -> PlainOpsEmitter.binary(ctx, PlainOpsEmitter.Binary.MAXIMUM,
@@ -338,6 +343,11 @@ public final class CpuCodegen {
       return !graph.output(n).quant().isQuantized();
     }
 
+    /** Whether the layer's first input is float32: the float kernel family takes it then. */
+    private static boolean f32(LayerContext ctx) {
+      return ctx.in(0).dtype() == DType.FLOAT32;
+    }
+
     private static long throwUnsupported(Node n, int k) {
       throw unsupported(n, k);
     }
@@ -371,7 +381,8 @@ public final class CpuCodegen {
 
     private boolean usesFloatMath() {
       for (Node n : graph.nodes()) {
-        if (n.op() instanceof Op.Quantize && graph.input(n, 0).dtype() == DType.FLOAT32) {
+        if ((n.op() instanceof Op.Quantize || FloatOpsEmitter.usesMath(n.op()))
+            && graph.input(n, 0).dtype() == DType.FLOAT32) {
           return true;
         }
       }
