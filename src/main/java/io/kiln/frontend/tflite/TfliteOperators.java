@@ -88,14 +88,16 @@ final class TfliteOperators {
       Map.entry(PRELU, new int[] {2, 2})));
 
   static boolean supported(int code) {
-    return ARITY.containsKey(code);
+    return ARITY.containsKey(code) || TfliteSplitPack.handles(code);
   }
 
   /** Comma-separated sorted names of the supported builtins, for error messages. */
   static String supportedList() {
     TreeSet<String> names = new TreeSet<>();
-    for (int code : ARITY.keySet()) {
-      names.add(builtinName(code));
+    for (int code = 0; code < BuiltinOperator.names.length; code++) {
+      if (supported(code)) {
+        names.add(builtinName(code));
+      }
     }
     return String.join(", ", names);
   }
@@ -378,7 +380,7 @@ final class TfliteOperators {
     }
   }
 
-  private static String optionsName(byte type) {
+  static String optionsName(byte type) {
     int i = type & 0xFF;
     return i < BuiltinOptions.names.length ? BuiltinOptions.names[i] : "#" + i;
   }
