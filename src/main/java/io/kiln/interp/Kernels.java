@@ -61,6 +61,10 @@ final class Kernels {
       case Op.MatMul op -> AccumulatorKernels.matmul(g, n, op);
       case Op.Cast op -> io.kiln.interp.signal.CastKernel.prepare(g, n);
       case Op.Signal op -> io.kiln.interp.signal.SignalKernels.prepare(g, n, op.kind());
+      case Op.ShapeOf op -> IndexKernels.shapeOf(g, n);
+      case Op.Gather op -> IndexKernels.gather(g, n, op);
+      case Op.Resize op -> IndexKernels.resize(g, n, op);
+      case Op.BatchMatMul op -> BatchMatMulKernel.prepare(g, n, op);
     };
   }
 

@@ -28,7 +28,11 @@ public final class CodegenParity {
   public static final int BATCH = 3;
 
   public static void assertMatchesInterpreter(Graph g, Path dir, long seed) throws IOException {
-    NativeBuild.assumeGcc();
+    assertMatchesInterpreter(g, dir, randomInputs(g, seed));
+  }
+
+  /** Seeded random bytes for BATCH samples of every graph input. */
+  public static List<byte[]> randomInputs(Graph g, long seed) {
     SplittableRandom rng = new SplittableRandom(seed);
     List<Value> ins = g.inputValues();
     List<byte[]> files = new ArrayList<>();
@@ -45,6 +49,14 @@ public final class CodegenParity {
       }
       files.add(all.array());
     }
+    return files;
+  }
+
+  /** As above with given inputs: per graph input, BATCH samples one after the other. */
+  public static void assertMatchesInterpreter(Graph g, Path dir, List<byte[]> files)
+      throws IOException {
+    NativeBuild.assumeGcc();
+    List<Value> ins = g.inputValues();
     CpuCodegen.generate(g, dir, CodegenOptions.defaults());
     Path host = NativeBuild.compile(dir, NativeBuild.SANITIZE, "kiln_host");
     List<byte[]> generated = NativeBuild.run(host, files, BATCH, g.outputs().size());

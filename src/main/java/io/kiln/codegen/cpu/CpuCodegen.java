@@ -286,6 +286,10 @@ public final class CpuCodegen {
         case Op.Identity op -> throw unsupported(n, k);
         case Op.Cast op -> PlainOpsEmitter.cast(ctx);
         case Op.Signal op -> SignalEmitter.emit(ctx, op.kind(), state);
+        case Op.ShapeOf op -> IndexOpsEmitter.shape(ctx);
+        case Op.Gather op -> IndexOpsEmitter.gather(ctx, op);
+        case Op.Resize op -> IndexOpsEmitter.resize(ctx, op);
+        case Op.BatchMatMul op -> BatchMatMulEmitter.emit(ctx, op);
       };
       StringBuilder call = new StringBuilder(ctx.function()).append('(');
       for (int id : ctx.paramValues()) {

@@ -201,6 +201,10 @@ public final class OnnxWriter {
       case Op.TransposeConv t -> throw unsupported("has no ONNX mapping in Kiln's writer yet");
       case Op.Cast c -> throw unsupported("has no ONNX mapping in Kiln's writer yet");
       case Op.Signal s -> throw unsupported("is a TFLM signal operator, which ONNX lacks");
+      case Op.ShapeOf sh -> throw unsupported("has no ONNX mapping in Kiln's writer yet");
+      case Op.Gather ga -> throw unsupported("has no ONNX mapping in Kiln's writer yet");
+      case Op.Resize rs -> throw unsupported("has no ONNX mapping in Kiln's writer yet");
+      case Op.BatchMatMul bm -> throw unsupported("has no ONNX mapping in Kiln's writer yet");
     }
   }
 

@@ -87,6 +87,10 @@ final class TfliteOperators {
       Map.entry(SQUEEZE, new int[] {1, 1}),
       Map.entry(PRELU, new int[] {2, 2})));
 
+  static {
+    ARITY.putAll(TfliteIndexOps.ARITY);
+  }
+
   static boolean supported(int code) {
     return ARITY.containsKey(code) || TfliteSplitPack.handles(code);
   }
@@ -289,7 +293,7 @@ final class TfliteOperators {
       // Both only relabel the dimensions: the output tensor's static shape is the new shape.
       case EXPAND_DIMS, SQUEEZE -> new Mapped(new Op.Reshape(outType.shape()), slots(in, 1));
       case PRELU -> new Mapped(new Op.PRelu(), slots(in, 2));
-      default -> throw new IllegalStateException("unmapped supported operator " + code);
+      default -> TfliteIndexOps.map(code, op, in, out, t, where);
     };
   }
 

@@ -211,6 +211,10 @@ public final class TfliteWriter {
       case Op.Log l -> throw unsupported(where, null);
       case Op.Sqrt s -> throw unsupported(where, null);
       case Op.Pow p -> throw unsupported(where, null);
+      case Op.ShapeOf sh -> throw unsupported(where, null);
+      case Op.Gather ga -> throw unsupported(where, null);
+      case Op.Resize rs -> throw unsupported(where, null);
+      case Op.BatchMatMul bm -> throw unsupported(where, null);
     }
   }
 

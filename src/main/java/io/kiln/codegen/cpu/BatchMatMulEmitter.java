@@ -1,0 +1,79 @@
+package io.kiln.codegen.cpu;
+
+import io.kiln.codegen.CSource;
+import io.kiln.ir.BatchMatMulLayout;
+import io.kiln.ir.DType;
+import io.kiln.ir.Op;
+import io.kiln.quant.ConvRequant;
+
+/**
+ * Emits BATCH_MATMUL (float32 and int8) as the interpreter runs it: per broadcast batch and
+ * output element, the products summed over the depth in ascending order (float: in float, no
+ * contraction; int8: in int32 after the zero-point offsets), then for int8 TFLM's requantization
+ * through {@code kiln_requant} to the full int8 range.
+ */
+final class BatchMatMulEmitter {
+  private BatchMatMulEmitter() {}
+
+  static long emit(LayerContext ctx, Op.BatchMatMul op) {
+    DType t = ctx.in(Op.BatchMatMul.LHS).dtype();
+    if ((t != DType.FLOAT32 && t != DType.INT8) || ctx.in(Op.BatchMatMul.RHS).dtype() != t
+        || ctx.out().dtype() != t) {
+      throw ctx.unsupported(t.shortName() + " operands (f32 and i8 are supported)");
+    }
+    BatchMatMulLayout l = BatchMatMulLayout.of(ctx.in(Op.BatchMatMul.LHS).shape(),
+        ctx.in(Op.BatchMatMul.RHS).shape(), ctx.out().shape(), op);
+    boolean f = t == DType.FLOAT32;
+    if (!f && (long) l.depth() * 255 * 255 > Integer.MAX_VALUE) {
+      throw ctx.unsupported("a depth of " + l.depth() + " (the int32 sum could overflow)");
+    }
+    CSource c = ctx.src();
+    String lb = ctx.name("lhs_batch");
+    String rb = ctx.name("rhs_batch");
+    c.array("static const int32_t " + lb, l.lhsBatch());
+    c.array("static const int32_t " + rb, l.rhsBatch());
+    int mult = 0;
+    int shift = 0;
+    if (!f) {
+      ConvRequant rq = ConvRequant.fullyConnected(ctx.in(Op.BatchMatMul.LHS),
+          ctx.in(Op.BatchMatMul.RHS), ctx.out(), 1, ctx.where());
+      mult = rq.multipliers()[0];
+      shift = rq.shifts()[0];
+    }
+    ctx.beginFunction("batch_matmul", new int[] {Op.BatchMatMul.LHS, Op.BatchMatMul.RHS},
+        new String[] {"lhs", "rhs"});
+    c.open("for (int bt = 0; bt < %d; ++bt)", l.batches());
+    c.line("const %s *a = lhs + %s[bt];", CSource.ctype(t), lb);
+    c.line("const %s *b = rhs + %s[bt];", CSource.ctype(t), rb);
+    c.line("%s *o = out + bt * %d;", CSource.ctype(t), l.rows() * l.cols());
+    c.open("for (int i = 0; i < %d; ++i)", l.rows());
+    c.open("for (int j = 0; j < %d; ++j)", l.cols());
+    String x = "a[" + CSource.times("i", l.lhsRowStride()) + " + "
+        + CSource.times("k", l.lhsDepthStride()) + "]";
+    String y = "b[" + CSource.times("k", l.rhsDepthStride()) + " + "
+        + CSource.times("j", l.rhsColStride()) + "]";
+    if (f) {
+      c.line("float total = 0.0f;");
+      c.open("for (int k = 0; k < %d; ++k)", l.depth());
+      c.line("total += %s * %s;", x, y);
+      c.close();
+      c.line("o[i * %d + j] = total;", l.cols());
+    } else {
+      int lhsOffset = (int) -ctx.in(Op.BatchMatMul.LHS).quant().zeroPoint();
+      int rhsOffset = (int) -ctx.in(Op.BatchMatMul.RHS).quant().zeroPoint();
+      int zp = (int) ctx.out().quant().zeroPoint();
+      c.line("/* |(a - a_zp) * (b - b_zp)| <= 255 * 255: %d terms stay inside int32. */",
+          l.depth());
+      c.line("int32_t total = 0;");
+      c.open("for (int k = 0; k < %d; ++k)", l.depth());
+      c.line("total += (%s%s) * (%s%s);", x, CSource.plus(lhsOffset), y,
+          CSource.plus(rhsOffset));
+      c.close();
+      c.line("o[i * %d + j] = (int8_t)kiln_requant(total, %d, %d, %d, -128, 127);", l.cols(),
+          mult, shift, zp);
+    }
+    c.close().close().close();
+    ctx.endFunction();
+    return (long) l.batches() * l.rows() * l.cols() * l.depth();
+  }
+}
