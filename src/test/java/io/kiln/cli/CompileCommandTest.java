@@ -250,7 +250,13 @@ class CompileCommandTest {
 
   @Test
   void unsupportedOperatorLeavesNothingInOut() throws IOException {
-    // Every shared .tflite model compiles now; the ONNX Abs node test has no CPU kernel.
+    // Every shared .tflite model compiles now, the float ResNet too.
+    Path resnet = SharedModels.file("../models/mlperf-tiny/pretrainedResnet.tflite").normalize();
+    CliRunner.Result ok = kiln("compile", resnet.toString(), "--target", "cpu", "-o",
+        tmp.resolve("resnet_f32").toString());
+    assertThat(ok.code()).as(ok.err()).isZero();
+    assertThat(tmp.resolve("resnet_f32/kiln_model.c")).content().contains("conv2d_f32");
+    // The ONNX Abs node test has no CPU kernel.
     Path model = SharedModels.file("../models/onnx-node/test_abs/model.onnx").normalize();
     Path out = tmp.resolve("seanet");
     Path report = tmp.resolve("seanet.json");

@@ -41,6 +41,16 @@ final class IndexOpsEmitter {
     }
     GatherGeometry g = GatherGeometry.of(ctx.in(Op.Gather.INPUT).shape(),
         ctx.in(Op.Gather.INDICES).shape(), op);
+    var indices = ctx.graph().input(ctx.node(), Op.Gather.INDICES);
+    if (indices.isConstant()) {
+      // Constant indices are checked now, so the clamp below never changes what they select.
+      for (long v : indices.data().asLongs(it)) {
+        if (v < -g.axisSize() || v >= g.axisSize()) {
+          throw new io.kiln.KilnException(ctx.where() + ": index " + v + " is outside ["
+              + -g.axisSize() + ", " + g.axisSize() + ")");
+        }
+      }
+    }
     CSource c = ctx.src();
     ctx.beginFunction("gather", new int[] {Op.Gather.INPUT, Op.Gather.INDICES},
         new String[] {"in", "idx"});

@@ -114,6 +114,23 @@ class TfliteIndexOpsTest {
   }
 
   @Test
+  void constantIndexOutsideTheAxisIsRefusedByCompile() {
+    TinyTflite m = new TinyTflite();
+    int x = m.tensor("x", FLOAT32, 2, 3);
+    int idx = m.ints("idx", new int[] {2}, 1, 2);
+    int y = m.tensor("y", FLOAT32, 2, 3);
+    m.op(BuiltinOperator.GATHER, new int[] {x, idx}, new int[] {y}, BuiltinOptions.GatherOptions,
+        f -> GatherOptions.createGatherOptions(f, 0, 0)).io(new int[] {x}, new int[] {y});
+    Graph g = TfliteImporter.load(m.build(), "gather");
+    assertThatThrownBy(() -> io.kiln.codegen.cpu.CpuCodegen.emit(g,
+        io.kiln.codegen.CodegenOptions.defaults())).isInstanceOf(KilnException.class)
+        .hasMessage("Gather 'y': index 2 is outside [-2, 2)");
+    assertThatThrownBy(() -> new Interpreter(g).run(List.of(Tensor.zeros(DType.FLOAT32,
+        Shape.of(2, 3))))).isInstanceOf(KilnException.class)
+        .hasMessageContaining("index 2 is outside [-2, 2)");
+  }
+
+  @Test
   void gatherAxisOutsideTheInputIsRefused() {
     TinyTflite m = new TinyTflite();
     int x = m.tensor("x", FLOAT32, 2, 3);
