@@ -24,6 +24,14 @@ import java.util.SplittableRandom;
 public final class CodegenParity {
   private CodegenParity() {}
 
+  private static final java.util.Map<Path, List<byte[]>> LAST =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  /** What the generated program wrote in the last check built in {@code dir}, per output. */
+  public static List<byte[]> lastOutputs(Path dir) {
+    return LAST.get(dir);
+  }
+
   /** Samples per run: the C side runs them as one {@code --batch}. */
   public static final int BATCH = 3;
 
@@ -60,6 +68,7 @@ public final class CodegenParity {
     CpuCodegen.generate(g, dir, CodegenOptions.defaults());
     Path host = NativeBuild.compile(dir, NativeBuild.SANITIZE, "kiln_host");
     List<byte[]> generated = NativeBuild.run(host, files, BATCH, g.outputs().size());
+    LAST.put(dir, generated);
     Interpreter interp = new Interpreter(g);
     List<ByteBuffer> expected = new ArrayList<>();
     for (Value o : g.outputValues()) {
