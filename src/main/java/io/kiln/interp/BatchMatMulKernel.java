@@ -29,16 +29,61 @@ final class BatchMatMulKernel {
       return inputs -> Tensor.ofFloats(out.shape(), runFloat(l, inputs[0].floats,
           inputs[1].floats));
     }
-    if (dt != DType.INT8 || rhs.dtype() != dt || out.dtype() != dt) {
+    if ((dt != DType.INT8 && dt != DType.INT16) || rhs.dtype() != dt || out.dtype() != dt) {
       throw ElementwiseSupport.unsupportedTypes(g, n);
     }
     String where = ConvKernels.where(g, n);
     ConvRequant rq = ConvRequant.fullyConnected(lhs.type(), rhs.type(), out.type(), 1, where);
+    if (dt == DType.INT16) {
+      int mult = rq.multipliers()[0];
+      int shift = rq.shifts()[0];
+      checkInt16(g, n, l, shift);
+      return inputs -> Tensor.ofInts(DType.INT16, out.shape(), runInt16(l, inputs[0].ints,
+          inputs[1].ints, mult, shift));
+    }
     int lhsOffset = -ElementwiseSupport.zeroPoint(g, n, lhs);
     int rhsOffset = -ElementwiseSupport.zeroPoint(g, n, rhs);
     int outZp = ElementwiseSupport.zeroPoint(g, n, out);
     return inputs -> Tensor.ofInts(DType.INT8, out.shape(), runInt8(l, inputs[0].ints,
         inputs[1].ints, lhsOffset, rhsOffset, rq.multipliers()[0], rq.shifts()[0], outZp));
+  }
+
+  /**
+   * batch_matmul.cc's int16 case: zero points must be 0; the int64 MultiplyByQuantizedMultiplier
+   * takes shifts in [-31, 7] and sums below 2^47, which |a * b| <= 2^30 keeps for depths below
+   * 2^17.
+   */
+  static void checkInt16(Graph g, Node n, BatchMatMulLayout l, int shift) {
+    for (int slot = 0; slot < 2; slot++) {
+      if (ElementwiseSupport.zeroPoint(g, n, g.input(n, slot)) != 0) {
+        throw ElementwiseSupport.fail(g, n, "int16 BatchMatMul needs zero points of 0");
+      }
+    }
+    if (ElementwiseSupport.zeroPoint(g, n, g.output(n)) != 0) {
+      throw ElementwiseSupport.fail(g, n, "int16 BatchMatMul needs zero points of 0");
+    }
+    if (shift < -31 || shift > 7 || l.depth() >= 1 << 17) {
+      throw ElementwiseSupport.fail(g, n, "int16 BatchMatMul with shift " + shift + " and depth "
+          + l.depth() + " is outside what TFLite's int64 requantization takes");
+    }
+  }
+
+  static int[] runInt16(BatchMatMulLayout l, int[] a, int[] b, int mult, int shift) {
+    int[] out = new int[l.batches() * l.rows() * l.cols()];
+    for (int bt = 0; bt < l.batches(); bt++) {
+      for (int i = 0; i < l.rows(); i++) {
+        for (int j = 0; j < l.cols(); j++) {
+          long total = 0;
+          for (int k = 0; k < l.depth(); k++) {
+            total += (long) a[l.lhsBatch()[bt] + i * l.lhsRowStride() + k * l.lhsDepthStride()]
+                * b[l.rhsBatch()[bt] + k * l.rhsDepthStride() + j * l.rhsColStride()];
+          }
+          int v = FixedPoint.multiplyByQuantizedMultiplier(total, mult, shift);
+          out[(bt * l.rows() + i) * l.cols() + j] = FixedPoint.clamp(v, -32768, 32767);
+        }
+      }
+    }
+    return out;
   }
 
   static float[] runFloat(BatchMatMulLayout l, float[] a, float[] b) {

@@ -17,14 +17,14 @@ final class BatchMatMulEmitter {
 
   static long emit(LayerContext ctx, Op.BatchMatMul op) {
     DType t = ctx.in(Op.BatchMatMul.LHS).dtype();
-    if ((t != DType.FLOAT32 && t != DType.INT8) || ctx.in(Op.BatchMatMul.RHS).dtype() != t
-        || ctx.out().dtype() != t) {
-      throw ctx.unsupported(t.shortName() + " operands (f32 and i8 are supported)");
+    if ((t != DType.FLOAT32 && t != DType.INT8 && t != DType.INT16)
+        || ctx.in(Op.BatchMatMul.RHS).dtype() != t || ctx.out().dtype() != t) {
+      throw ctx.unsupported(t.shortName() + " operands (f32, i8 and i16 are supported)");
     }
     BatchMatMulLayout l = BatchMatMulLayout.of(ctx.in(Op.BatchMatMul.LHS).shape(),
         ctx.in(Op.BatchMatMul.RHS).shape(), ctx.out().shape(), op);
     boolean f = t == DType.FLOAT32;
-    if (!f && (long) l.depth() * 255 * 255 > Integer.MAX_VALUE) {
+    if (t == DType.INT8 && (long) l.depth() * 255 * 255 > Integer.MAX_VALUE) {
       throw ctx.unsupported("a depth of " + l.depth() + " (the int32 sum could overflow)");
     }
     CSource c = ctx.src();
@@ -40,6 +40,13 @@ final class BatchMatMulEmitter {
       mult = rq.multipliers()[0];
       shift = rq.shifts()[0];
     }
+    if (t == DType.INT16 && (ctx.in(Op.BatchMatMul.LHS).quant().zeroPoint() != 0
+        || ctx.in(Op.BatchMatMul.RHS).quant().zeroPoint() != 0
+        || ctx.out().quant().zeroPoint() != 0 || shift < -31 || shift > 7
+        || l.depth() >= 1 << 17)) {
+      throw ctx.unsupported("int16 zero points other than 0, shift " + shift + " or depth "
+          + l.depth() + " (TFLite's int64 requantization)");
+    }
     ctx.beginFunction("batch_matmul", new int[] {Op.BatchMatMul.LHS, Op.BatchMatMul.RHS},
         new String[] {"lhs", "rhs"});
     c.open("for (int bt = 0; bt < %d; ++bt)", l.batches());
@@ -52,7 +59,19 @@ final class BatchMatMulEmitter {
         + CSource.times("k", l.lhsDepthStride()) + "]";
     String y = "b[" + CSource.times("k", l.rhsDepthStride()) + " + "
         + CSource.times("j", l.rhsColStride()) + "]";
-    if (f) {
+    if (t == DType.INT16) {
+      c.line("/* |a * b| <= 2^30 and the depth is below 2^17 (checked), so the sum stays below");
+      c.line("   2^47, where TFLite's int64 requantization is exact. */");
+      c.line("int64_t total = 0;");
+      c.open("for (int k = 0; k < %d; ++k)", l.depth());
+      c.line("total += (int64_t)%s * %s;", x, y);
+      c.close();
+      long reduced = mult < 0x7FFF0000 ? ((mult + (1 << 15)) >> 16) : 0x7FFF;
+      c.line("int32_t v = (int32_t)((total * %d + (INT64_C(1) << %d)) >> %d);", reduced,
+          14 - shift, 15 - shift);
+      c.line("v = v < -32768 ? -32768 : v;");
+      c.line("o[i * %d + j] = (int16_t)(v > 32767 ? 32767 : v);", l.cols());
+    } else if (f) {
       c.line("float total = 0.0f;");
       c.open("for (int k = 0; k < %d; ++k)", l.depth());
       c.line("total += %s * %s;", x, y);

@@ -34,7 +34,7 @@ class TfliteBatchMatMulTest {
   private static Graph model(byte type, int[] a, int[] b, int[] out, boolean adjX, boolean adjY,
       float[] scales, long[] zps) {
     TinyTflite m = new TinyTflite();
-    boolean q = type == INT8;
+    boolean q = type != FLOAT32;
     int x = m.tensor("lhs", type, a, q ? scales[0] : 0, q ? zps[0] : 0);
     int y = m.tensor("rhs", type, b, q ? scales[1] : 0, q ? zps[1] : 0);
     int z = m.tensor("out", type, out, q ? scales[2] : 0, q ? zps[2] : 0);
@@ -108,6 +108,45 @@ class TfliteBatchMatMulTest {
       }
       CodegenParity.assertMatchesInterpreter(g, tmp.resolve(g.name()), 30 + c);
     }
+  }
+
+  /**
+   * int16 (zero points 0): int64 sums and TFLite's int64 MultiplyByQuantizedMultiplier (16-bit
+   * multiplier, one rounding shift), clamped to int16.
+   */
+  @Test
+  void int16MatchesTflmArithmetic() throws IOException {
+    float[] scales = {0.0005f, 0.0002f, 0.001f};
+    long[] zps = {0, 0, 0};
+    Graph g = model(org.tensorflow.lite.schema.TensorType.INT16, new int[] {2, 3, 5},
+        new int[] {2, 5, 4}, new int[] {2, 3, 4}, false, false, scales, zps);
+    SplittableRandom rng = new SplittableRandom(12);
+    int[] a = new int[30];
+    int[] b = new int[40];
+    for (int i = 0; i < a.length; i++) {
+      a[i] = rng.nextInt(-32768, 32768);
+    }
+    for (int i = 0; i < b.length; i++) {
+      b[i] = rng.nextInt(-32768, 32768);
+    }
+    int[] got = new Interpreter(g).run(List.of(Tensor.ofInts(DType.INT16, Shape.of(2, 3, 5), a),
+        Tensor.ofInts(DType.INT16, Shape.of(2, 5, 4), b))).get(0).ints;
+    FixedPoint.QuantizedMultiplier q = FixedPoint.quantizeMultiplier(
+        (double) (scales[0] * scales[1]) / scales[2]);
+    for (int bt = 0; bt < 2; bt++) {
+      for (int i = 0; i < 3; i++) {
+        for (int j = 0; j < 4; j++) {
+          long total = 0;
+          for (int k = 0; k < 5; k++) {
+            total += (long) a[bt * 15 + i * 5 + k] * b[bt * 20 + k * 4 + j];
+          }
+          int want = FixedPoint.clamp(FixedPoint.multiplyByQuantizedMultiplier(total,
+              q.multiplier(), q.shift()), -32768, 32767);
+          assertThat(got[(bt * 3 + i) * 4 + j]).isEqualTo(want);
+        }
+      }
+    }
+    CodegenParity.assertMatchesInterpreter(g, tmp.resolve(g.name()), 40);
   }
 
   private static int[] random(SplittableRandom rng, int n) {
