@@ -93,6 +93,25 @@ class FloatKernelsCodegenTest {
     check(b.build(), 0);
   }
 
+  /** Transpose (data movement, any dtype) of float and int8 tensors. */
+  @Test
+  void transposes() throws IOException {
+    GraphBuilder b = new GraphBuilder("transpose_f32");
+    int x = b.input("x", TensorType.of(DType.FLOAT32, 2, 3, 4, 5));
+    int t = b.apply(new Op.Transpose(List.of(0, 3, 1, 2)), List.of(x), "t", DType.FLOAT32,
+        Quantization.NONE);
+    int u = b.apply(new Op.Transpose(List.of(2, 0, 3, 1)), List.of(t), "u", DType.FLOAT32,
+        Quantization.NONE);
+    b.output(u);
+    check(b.build(), 0);
+    GraphBuilder q = new GraphBuilder("transpose_i8");
+    int qx = q.input("x", TensorType.quantized(DType.INT8, Shape.of(3, 7), 0.1, 4));
+    int qt = q.apply(new Op.Transpose(List.of(1, 0)), List.of(qx), "t", DType.INT8,
+        Quantization.perTensor(0.1, 4));
+    q.output(qt);
+    CodegenParity.assertMatchesInterpreter(q.build(), tmp.resolve("transpose_i8"), 2);
+  }
+
   @Test
   void softmaxLogisticTanh() throws IOException {
     GraphBuilder b = new GraphBuilder("transcendental_f32");

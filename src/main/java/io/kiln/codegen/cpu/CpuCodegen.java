@@ -264,7 +264,7 @@ public final class CpuCodegen {
         case Op.Relu6 op -> FloatOpsEmitter.unary(ctx, FloatOpsEmitter.Unary.RELU6);
         case Op.Logistic op -> FloatOpsEmitter.unary(ctx, FloatOpsEmitter.Unary.LOGISTIC);
         case Op.Tanh op -> FloatOpsEmitter.unary(ctx, FloatOpsEmitter.Unary.TANH);
-        case Op.Transpose op -> throw unsupported(n, k);
+        case Op.Transpose op -> ShapeEmitter.transpose(ctx, op);
         case Op.Div op -> PlainOpsEmitter.binary(ctx, PlainOpsEmitter.Binary.DIV, op.act());
         case Op.Maximum op -> PlainOpsEmitter.binary(ctx, PlainOpsEmitter.Binary.MAXIMUM,
             Op.Activation.NONE);
