@@ -30,8 +30,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The CPU backend's float32 kernel family (Conv2D, DepthwiseConv2D, pooling, Softmax, Relu,
- * Relu6, Logistic, Tanh, element-wise Add/Mul, Reshape) against the interpreter, on seeded random
+ * The CPU backend's float32 kernel family (Conv2D, DepthwiseConv2D, pooling, Mean, Softmax,
+ * Relu, Relu6, Logistic, Tanh, element-wise Add/Mul, Transpose, Reshape) against the interpreter, on seeded random
  * inputs, built with ASan and UBSan; and the three float MLPerf Tiny models compiled whole.
  *
  * <p>The tolerance: layers made of sums, products, divisions and comparisons run in the
@@ -86,8 +86,14 @@ class FloatKernelsCodegenTest {
     int relu = b.apply(new Op.Relu(), List.of(prod), "relu", DType.FLOAT32, Quantization.NONE);
     int relu6 = b.apply(new Op.Relu6(), List.of(sum), "relu6", DType.FLOAT32,
         Quantization.NONE);
+    int mean = b.apply(new Op.Mean(List.of(1, 2), true), List.of(x), "mean", DType.FLOAT32,
+        Quantization.NONE);
+    int meanC = b.apply(new Op.Mean(List.of(0, 3), false), List.of(x), "mean_c", DType.FLOAT32,
+        Quantization.NONE);
     b.output(avg);
     b.output(max);
+    b.output(mean);
+    b.output(meanC);
     b.output(relu);
     b.output(relu6);
     check(b.build(), 0);

@@ -251,7 +251,7 @@ public final class CpuCodegen {
         case Op.Dequantize op -> QuantizeEmitter.dequantize(ctx, op);
         case Op.Reshape op -> throw new AssertionError("handled above");
         case Op.TransposeConv op -> TransposeConvEmitter.emit(ctx, op);
-        case Op.Mean op -> throw unsupported(n, k);
+        case Op.Mean op -> FloatOpsEmitter.mean(ctx, op);
         case Op.Sub op -> plain(n) ? PlainOpsEmitter.binary(ctx, PlainOpsEmitter.Binary.SUB, op.act())
             : AddEmitter.sub(ctx, op);
         case Op.Mul op -> plain(n) ? PlainOpsEmitter.binary(ctx, PlainOpsEmitter.Binary.MUL, op.act())

@@ -124,6 +124,55 @@ final class FloatOpsEmitter {
     return name;
   }
 
+  /**
+   * Float Mean over any axes as the interpreter computes it: every input element, in row-major
+   * order, added in float to its output's sum, then each sum divided by the element count.
+   */
+  static long mean(LayerContext ctx, Op.Mean op) {
+    ctx.requireType(Op.Mean.INPUT, DType.FLOAT32);
+    ctx.requireOutType(DType.FLOAT32);
+    Shape s = ctx.in(Op.Mean.INPUT).shape();
+    int rank = s.rank();
+    boolean[] reduced = new boolean[rank];
+    long count = 1;
+    for (int a : op.axes()) {
+      if (!reduced[a]) {
+        reduced[a] = true;
+        count *= s.dim(a);
+      }
+    }
+    long[] outStride = new long[rank];
+    long stride = 1;
+    for (int d = rank - 1; d >= 0; d--) {
+      if (!reduced[d]) {
+        outStride[d] = stride;
+        stride *= s.dim(d);
+      }
+    }
+    CSource c = ctx.src();
+    ctx.beginFunction("mean_f32", new int[] {Op.Mean.INPUT}, new String[] {"in"});
+    int n = ctx.out().elements();
+    c.line("for (int o = 0; o < %d; ++o) out[o] = 0.0f;", n);
+    if (count > 0 && s.elements() > 0) {
+      c.line("const float *x = in;");
+      StringBuilder at = new StringBuilder("0");
+      for (int d = 0; d < rank; d++) {
+        c.open("for (int i%d = 0; i%d < %d; ++i%d)", d, d, s.dim(d), d);
+        if (outStride[d] != 0) {
+          at.append(" + ").append(CSource.times("i" + d, outStride[d]));
+        }
+      }
+      c.line("out[%s] += *x++;", at);
+      for (int d = 0; d < rank; d++) {
+        c.close();
+      }
+      c.line("for (int o = 0; o < %d; ++o) out[o] = out[o] / %s;", n,
+          CSource.floatLiteral((float) count));
+    }
+    ctx.endFunction();
+    return 0;
+  }
+
   /** The float activations that are layers of their own. */
   enum Unary {
     RELU, RELU6, LOGISTIC, TANH
