@@ -10,12 +10,31 @@ import io.kiln.quant.ConvRequant;
  * Emits BATCH_MATMUL (float32 and int8) as the interpreter runs it: per broadcast batch and
  * output element, the products summed over the depth in ascending order (float: in float, no
  * contraction; int8: in int32 after the zero-point offsets), then for int8 TFLM's requantization
- * through {@code kiln_requant} to the full int8 range.
+ * through {@code kiln_requant} to the full int8 range; int16 through TFLite's int64
+ * requantization. The IR's float MatMul (ONNX) takes the same walk with a double sum.
  */
 final class BatchMatMulEmitter {
   private BatchMatMulEmitter() {}
 
+  /**
+   * The IR's float MatMul (ONNX, numpy semantics) for operands of rank 2 or more: the same walk,
+   * but summed in double and rounded once, as the interpreter's MatMul does.
+   */
+  static long matmul(LayerContext ctx) {
+    for (int slot = 0; slot < 2; slot++) {
+      if (ctx.in(slot).dtype() != DType.FLOAT32 || ctx.in(slot).shape().rank() < 2) {
+        throw ctx.unsupported(ctx.in(slot).dtype().shortName() + ctx.in(slot).shape()
+            + " operand (float operands of rank 2 or more are supported)");
+      }
+    }
+    return emit(ctx, new Op.BatchMatMul(false, false), true);
+  }
+
   static long emit(LayerContext ctx, Op.BatchMatMul op) {
+    return emit(ctx, op, false);
+  }
+
+  private static long emit(LayerContext ctx, Op.BatchMatMul op, boolean doubleSum) {
     DType t = ctx.in(Op.BatchMatMul.LHS).dtype();
     if ((t != DType.FLOAT32 && t != DType.INT8 && t != DType.INT16)
         || ctx.in(Op.BatchMatMul.RHS).dtype() != t || ctx.out().dtype() != t) {
@@ -72,11 +91,11 @@ final class BatchMatMulEmitter {
       c.line("v = v < -32768 ? -32768 : v;");
       c.line("o[i * %d + j] = (int16_t)(v > 32767 ? 32767 : v);", l.cols());
     } else if (f) {
-      c.line("float total = 0.0f;");
+      c.line(doubleSum ? "double total = 0.0;" : "float total = 0.0f;");
       c.open("for (int k = 0; k < %d; ++k)", l.depth());
-      c.line("total += %s * %s;", x, y);
+      c.line(doubleSum ? "total += (double)%s * %s;" : "total += %s * %s;", x, y);
       c.close();
-      c.line("o[i * %d + j] = total;", l.cols());
+      c.line("o[i * %d + j] = (float)total;", l.cols());
     } else {
       int lhsOffset = (int) -ctx.in(Op.BatchMatMul.LHS).quant().zeroPoint();
       int rhsOffset = (int) -ctx.in(Op.BatchMatMul.RHS).quant().zeroPoint();

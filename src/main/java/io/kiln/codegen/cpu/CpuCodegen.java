@@ -277,7 +277,7 @@ public final class CpuCodegen {
         case Op.HardSwish op -> HardSwishEmitter.emit(ctx, op);
         case Op.Elu op -> throw unsupported(n, k);
         case Op.BatchNorm op -> throw unsupported(n, k);
-        case Op.MatMul op -> throw unsupported(n, k);
+        case Op.MatMul op -> BatchMatMulEmitter.matmul(ctx);
         case Op.Abs op -> throw unsupported(n, k);
         case Op.Neg op -> throw unsupported(n, k);
         case Op.Exp op -> throw unsupported(n, k);
