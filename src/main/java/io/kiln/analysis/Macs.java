@@ -78,6 +78,13 @@ public final class Macs {
       case Op.Sqrt s -> 0L;
       case Op.Identity i -> 0L;
       case Op.Cast c -> 0L;
+      case Op.ShapeOf sh -> 0L;
+      case Op.Gather ga -> 0L;
+      case Op.Resize rs -> 0L;
+      case Op.BatchMatMul bm -> {
+        Shape a = g.input(n, Op.BatchMatMul.LHS).shape();
+        yield (long) out.elements() * (bm.adjX() ? a.dim(-2) : a.dim(-1));
+      }
       case Op.Signal s -> 0L;
       // The feature projection and the time weighting: filters * (input + memory) per batch.
       case Op.Svdf s -> {

@@ -63,6 +63,10 @@ final class Kernels {
       case Op.Signal op -> io.kiln.interp.signal.SignalKernels.prepare(g, n, op.kind());
       case Op.Svdf op -> SvdfKernel.prepare(g, n, op);
       case Op.UnidirectionalLstm op -> LstmKernel.prepare(g, n, op);
+      case Op.ShapeOf op -> IndexKernels.shapeOf(g, n);
+      case Op.Gather op -> IndexKernels.gather(g, n, op);
+      case Op.Resize op -> IndexKernels.resize(g, n, op);
+      case Op.BatchMatMul op -> BatchMatMulKernel.prepare(g, n, op);
     };
   }
 

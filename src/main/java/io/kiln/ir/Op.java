@@ -468,4 +468,51 @@ public sealed interface Op {
   record Identity() implements Op {
     public static final int INPUT = 0;
   }
+
+  /**
+   * The input's static shape as a 1-D integer tensor (TFLite SHAPE, ONNX Shape); the output's
+   * dtype (int32 or int64) says which. Constant folding turns it into a constant.
+   */
+  record ShapeOf() implements Op {
+    public static final int INPUT = 0;
+  }
+
+  /**
+   * Slices of the input along {@code axis} picked by integer indices (TFLite GATHER, ONNX
+   * Gather): out[outer..., indices..., inner...] = in[outer..., index, inner...]. The first
+   * {@code batchDims} dimensions of input and indices are shared (TFLite's batch_dims). An index
+   * in [-n, 0) counts from the end of the axis (ONNX); other indices outside [0, n) are an error.
+   * {@code axis} and {@code batchDims} are non-negative.
+   */
+  record Gather(int axis, int batchDims) implements Op {
+    public static final int INPUT = 0;
+    public static final int INDICES = 1;
+  }
+
+  /** How {@link Resize} samples the input. */
+  enum ResizeMode {
+    NEAREST, BILINEAR
+  }
+
+  /**
+   * TFLite RESIZE_NEAREST_NEIGHBOR / RESIZE_BILINEAR of an NHWC tensor to {@code height} x
+   * {@code width} (TFLM requires the size tensor to be constant), with TFLite's {@code align_corners} and {@code half_pixel_centers}
+   * coordinate conventions. Integer values are resampled as they are (TFLM keeps the
+   * quantization).
+   */
+  record Resize(ResizeMode mode, int height, int width, boolean alignCorners,
+      boolean halfPixelCenters) implements Op {
+    public static final int INPUT = 0;
+  }
+
+  /**
+   * TFLite BATCH_MATMUL: out[..., i, j] = sum over k of lhs[..., i, k] * rhs[..., k, j], with
+   * lhs (adjX) or rhs (adjY) given transposed in their last two dimensions and leading
+   * dimensions broadcast. int8 operands subtract their zero points and the int32 sum is
+   * requantized to the int8 output by lhs_scale * rhs_scale / out_scale, as TFLM does.
+   */
+  record BatchMatMul(boolean adjX, boolean adjY) implements Op {
+    public static final int LHS = 0;
+    public static final int RHS = 1;
+  }
 }

@@ -40,6 +40,21 @@ final class OpTypeRules {
       case Op.Signal s -> SignalOp.checkTypes(s.kind(), ins, out, where, p);
       case Op.Svdf s -> RecurrentRules.svdfTypes(s, ins, out, where, p);
       case Op.UnidirectionalLstm l -> RecurrentRules.lstmTypes(l, ins, out, where, p);
+      case Op.ShapeOf sh -> {
+        if ((out.dtype() != DType.INT32 && out.dtype() != DType.INT64)
+            || out.quant().isQuantized()) {
+          p.add(where + " writes the shape as " + out.dtype().shortName()
+              + ", expected unquantized i32 or i64");
+        }
+      }
+      case Op.Gather ga -> {
+        DType idx = ins.get(Op.Gather.INDICES).dtype();
+        if (idx != DType.INT32 && idx != DType.INT64) {
+          p.add(where + " indices are " + idx.shortName() + ", expected i32 or i64");
+        }
+        sameDType(ins.get(Op.Gather.INPUT), out, where, p);
+      }
+      case Op.Resize rs -> sameDType(ins.get(Op.Resize.INPUT), out, where, p);
       case Op.Reshape r -> sameDType(ins.get(0), out, where, p);
       case Op.Transpose t -> sameDType(ins.get(0), out, where, p);
       case Op.StridedSlice s -> sameDType(ins.get(0), out, where, p);

@@ -186,6 +186,18 @@ public final class ShapeInference {
         yield in;
       }
       case Op.MatMul m -> matmul(op, shape(op, inputs, 0), shape(op, inputs, 1));
+      case Op.ShapeOf sh -> Shape.of(shape(op, inputs, 0).rank());
+      case Op.Gather ga -> gather(ga, shape(op, inputs, 0), shape(op, inputs, 1));
+      case Op.Resize rs -> {
+        Shape in = rank(op, inputs, 0, 4);
+        if (rs.height() <= 0 || rs.width() <= 0 || (rs.alignCorners() && rs.halfPixelCenters())) {
+          throw bad(op, "output size " + rs.height() + "x" + rs.width()
+              + (rs.alignCorners() && rs.halfPixelCenters()
+                  ? " with both align_corners and half_pixel_centers" : " is not positive"));
+        }
+        yield Shape.of(in.dim(0), rs.height(), rs.width(), in.dim(3));
+      }
+      case Op.BatchMatMul bm -> batchMatmul(bm, shape(op, inputs, 0), shape(op, inputs, 1));
       case Op.Transpose t -> {
         Shape in = shape(op, inputs, 0);
         if (t.perm().size() != in.rank()) {
@@ -261,6 +273,53 @@ public final class ShapeInference {
       }
     }
     return Shape.of(java.util.Arrays.copyOf(kept, k));
+  }
+
+  /** TFLM's gather output: input dims before the axis, index dims after the batch, the rest. */
+  private static Shape gather(Op.Gather op, Shape in, Shape idx) {
+    int axis = op.axis();
+    int b = op.batchDims();
+    if (axis >= in.rank() || b > axis || b > idx.rank()) {
+      throw bad(op, "axis " + axis + " and batch_dims " + b + " do not fit input " + in
+          + " and indices " + idx);
+    }
+    int[] out = new int[in.rank() + idx.rank() - 1 - b];
+    int k = 0;
+    for (int i = 0; i < axis; i++) {
+      if (i < b && in.dim(i) != idx.dim(i)) {
+        throw bad(op, "batch dimension " + i + " of input " + in + " and indices " + idx
+            + " differ");
+      }
+      out[k++] = in.dim(i);
+    }
+    for (int i = b; i < idx.rank(); i++) {
+      out[k++] = idx.dim(i);
+    }
+    for (int i = axis + 1; i < in.rank(); i++) {
+      out[k++] = in.dim(i);
+    }
+    return Shape.of(out);
+  }
+
+  /** BATCH_MATMUL: ranks 2 to 5, broadcast leading dimensions, rows of lhs by columns of rhs. */
+  private static Shape batchMatmul(Op.BatchMatMul op, Shape a, Shape b) {
+    if (a.rank() < 2 || a.rank() > 5 || b.rank() < 2 || b.rank() > 5) {
+      throw bad(op, "operands " + a + " and " + b + " must have rank 2 to 5");
+    }
+    int rows = op.adjX() ? a.dim(-1) : a.dim(-2);
+    int depthA = op.adjX() ? a.dim(-2) : a.dim(-1);
+    int depthB = op.adjY() ? b.dim(-1) : b.dim(-2);
+    int cols = op.adjY() ? b.dim(-2) : b.dim(-1);
+    if (depthA != depthB) {
+      throw bad(op, "inner dimensions of " + a + " and " + b + " differ (adj_x " + op.adjX()
+          + ", adj_y " + op.adjY() + ")");
+    }
+    Shape batch = broadcast(op, Shape.of(java.util.Arrays.copyOf(a.dims(), a.rank() - 2)),
+        Shape.of(java.util.Arrays.copyOf(b.dims(), b.rank() - 2)));
+    int[] out = java.util.Arrays.copyOf(batch.dims(), batch.rank() + 2);
+    out[batch.rank()] = rows;
+    out[batch.rank() + 1] = cols;
+    return Shape.of(out);
   }
 
   private static Shape pool(Op op, List<TensorType> inputs, int fh, int fw, int sh, int sw,

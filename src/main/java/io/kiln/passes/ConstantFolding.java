@@ -30,6 +30,23 @@ final class ConstantFolding {
       Pattern.op("node", Op.Dequantize.class).in(Op.Dequantize.INPUT, Pattern.constant("q")),
       ConstantFolding::fold);
 
+  /** A shape's dimensions are static, so SHAPE of a computed value is a constant too. */
+  static final Rule FOLD_SHAPE = new Rule("fold-shape", Pattern.op("node", Op.ShapeOf.class),
+      (m, e) -> {
+        Graph g = m.graph();
+        Node n = m.node("node");
+        Value out = g.output(n);
+        int[] dims = g.input(n, Op.ShapeOf.INPUT).shape().dims();
+        long[] wide = new long[dims.length];
+        for (int i = 0; i < dims.length; i++) {
+          wide[i] = dims[i];
+        }
+        ConstData data = out.dtype() == io.kiln.ir.DType.INT64 ? ConstData.ofLongs(wide)
+            : ConstData.ofInts(io.kiln.ir.DType.INT32, dims);
+        e.replace(out.id(), e.constant(out.name(), out.type(), data));
+        return Rule.rewritten();
+      });
+
   private static Rule.Outcome fold(Match m, GraphEdit e) {
     Graph g = m.graph();
     Node n = m.node("node");

@@ -6,7 +6,8 @@ import java.util.List;
 public final class Rules {
   private Rules() {}
 
-  public static final List<Rule> FOLD_CONSTANTS = List.of(ConstantFolding.FOLD);
+  public static final List<Rule> FOLD_CONSTANTS = List.of(ConstantFolding.FOLD_SHAPE,
+      ConstantFolding.FOLD);
 
   public static final List<Rule> FOLD_DEQUANTIZE = List.of(ConstantFolding.FOLD_DEQUANTIZE);
 

@@ -189,7 +189,7 @@ class CpuCodegenErrorsTest {
     b.output(s.add(t2, y, Activation.NONE));
     assertThatThrownBy(() -> CpuCodegen.emit(b.build(), CodegenOptions.defaults()))
         .isInstanceOf(KilnException.class)
-        .hasMessage("the CPU target does not support 3 layers: Tanh (2x, first operator 0), Add"
+        .hasMessage("the CPU target does not support 3 layers: Tanh with i8 input 0 (2x, first operator 0), Add"
             + " with broadcasting ([1,2,2,3] + [1,2,1,3]) (operator 2)");
   }
 }

@@ -151,7 +151,7 @@ public final class CpuCodegen {
       for (String name : STATIC_FILES) {
         files.put(name, CodegenResources.text(name));
       }
-      if (usesSignalOps()) {
+      if (GraphFacts.usesSignalOps(graph)) {
         files.put("kiln_signal.h", CodegenResources.text("kiln_signal.h"));
       }
       if (dspFamily()) {
@@ -214,7 +214,7 @@ public final class CpuCodegen {
 
     private void emitLayer(int k, Node n) {
       Value out = graph.output(n);
-      String shapes = describe(n);
+      String shapes = GraphFacts.describe(graph, n);
       if (n.op() instanceof Op.Reshape) {
         String src = pointer(n.input(Op.Reshape.INPUT));
         String dst = pointer(out.id());
@@ -230,29 +230,34 @@ public final class CpuCodegen {
       layers.line("/* Layer %d: %s %s */", k, n.op().opName(), shapes);
       LayerContext ctx = new LayerContext(graph, n, k, layers, weights, dspFamily());
       long macs = switch (n.op()) {
-        case Op.Conv2D op -> ctx.in(Op.Conv2D.INPUT).dtype() == DType.INT16 ? Conv16x8Emitter.emit(ctx, op)
+        case Op.Conv2D op -> f32(ctx) ? FloatConvEmitter.conv2d(ctx, op)
+            : ctx.in(Op.Conv2D.INPUT).dtype() == DType.INT16 ? Conv16x8Emitter.emit(ctx, op)
             : options.winograd() && WinogradEmitter.rejection(ctx, op).isEmpty()
             ? WinogradEmitter.emit(ctx, op) : !dsp(ctx, DspGemmEmitter.rejects(ctx, op))
             ? ConvEmitter.conv2d(ctx, op)
             : mve() ? MveGemmEmitter.conv2d(ctx, op) : DspGemmEmitter.conv2d(ctx, op);
-        case Op.DepthwiseConv2D op -> depthwise(ctx, op);
+        case Op.DepthwiseConv2D op -> f32(ctx) ? FloatConvEmitter.depthwise(ctx, op)
+            : depthwise(ctx, op);
         case Op.FullyConnected op -> ctx.in(Op.FullyConnected.INPUT).dtype() == DType.FLOAT32
             ? FloatFullyConnectedEmitter.emit(ctx, op) : !dsp(ctx, DspGemmEmitter.rejects(ctx, op))
             ? FullyConnectedEmitter.emit(ctx, op)
             : mve() ? MveGemmEmitter.fullyConnected(ctx, op)
             : DspGemmEmitter.fullyConnected(ctx, op);
-        case Op.AveragePool2D op -> PoolEmitter.average(ctx, op);
-        case Op.MaxPool2D op -> PoolEmitter.max(ctx, op);
+        case Op.AveragePool2D op -> f32(ctx) ? FloatOpsEmitter.averagePool(ctx, op)
+            : PoolEmitter.average(ctx, op);
+        case Op.MaxPool2D op -> f32(ctx) ? FloatOpsEmitter.maxPool(ctx, op)
+            : PoolEmitter.max(ctx, op);
         case Op.Add op -> plain(n)
             ? PlainOpsEmitter.binary(ctx, PlainOpsEmitter.Binary.ADD, op.act())
             : mve() && MveAddEmitter.rejects(ctx) == null ? MveAddEmitter.emit(ctx, op) : AddEmitter.emit(ctx, op);
-        case Op.Softmax op -> SoftmaxEmitter.emit(ctx, op);
+        case Op.Softmax op -> f32(ctx) ? FloatOpsEmitter.softmax(ctx, op)
+            : SoftmaxEmitter.emit(ctx, op);
         case Op.Quantize op -> RequantizeEmitter.handles(ctx, op)
             ? RequantizeEmitter.emit(ctx, op) : QuantizeEmitter.quantize(ctx, op);
         case Op.Dequantize op -> QuantizeEmitter.dequantize(ctx, op);
         case Op.Reshape op -> throw new AssertionError("handled above");
         case Op.TransposeConv op -> TransposeConvEmitter.emit(ctx, op);
-        case Op.Mean op -> throw unsupported(n, k);
+        case Op.Mean op -> FloatOpsEmitter.mean(ctx, op);
         case Op.Sub op -> plain(n) ? PlainOpsEmitter.binary(ctx, PlainOpsEmitter.Binary.SUB, op.act())
             : AddEmitter.sub(ctx, op);
         case Op.Mul op -> plain(n) ? PlainOpsEmitter.binary(ctx, PlainOpsEmitter.Binary.MUL, op.act())
@@ -261,11 +266,11 @@ public final class CpuCodegen {
         case Op.LeakyRelu op -> LeakyReluEmitter.emit(ctx, op);
         case Op.StridedSlice op -> ShapeEmitter.stridedSlice(ctx, op);
         case Op.Concatenation op -> PlainOpsEmitter.concatenation(ctx, op);
-        case Op.Relu op -> throw unsupported(n, k);
-        case Op.Relu6 op -> throw unsupported(n, k);
-        case Op.Logistic op -> throw unsupported(n, k);
-        case Op.Tanh op -> throw unsupported(n, k);
-        case Op.Transpose op -> throw unsupported(n, k);
+        case Op.Relu op -> FloatOpsEmitter.unary(ctx, FloatOpsEmitter.Unary.RELU);
+        case Op.Relu6 op -> FloatOpsEmitter.unary(ctx, FloatOpsEmitter.Unary.RELU6);
+        case Op.Logistic op -> FloatOpsEmitter.unary(ctx, FloatOpsEmitter.Unary.LOGISTIC);
+        case Op.Tanh op -> FloatOpsEmitter.unary(ctx, FloatOpsEmitter.Unary.TANH);
+        case Op.Transpose op -> ShapeEmitter.transpose(ctx, op);
         case Op.Div op -> PlainOpsEmitter.binary(ctx, PlainOpsEmitter.Binary.DIV, op.act());
         case Op.Maximum op -> PlainOpsEmitter.binary(ctx, PlainOpsEmitter.Binary.MAXIMUM,
             Op.Activation.NONE);
@@ -278,7 +283,7 @@ public final class CpuCodegen {
         case Op.HardSwish op -> HardSwishEmitter.emit(ctx, op);
         case Op.Elu op -> throw unsupported(n, k);
         case Op.BatchNorm op -> throw unsupported(n, k);
-        case Op.MatMul op -> throw unsupported(n, k);
+        case Op.MatMul op -> BatchMatMulEmitter.matmul(ctx);
         case Op.Abs op -> throw unsupported(n, k);
         case Op.Neg op -> throw unsupported(n, k);
         case Op.Exp op -> throw unsupported(n, k);
@@ -289,6 +294,10 @@ public final class CpuCodegen {
         case Op.Signal op -> SignalEmitter.emit(ctx, op.kind(), state);
         case Op.Svdf op -> SvdfEmitter.emit(ctx, op, state);
         case Op.UnidirectionalLstm op -> LstmEmitter.emit(ctx, op, state);
+        case Op.ShapeOf op -> IndexOpsEmitter.shape(ctx);
+        case Op.Gather op -> IndexOpsEmitter.gather(ctx, op);
+        case Op.Resize op -> IndexOpsEmitter.resize(ctx, op);
+        case Op.BatchMatMul op -> BatchMatMulEmitter.emit(ctx, op);
       };
       StringBuilder call = new StringBuilder(ctx.function()).append('(');
       for (int id : ctx.paramValues()) {
@@ -346,6 +355,11 @@ public final class CpuCodegen {
       return !graph.output(n).quant().isQuantized();
     }
 
+    /** Whether the layer's first input is float32: the float kernel family takes it then. */
+    private static boolean f32(LayerContext ctx) {
+      return ctx.in(0).dtype() == DType.FLOAT32;
+    }
+
     private static long throwUnsupported(Node n, int k) {
       throw unsupported(n, k);
     }
@@ -354,37 +368,8 @@ public final class CpuCodegen {
       return new UnsupportedLayers.Unsupported(n.op().opName(), k, null);
     }
 
-    private String describe(Node n) {
-      StringBuilder sb = new StringBuilder();
-      sb.append(graph.output(n).shape()).append(" <- ");
-      boolean first = true;
-      for (int id : n.inputs()) {
-        if (id == Node.ABSENT) {
-          continue;
-        }
-        sb.append(first ? "" : ", ").append(graph.value(id).dtype().shortName())
-            .append(graph.value(id).shape());
-        first = false;
-      }
-      return sb.toString();
-    }
-
-    private boolean usesSignalOps() {
-      return graph.nodes().stream().anyMatch(n -> n.op() instanceof Op.Signal);
-    }
-
     private long stateBytes() {
       return state.bytes();
-    }
-
-    private boolean usesFloatMath() {
-      for (Node n : graph.nodes()) {
-        if ((n.op() instanceof Op.Quantize || n.op() instanceof Op.UnidirectionalLstm)
-            && graph.input(n, 0).dtype() == DType.FLOAT32) {
-          return true;
-        }
-      }
-      return false;
     }
 
     private String header() {
@@ -421,13 +406,13 @@ public final class CpuCodegen {
           CSource.commentSafe(graph.name()));
       c.line("   and kiln_run calling them in order. */");
       c.line("#include <stdint.h>").line("#include <string.h>");
-      if (usesFloatMath()) {
+      if (GraphFacts.usesFloatMath(graph)) {
         c.line("#include <math.h>");
       }
       c.blank();
       c.line("#include \"kiln_model.h\"").line("#include \"kiln_runtime.h\"")
           .line("#include \"kiln_weights.h\"");
-      if (usesSignalOps()) {
+      if (GraphFacts.usesSignalOps(graph)) {
         c.line("#include \"kiln_signal.h\"");
       }
       if (dspFamily()) {

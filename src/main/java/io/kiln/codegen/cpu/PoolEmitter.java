@@ -87,7 +87,7 @@ final class PoolEmitter {
   }
 
   /** TFLM fails at run time on an empty window; Kiln rejects such a layer up front. */
-  private static void checkWindowsNonEmpty(LayerContext ctx, int outSize, int stride, int pad,
+  static void checkWindowsNonEmpty(LayerContext ctx, int outSize, int stride, int pad,
       int filter, int inSize) {
     for (int o = 0; o < outSize; o++) {
       int origin = o * stride - pad;

@@ -87,6 +87,42 @@ final class ShapeEmitter {
     return 0;
   }
 
+  /**
+   * Transpose as a copy through a table of input indices, the interpreter's own gather map
+   * (output axis i walks input axis perm[i]), for any element type.
+   */
+  static long transpose(LayerContext ctx, Op.Transpose op) {
+    if (ctx.in(Op.Transpose.INPUT).dtype() != ctx.out().dtype()) {
+      throw ctx.unsupported("an output of another element type");
+    }
+    Shape in = ctx.in(Op.Transpose.INPUT).shape();
+    int rank = in.rank();
+    int[] inStrides = in.strides();
+    int[] dims = new int[rank];
+    for (int i = 0; i < rank; i++) {
+      dims[i] = in.dim(op.perm().get(i));
+    }
+    int[] idx = new int[ctx.out().elements()];
+    int[] pos = new int[rank];
+    for (int k = 0; k < idx.length; k++) {
+      for (int a = 0; a < rank; a++) {
+        idx[k] += pos[a] * inStrides[op.perm().get(a)];
+      }
+      for (int a = rank - 1; a >= 0; a--) {
+        if (++pos[a] < dims[a]) {
+          break;
+        }
+        pos[a] = 0;
+      }
+    }
+    CSource c = ctx.src();
+    c.array("static const int32_t " + ctx.name("gather"), idx);
+    ctx.beginFunction("transpose", new int[] {Op.Transpose.INPUT}, new String[] {"x"});
+    c.line("for (int i = 0; i < %d; ++i) out[i] = x[%s[i]];", idx.length, ctx.name("gather"));
+    ctx.endFunction();
+    return 0;
+  }
+
   private static int ceilDiv(int a, int b) {
     return a <= 0 ? 0 : (a + b - 1) / b;
   }

@@ -30,7 +30,7 @@ final class OnnxOperators {
   /** Every ONNX operator type this importer maps, for the "unknown operator" message. */
   static final List<String> SUPPORTED = List.copyOf(new TreeSet<>(List.of("Abs", "Add",
       "AveragePool", "BatchNormalization", "Clip", "Concat", "Constant", "Conv", "ConvInteger",
-      "DequantizeLinear", "Div", "Elu", "Exp", "Flatten", "Gemm", "GlobalAveragePool",
+      "DequantizeLinear", "Div", "Elu", "Exp", "Flatten", "Gather", "Gemm", "GlobalAveragePool",
       "GlobalMaxPool", "HardSigmoid", "HardSwish", "Identity", "LeakyRelu", "Log", "MatMul",
       "MatMulInteger", "Max", "MaxPool", "Min", "Mul", "Neg", "PRelu", "Pad", "Pow",
       "QLinearConv", "QLinearMatMul", "QuantizeLinear", "ReduceMean", "Relu", "Reshape", "Shape",
@@ -106,6 +106,17 @@ final class OnnxOperators {
       case "Split" -> split(n);
       case "ReduceMean" -> reduceMean(n);
       case "Shape" -> shape(n);
+      case "Gather" -> {
+        n.singleOutput();
+        int x = n.in(0);
+        int rank = n.ctx.shape(x).rank();
+        int axis = n.attrs.intAttr("axis", 0);
+        if (axis < -rank || axis >= rank) {
+          throw n.fail("axis " + axis + " is outside [" + -rank + ", " + rank + ")");
+        }
+        n.bind(0, n.ctx.applyLike(new Op.Gather(axis < 0 ? axis + rank : axis, 0),
+            List.of(x, n.in(1)), n.out(0), x));
+      }
       case "Constant" -> {
         OnnxTensors.Decoded d = constantValue(proto, where);
         n.bind(0, ctx.constant(n.out(0), new TensorType(d.dtype(), d.shape(),

@@ -204,6 +204,10 @@ public final class OnnxWriter {
       case Op.Svdf s -> throw unsupported("keeps TFLite variable state, which ONNX lacks");
       case Op.UnidirectionalLstm l -> throw unsupported("keeps TFLite variable state; Kiln's"
           + " writer has no ONNX LSTM mapping yet");
+      case Op.ShapeOf sh -> throw unsupported("has no ONNX mapping in Kiln's writer yet");
+      case Op.Gather ga -> throw unsupported("has no ONNX mapping in Kiln's writer yet");
+      case Op.Resize rs -> throw unsupported("has no ONNX mapping in Kiln's writer yet");
+      case Op.BatchMatMul bm -> throw unsupported("has no ONNX mapping in Kiln's writer yet");
     }
   }
 

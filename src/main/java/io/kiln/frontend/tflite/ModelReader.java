@@ -6,6 +6,7 @@ import io.kiln.ir.DType;
 import io.kiln.ir.Graph;
 import io.kiln.ir.GraphBuilder;
 import io.kiln.ir.Node;
+import io.kiln.ir.Op;
 import io.kiln.ir.Quantization;
 import io.kiln.ir.Shape;
 import io.kiln.ir.TensorType;
@@ -149,6 +150,10 @@ final class ModelReader implements TfliteOperators.Tensors {
     String where = "operator " + index + " (" + TfliteOperators.builtinName(code) + ")";
     int[] in = tensorList(op.inputsLength(), op::inputs, where + " input", true);
     int[] out = tensorList(op.outputsLength(), op::outputs, where + " output", false);
+    if (TfliteSplitPack.handles(code)) {
+      TfliteSplitPack.lower(code, op, in, out, splitPackSink(where), where);
+      return;
+    }
     if (out.length != 1) {
       throw new KilnException(where + " has " + out.length + " outputs, expected 1");
     }
@@ -167,6 +172,46 @@ final class ModelReader implements TfliteOperators.Tensors {
     }
     valueOf[o] = builder.value(tensorName(o), type(o));
     builder.node(m.op(), inputIds, List.of(valueOf[o]));
+  }
+
+  /** Builds the nodes that {@link TfliteSplitPack} lowers an operator to. */
+  private TfliteSplitPack.Sink splitPackSink(String where) {
+    return new TfliteSplitPack.Sink() {
+      @Override
+      public TensorType type(int tensor) {
+        return ModelReader.this.type(tensor);
+      }
+
+      @Override
+      public int[] constInts(int tensor, String what) {
+        return ModelReader.this.constInts(tensor, what);
+      }
+
+      @Override
+      public int operand(int tensor, int slot) {
+        return ModelReader.this.operand(tensor, where, slot);
+      }
+
+      @Override
+      public int output(int tensor) {
+        if (valueOf[tensor] >= 0) {
+          throw new KilnException(where + " writes tensor " + tensor + " '"
+              + ReadGuard.printable(tensorName(tensor)) + "', which is already defined");
+        }
+        valueOf[tensor] = builder.value(tensorName(tensor), ModelReader.this.type(tensor));
+        return valueOf[tensor];
+      }
+
+      @Override
+      public int intermediate(int tensor, String suffix, TensorType type) {
+        return builder.value(tensorName(tensor) + suffix, type);
+      }
+
+      @Override
+      public void node(Op op, List<Integer> inputs, int output) {
+        builder.node(op, inputs, List.of(output));
+      }
+    };
   }
 
   /** A custom operator: one or more IR nodes, each writing one of the operator's outputs. */

@@ -95,15 +95,21 @@ final class TfliteOperators {
       Map.entry(SVDF, new int[] {5, 5}),
       Map.entry(UNIDIRECTIONAL_SEQUENCE_LSTM, new int[] {24, 24})));
 
+  static {
+    ARITY.putAll(TfliteIndexOps.ARITY);
+  }
+
   static boolean supported(int code) {
-    return ARITY.containsKey(code);
+    return ARITY.containsKey(code) || TfliteSplitPack.handles(code);
   }
 
   /** Comma-separated sorted names of the supported builtins, for error messages. */
   static String supportedList() {
     TreeSet<String> names = new TreeSet<>();
-    for (int code : ARITY.keySet()) {
-      names.add(builtinName(code));
+    for (int code = 0; code < BuiltinOperator.names.length; code++) {
+      if (supported(code)) {
+        names.add(builtinName(code));
+      }
     }
     return String.join(", ", names);
   }
@@ -297,7 +303,7 @@ final class TfliteOperators {
       case PRELU -> new Mapped(new Op.PRelu(), slots(in, 2));
       case SVDF -> RecurrentOperators.svdf(op, in, t, where);
       case UNIDIRECTIONAL_SEQUENCE_LSTM -> RecurrentOperators.lstm(op, in, t, where);
-      default -> throw new IllegalStateException("unmapped supported operator " + code);
+      default -> TfliteIndexOps.map(code, op, in, out, t, where);
     };
   }
 
@@ -388,7 +394,7 @@ final class TfliteOperators {
     }
   }
 
-  private static String optionsName(byte type) {
+  static String optionsName(byte type) {
     int i = type & 0xFF;
     return i < BuiltinOptions.names.length ? BuiltinOptions.names[i] : "#" + i;
   }

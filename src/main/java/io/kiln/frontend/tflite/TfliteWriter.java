@@ -215,6 +215,10 @@ public final class TfliteWriter {
           + " does not write yet");
       case Op.UnidirectionalLstm l -> throw unsupported(where, "keeps variable tensors, which"
           + " Kiln's writer does not write yet");
+      case Op.ShapeOf sh -> throw unsupported(where, null);
+      case Op.Gather ga -> throw unsupported(where, null);
+      case Op.Resize rs -> throw unsupported(where, null);
+      case Op.BatchMatMul bm -> throw unsupported(where, null);
     }
   }
 

@@ -175,7 +175,7 @@ class TfliteImporterTest {
     assertThatThrownBy(() -> TfliteImporter.load(m.build(), "c"))
         .isInstanceOf(KilnException.class)
         .hasMessageStartingWith("unsupported operator CUSTOM:SignalFrobnicate (operator 0);"
-            + " supported: ADD, AVERAGE_POOL_2D, CAST, CONCATENATION, CONV_2D,")
+            + " supported: ADD, AVERAGE_POOL_2D, BATCH_MATMUL, CAST, CONCATENATION, CONV_2D,")
         .hasMessageNotContaining("\n");
   }
 
