@@ -223,6 +223,12 @@ public final class SimBench {
         }
       }
     }
+    // An NVDLA-style array of Atomic-C 16 x Atomic-K 64 MACs under a C = 8, K = 16 conv.
+    LayerSweep.Row r = LayerSweep.run(LayerSweep.Kind.CONV3X3, 8, 16, 16, LayerSweep.atomicDla(), Policy.FIRST, false);
+    System.out.printf(Locale.ROOT, "| conv3x3 on dla (Atomic-C 16 x Atomic-K 64, peak 1024) | 8 | 16 | 16 | %s | %,d | %,d"
+        + " | %.1f (utilization %.4f) | %,d | %.1f%% | %,d | %.1f%% | %d |%n", r.unit(), r.macs(), r.peakCycles(),
+        r.peakMacsPerCycle(), r.peakMacsPerCycle() / 1024, r.kernelCycles(), 100 * r.kernelLoss(), r.fullCycles(),
+        100 * r.loss(), r.tiles());
     System.out.println("END sweeps");
   }
 

@@ -9,7 +9,9 @@ import io.kiln.plan.deploy.Planner;
 import io.kiln.plan.deploy.Step;
 import io.kiln.plan.dispatch.Policy;
 import io.kiln.plan.tiling.SolverKind;
+import io.kiln.codegen.CodegenResources;
 import io.kiln.target.HardwareDescription;
+import io.kiln.target.HardwareLoader;
 import io.kiln.testing.PlanGraphs;
 import java.util.ArrayList;
 import java.util.List;
@@ -86,6 +88,16 @@ public final class LayerSweep {
     }
     return new Row(kind, c, kind == Kind.DEPTHWISE ? c : k, hw, layer.unit(), layer.macs(), layer.computeCycles(),
         layer.kernelCycles(), layer.cycles(), layer.tiles(), s.check().orElseThrow().matched());
+  }
+
+  /** The dla preset with an NVDLA-style array: 16 input channels × 64 output channels a cycle. */
+  public static HardwareDescription atomicDla() {
+    String yaml = CodegenResources.text("/io/kiln/target/presets/dla.yaml")
+        .replace("peak_macs_per_cycle: 64", "peak_macs_per_cycle: 1024")
+        .replace("array: {pe: 64}", "array: {atomic_c: 16, atomic_k: 64}")
+        .replace("on: pe}", "on: atomic_k}")
+        .replaceFirst("- \\{loops: \\[K\\], on: atomic_k\\}", "- {loops: [C], on: atomic_c}\n          - {loops: [K], on: atomic_k}");
+    return HardwareLoader.parse(yaml, "atomic dla");
   }
 
   /** Seeded uniform int8 inputs for every input of {@code g}. */

@@ -2,7 +2,6 @@ package io.kiln.sim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.kiln.codegen.CodegenResources;
 import io.kiln.ir.Graph;
 import io.kiln.plan.deploy.Planner;
 import io.kiln.plan.deploy.Step;
@@ -10,7 +9,6 @@ import io.kiln.plan.deploy.TileJob;
 import io.kiln.plan.dispatch.Policy;
 import io.kiln.plan.tiling.SolverKind;
 import io.kiln.target.HardwareDescription;
-import io.kiln.target.HardwareLoader;
 import io.kiln.target.Targets;
 import org.junit.jupiter.api.Test;
 
@@ -20,19 +18,9 @@ import org.junit.jupiter.api.Test;
  * conv call), its analog array, and an NVDLA-like array of Atomic-C × Atomic-K MACs.
  */
 class UnitTimingTest {
-  /** The dla preset with an NVDLA-style array: 16 input channels × 64 output channels a cycle. */
-  static HardwareDescription atomicDla() {
-    String yaml = CodegenResources.text("/io/kiln/target/presets/dla.yaml")
-        .replace("peak_macs_per_cycle: 64", "peak_macs_per_cycle: 1024")
-        .replace("array: {pe: 64}", "array: {atomic_c: 16, atomic_k: 64}")
-        .replace("on: pe}", "on: atomic_k}")
-        .replaceFirst("- \\{loops: \\[K\\], on: atomic_k\\}", "- {loops: [C], on: atomic_c}\n          - {loops: [K], on: atomic_k}");
-    return HardwareLoader.parse(yaml, "atomic dla");
-  }
-
   @Test
   void anEightChannelConvUsesAnEighthOfAnAtomicArray() {
-    HardwareDescription hw = atomicDla();
+    HardwareDescription hw = LayerSweep.atomicDla();
     Graph g = LayerSweep.graph(LayerSweep.Kind.CONV3X3, 8, 16, 8);
     Planner.Planned p = Planner.plan(g, hw, new Planner.Options(Policy.FIRST, false, SolverKind.BNB));
     Step.AcceleratorCall call = p.plan().calls().get(0);
