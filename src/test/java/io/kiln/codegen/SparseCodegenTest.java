@@ -126,4 +126,37 @@ class SparseCodegenTest {
       }
     }
   }
+
+  /** One 8x8x64 -> 32 3x3 conv pruned to {@code f}. */
+  private static Graph convLayer(Encoding.NM f) {
+    SmallGraphs s = new SmallGraphs("layer", 9);
+    int x = s.input(1, 8, 8, 64);
+    int y = s.conv(x, 32, 3, 3, 1, 1, new Pads(1, 1, 1, 1), Activation.NONE, true, true);
+    s.builder().output(y);
+    return sparsify(s.builder().build(), f, new SplittableRandom(1));
+  }
+
+  @Test
+  void autoModeFollowsTheCostEstimateAndTheReportSaysWhy() throws IOException {
+    CodegenOptions host = CodegenOptions.defaults();
+    CodegenOptions m4 = host.withCore(io.kiln.target.CpuCore.CORTEX_M4);
+    // On the host the vectorized dense kernel beats 1:4 but not 1:16.
+    CompileResult dense = CpuCodegen.generate(convLayer(new Encoding.NM(1, 4)),
+        tmp.resolve("h4"), host);
+    assertThat(dense.layers().get(0).kernel()).isEqualTo("plain-c");
+    assertThat(dense.layers().get(0).kernelReason())
+        .startsWith("1:4 weights stay dense: the sparse kernel is estimated at");
+    CompileResult sparse = CpuCodegen.generate(convLayer(new Encoding.NM(1, 16)),
+        tmp.resolve("h16"), host);
+    assertThat(sparse.layers().get(0).kernel()).isEqualTo("sparse-1:16");
+    assertThat(sparse.weightBytes()).isLessThan(dense.weightBytes() / 5);
+    // On the Cortex-M4 the sparse 1:4 kernel is estimated level with the DSP one, and taken.
+    CompileResult mcu = CpuCodegen.generate(convLayer(new Encoding.NM(1, 4)), tmp.resolve("m4"),
+        m4);
+    assertThat(mcu.layers().get(0).kernel()).isEqualTo("sparse-1:4");
+    assertThat(mcu.layers().get(0).kernelReason()).contains("cortex-m4");
+    CompileResult never = CpuCodegen.generate(convLayer(new Encoding.NM(1, 16)),
+        tmp.resolve("n16"), host.withSparse(CodegenOptions.SparseKernels.NEVER));
+    assertThat(never.layers().get(0).kernelReason()).contains("sparse kernels switched off");
+  }
 }

@@ -302,8 +302,7 @@ public final class CpuCodegen {
     private long sparseOr(LayerContext ctx, int slot,
         java.util.function.ToLongFunction<io.kiln.ir.Encoding.NM> sparse,
         java.util.function.LongSupplier dense) {
-      SparseChoice.Decision d = SparseChoice.decide(ctx, slot, options.core(),
-          options.sparse());
+      SparseChoice.Decision d = SparseChoice.decide(ctx, slot, options);
       if (d != null && d.format() != null) {
         ctx.kernel("sparse-" + d.format(), d.reason());
         return sparse.applyAsLong(d.format());

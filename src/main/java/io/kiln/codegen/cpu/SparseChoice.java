@@ -10,9 +10,9 @@ import java.util.Locale;
 /**
  * Decides from a cost estimate whether a layer with {@link Encoding.NM} weights runs the sparse
  * kernel or stays dense, and says why. The estimate counts instructions: the dense kernel's per
- * MAC and the sparse kernel's per stored value and output pixel, each per kernel family, taken
- * from the single-layer measurements of {@code bench/sparse.sh} (see BENCHMARKS.md); a sparse
- * kernel must beat the dense one by the estimate to be chosen.
+ * MAC and the sparse kernel's per stored value and output, for the host or a microcontroller and
+ * per kernel family, taken from the single-layer measurements of {@code bench/sparse.sh} (see
+ * BENCHMARKS.md); the sparse kernel is chosen where it is estimated no slower.
  */
 final class SparseChoice {
   private SparseChoice() {}
@@ -21,26 +21,34 @@ final class SparseChoice {
   record Decision(Encoding.NM format, String reason) {}
 
   /**
-   * Instructions per dense MAC and per sparse stored value (per output pixel), by family.
-   * Plain C on the host: gcc vectorizes the dense dot products (pmaddwd), not the gathers.
+   * Instructions per dense MAC, measured by {@code bench/sparse.sh} on the single layers of
+   * BENCHMARKS.md (K = 256, 8x8, 3x3 conv; 256-unit FC): on the host gcc vectorizes the dense
+   * dot products (pmaddwd) but not the sparse gathers; on a microcontroller neither is vector
+   * code except the DSP family's SMLAD kernels.
    */
-  private static double densePerMac(CpuCore.KernelFamily f) {
+  private static double densePerMac(boolean mcu, CpuCore.KernelFamily f, boolean conv) {
+    if (!mcu) {
+      return conv ? 0.80 : 0.82;
+    }
     return switch (f) {
-      case PLAIN_C -> 0.28;
-      case DSP, MVE -> 0.85;
+      case PLAIN_C -> conv ? 2.84 : 2.81;
+      case DSP, MVE -> conv ? 1.31 : 1.52;
     };
   }
 
-  private static double sparsePerValue(CpuCore.KernelFamily f) {
-    return switch (f) {
-      case PLAIN_C -> 2.6;
-      case DSP, MVE -> 3.2;
-    };
+  /** Instructions per stored value and output (conv: per pixel, two pixels share a decode). */
+  private static double sparsePerValue(boolean mcu, boolean conv) {
+    return mcu ? (conv ? 5.2 : 6.1) : (conv ? 6.7 : 9.7);
   }
 
   /** Null when the layer's weights are not N:M (nothing to decide). */
-  static Decision decide(LayerContext ctx, int weightSlot, CpuCore core,
-      io.kiln.codegen.CodegenOptions.SparseKernels mode) {
+  static Decision decide(LayerContext ctx, int weightSlot,
+      io.kiln.codegen.CodegenOptions options) {
+    CpuCore core = options.core();
+    io.kiln.codegen.CodegenOptions.SparseKernels mode = options.sparse();
+    // Without a board the code is for the host (or any C compiler): the host's costs.
+    boolean mcu = options.board().isPresent() || core != CpuCore.GENERIC;
+    boolean conv = ctx.node().op() instanceof Op.Conv2D;
     TensorType w = ctx.in(weightSlot);
     if (!(w.encoding() instanceof Encoding.NM nm)) {
       return null;
@@ -54,22 +62,23 @@ final class SparseChoice {
     }
     int rows = w.shape().dim(0);
     int length = w.elements() / rows;
-    double dense = (double) length * densePerMac(core.family());
-    double sparse = (double) nm.valuesPerRow(length) * sparsePerValue(core.family());
+    double dense = (double) length * densePerMac(mcu, core.family(), conv);
+    double sparse = (double) nm.valuesPerRow(length) * sparsePerValue(mcu, conv);
     String ratio = String.format(Locale.ROOT, "%.2f", sparse / dense);
+    String on = (mcu ? "" : "the host, ") + core.id();
     if (mode == io.kiln.codegen.CodegenOptions.SparseKernels.NEVER) {
       return new Decision(null, nm + " weights stay dense: sparse kernels switched off");
     }
     if (mode == io.kiln.codegen.CodegenOptions.SparseKernels.ALWAYS) {
       return new Decision(nm, nm + " sparse (requested); estimated " + ratio
-          + "x the dense kernel's instructions on " + core.id());
+          + "x the dense kernel's instructions on " + on);
     }
-    if (sparse < dense) {
+    // A tie goes to the sparse kernel: it stores a fraction of the weight bytes.
+    if (sparse <= dense) {
       return new Decision(nm, nm + " sparse: values and offsets selected from the input by"
-          + " offset; estimated " + ratio + "x the dense kernel's instructions on "
-          + core.id());
+          + " offset; estimated " + ratio + "x the dense kernel's instructions on " + on);
     }
     return new Decision(null, nm + " weights stay dense: the sparse kernel is estimated at "
-        + ratio + "x the dense kernel's instructions on " + core.id());
+        + ratio + "x the dense kernel's instructions on " + on);
   }
 }
