@@ -224,14 +224,14 @@ public final class CpuCodegen {
       layers.line("/* Layer %d: %s %s */", k, n.op().opName(), shapes);
       LayerContext ctx = new LayerContext(graph, n, k, layers, weights, dspFamily());
       long macs = switch (n.op()) {
-        case Op.Conv2D op -> sparseOr(ctx, Op.Conv2D.FILTER, f -> SparseEmitter.conv2d(ctx, op, f),
+        case Op.Conv2D op -> SparseChoice.emit(ctx, options, Op.Conv2D.FILTER, f -> SparseEmitter.conv2d(ctx, op, f),
             () -> ctx.in(Op.Conv2D.INPUT).dtype() == DType.INT16 ? Conv16x8Emitter.emit(ctx, op)
             : options.winograd() && WinogradEmitter.rejection(ctx, op).isEmpty()
             ? WinogradEmitter.emit(ctx, op) : !dsp(ctx, DspGemmEmitter.rejects(ctx, op))
             ? ConvEmitter.conv2d(ctx, op)
             : mve() ? MveGemmEmitter.conv2d(ctx, op) : DspGemmEmitter.conv2d(ctx, op));
         case Op.DepthwiseConv2D op -> depthwise(ctx, op);
-        case Op.FullyConnected op -> sparseOr(ctx, Op.FullyConnected.WEIGHTS,
+        case Op.FullyConnected op -> SparseChoice.emit(ctx, options, Op.FullyConnected.WEIGHTS,
             f -> SparseEmitter.fullyConnected(ctx, op, f),
             () -> ctx.in(Op.FullyConnected.INPUT).dtype() == DType.FLOAT32
             ? FloatFullyConnectedEmitter.emit(ctx, op) : !dsp(ctx, DspGemmEmitter.rejects(ctx, op))
@@ -293,25 +293,6 @@ public final class CpuCodegen {
       report.add(new CompileResult.Layer(k, n.op().opName(), out.shape().toString(), macs,
           arenaOffset(out.id()), out.type().bytes(), ctx.kernel(), ctx.kernelReason(),
           ctx.scratchBytes()));
-    }
-
-    /**
-     * The sparse kernel where the layer's N:M weights pay off by {@link SparseChoice}'s
-     * estimate, else the dense one, whose report then says why it stayed dense.
-     */
-    private long sparseOr(LayerContext ctx, int slot,
-        java.util.function.ToLongFunction<io.kiln.ir.Encoding.NM> sparse,
-        java.util.function.LongSupplier dense) {
-      SparseChoice.Decision d = SparseChoice.decide(ctx, slot, options);
-      if (d != null && d.format() != null) {
-        ctx.kernel("sparse-" + d.format(), d.reason());
-        return sparse.applyAsLong(d.format());
-      }
-      long macs = dense.getAsLong();
-      if (d != null) {
-        ctx.kernel(ctx.kernel(), d.reason() + "; " + ctx.kernelReason());
-      }
-      return macs;
     }
 
     /** Helium where it takes the layer, else the DSP kernel, else the portable one. */
