@@ -47,7 +47,7 @@ public final class CostAnalysis {
     }
     long paramTotal = 0;
     for (int id : params) {
-      paramTotal += g.type(id).bytes();
+      paramTotal += g.type(id).encodedBytes();
     }
     return new GraphCost(g.name(), costs, macs, paramTotal, peakLive(g), totalActivations(g));
   }

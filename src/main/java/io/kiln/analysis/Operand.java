@@ -7,7 +7,8 @@ import io.kiln.ir.TensorType;
  * is a constant (a parameter) or an activation.
  */
 public record Operand(int value, String name, TensorType type, boolean constant) {
+  /** Bytes as stored: a constant's in its encoding (N:M weights: values plus offsets). */
   public long bytes() {
-    return type.bytes();
+    return constant ? type.encodedBytes() : type.bytes();
   }
 }

@@ -107,6 +107,20 @@ final class CompileCommand implements Callable<Integer> {
           + " kernel (bit-exact; 2.25x fewer multiplies, 3.6x the weight bytes of those layers).")
   boolean winograd;
 
+  @Option(names = "--sparse", paramLabel = "auto|always|never", defaultValue = "auto",
+      converter = SparseConverter.class,
+      description = "Kernels for layers with N:M sparse weights (pruned by 'kiln prune'): auto"
+          + " chooses the sparse kernel where its cost estimate beats the dense one (the report"
+          + " says which and why); always and never force one (default: ${DEFAULT-VALUE}).")
+  CodegenOptions.SparseKernels sparse;
+
+  static final class SparseConverter
+      extends QuantizeCommand.LowerCaseEnum<CodegenOptions.SparseKernels> {
+    SparseConverter() {
+      super(CodegenOptions.SparseKernels.class);
+    }
+  }
+
   /** Targets for the help text. */
   static final class Targets implements Iterable<String> {
     @Override
@@ -121,7 +135,7 @@ final class CompileCommand implements Callable<Integer> {
     if (board != null) {
       options = options.withBoard(Board.named(board));
     }
-    return options.withWinograd(winograd);
+    return options.withWinograd(winograd).withSparse(sparse);
   }
 
   /**

@@ -28,7 +28,8 @@ final class InspectCommand implements Runnable {
 
   @Override
   public void run() {
-    Graph g = ModelSource.load(model);
+    // Weights that already follow an N:M pattern are shown (and counted) as stored sparse.
+    Graph g = io.kiln.passes.NmRecognition.apply(ModelSource.load(model));
     GraphCost cost = CostAnalysis.analyze(g);
     PrintWriter out = spec.commandLine().getOut();
     out.print(json ? InspectReport.json(g, cost) : InspectReport.table(g, cost));

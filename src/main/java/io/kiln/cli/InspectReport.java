@@ -71,7 +71,8 @@ final class InspectReport {
 
   /** dtype and shape only: the table has no room for quantization parameters. */
   private static String shortType(TensorType t) {
-    return t.dtype().shortName() + t.shape();
+    return t.dtype().shortName() + t.shape()
+        + (t.encoding() instanceof io.kiln.ir.Encoding.Dense ? "" : "{" + t.encoding() + "}");
   }
 
   private static String grouped(long n) {
@@ -94,10 +95,12 @@ final class InspectReport {
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
   record TensorJson(int value, String name, String dtype, int[] shape, long bytes,
-      Boolean constant, QuantJson quant) {
+      Boolean constant, QuantJson quant, String encoding) {
     static TensorJson of(int id, String name, TensorType t, Boolean constant) {
-      return new TensorJson(id, name, t.dtype().shortName(), t.shape().dims(), t.bytes(),
-          constant, QuantJson.of(t.quant()));
+      boolean dense = t.encoding() instanceof io.kiln.ir.Encoding.Dense;
+      return new TensorJson(id, name, t.dtype().shortName(), t.shape().dims(),
+          Boolean.TRUE.equals(constant) ? t.encodedBytes() : t.bytes(), constant,
+          QuantJson.of(t.quant()), dense ? null : t.encoding().toString());
     }
   }
 

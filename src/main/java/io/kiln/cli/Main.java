@@ -24,7 +24,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "kiln", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "Ahead-of-time compiler for quantized neural networks on TinyML SoCs.",
     subcommands = {InspectCommand.class, RunCommand.class, CompileCommand.class,
-        OptCommand.class, ExportCommand.class, QuantizeCommand.class, BuiltinsCommand.class,
+        OptCommand.class, ExportCommand.class, QuantizeCommand.class, PruneCommand.class,
+        BuiltinsCommand.class,
         TargetsCommand.class, TargetCommand.class, PlanCommand.class, SimulateCommand.class, KwsCommand.class,
         CommandLine.HelpCommand.class},
     footer = {"", "MODEL is a .tflite or .onnx file, or builtin:NAME (see 'kiln builtins')."})

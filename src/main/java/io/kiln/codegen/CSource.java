@@ -32,6 +32,13 @@ public final class CSource {
     return this;
   }
 
+  /** Opens a bare block, for declarations that must not clash with a loop body's. */
+  public CSource openBlock() {
+    line("{");
+    indent++;
+    return this;
+  }
+
   public CSource close() {
     indent--;
     return line("}");

@@ -54,6 +54,10 @@ final class ConvKernels {
       return args -> convFloat(geo, filterDepth, filtersPerGroup, range, args);
     }
     ConvQuantParams q = quantParams(where, in, w, out, geo.outC(), op.act(), p);
+    if (w.encoding() instanceof io.kiln.ir.Encoding.NM nm && p == Precision.ACC32
+        && filterDepth == geo.inC()) {
+      return args -> SparseKernels.conv(geo, nm, q, args);
+    }
     return args -> convInt(geo, filterDepth, filtersPerGroup, q, args);
   }
 
@@ -440,7 +444,7 @@ final class ConvKernels {
     return bias.longs != null ? bias.longs[c] : bias.ints[c];
   }
 
-  private static Shape outShape(ConvGeometry geo) {
+  static Shape outShape(ConvGeometry geo) {
     return Shape.of(geo.batches(), geo.outH(), geo.outW(), geo.outC());
   }
 

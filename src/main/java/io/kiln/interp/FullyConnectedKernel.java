@@ -54,6 +54,11 @@ final class FullyConnectedKernel {
         p == ConvKernels.Precision.ACC64);
     // TFLite's per-tensor kernel is the one that honours a weight zero point.
     int weightsOffset = perChannel ? 0 : -(int) w.quant().zeroPointAt(0);
+    if (w.encoding() instanceof io.kiln.ir.Encoding.NM nm && weightsOffset == 0
+        && p == ConvKernels.Precision.ACC32) {
+      return args -> SparseKernels.fullyConnected(dims.batches(), depth, outDepth, nm, q,
+          out.dtype(), out.shape(), args);
+    }
     return args -> runInt(dims, q, weightsOffset, out, args);
   }
 

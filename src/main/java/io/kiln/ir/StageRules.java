@@ -45,6 +45,10 @@ final class StageRules {
 
   /** A constant's encoding against its element type and values. */
   static void check(Value v, List<String> p) {
+    if (v.type().encoding() instanceof Encoding.NM nm) {
+      checkSparse(v, nm, p);
+      return;
+    }
     if (!(v.type().encoding() instanceof Encoding.Ternary)) {
       return;
     }
@@ -62,6 +66,19 @@ final class StageRules {
         p.add(where + " is ternary but holds " + x);
         return;
       }
+    }
+  }
+
+  /** N:M weights: i8 constants of rank 2 or more whose every group keeps at most N. */
+  private static void checkSparse(Value v, Encoding.NM nm, List<String> p) {
+    String where = "value %" + v.id();
+    if (v.dtype() != DType.INT8 || !v.isConstant() || v.shape().rank() < 2) {
+      p.add(where + " is " + nm + " sparse but not an i8 constant of rank 2 or more");
+      return;
+    }
+    if (!NmWeights.follows(v.data().asInts(DType.INT8), v.shape().dim(0), nm)) {
+      p.add(where + " is " + nm + " sparse but a group holds more than " + nm.n()
+          + " non-zero weights");
     }
   }
 }

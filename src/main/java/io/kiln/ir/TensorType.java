@@ -48,6 +48,6 @@ public record TensorType(DType dtype, Shape shape, Quantization quant, Encoding 
 
   /** Bytes of the values as {@link #encoding()} stores them, packed without padding. */
   public long encodedBytes() {
-    return ((long) shape.elements() * encoding.bitsPerValue(dtype) + 7) / 8;
+    return (encoding.storedBits(dtype, shape) + 7) / 8;
   }
 }

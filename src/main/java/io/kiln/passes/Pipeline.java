@@ -28,7 +28,8 @@ public record Pipeline(List<Pass> stages, boolean verifyEach) {
       new RulePass("fuse-after-qdq", Rules.FUSE_AFTER_QDQ),
       new RulePass("normalize-layout", Rules.LAYOUT),
       new RulePass("remove-identities-late", Rules.IDENTITIES),
-      Pass.of("dead-code", DeadCode::prune)), false);
+      Pass.of("dead-code", DeadCode::prune),
+      Pass.of("recognize-nm-sparsity", NmRecognition::apply)), false);
 
   public Pipeline {
     stages = List.copyOf(stages);

@@ -44,6 +44,23 @@ class CodegenGoldenTest {
     assertGolden("float_io", floatIoGraph());
   }
 
+  /** A padded 3x3 conv over 5 channels at 1:4 and an odd-width FC at 1:8, sparse kernels. */
+  @Test
+  void sparseConvAndFullyConnected() {
+    SmallGraphs s = new SmallGraphs("sparse_net", 17);
+    int x = s.input(1, 5, 5, 5);
+    int c = s.conv(x, 4, 3, 3, 1, 1, new Pads(1, 1, 1, 1), Activation.RELU, true, true);
+    int r = s.reshape(c, 1, 100);
+    s.builder().output(s.fc(r, 3, Activation.NONE, true));
+    Graph g = SparseCodegenTest.sparsify(s.builder().build(), new io.kiln.ir.Encoding.NM(1, 4),
+        new java.util.SplittableRandom(3));
+    var files = CpuCodegen.emit(g, CodegenOptions.defaults()
+        .withSparse(CodegenOptions.SparseKernels.ALWAYS)).files();
+    for (String f : List.of("kiln_model.c", "kiln_weights.c")) {
+      Golden.assertMatches("codegen/sparse_net/" + f, files.get(f));
+    }
+  }
+
   @Test
   void generationIsDeterministic() {
     Graph g = floatIoGraph();

@@ -62,7 +62,7 @@ final class ConvEmitter {
     c.line("const int iy0 = %s%s;", CSource.times("oy", g.sh()), CSource.plus(-g.pads().top()));
     c.open("for (int ox = 0; ox < %d; ++ox)", g.ow());
     c.line("const int ix0 = %s%s;", CSource.times("ox", g.sw()), CSource.plus(-g.pads().left()));
-    fillPatch(c, g, inOffset);
+    fillPatch(c, g, inOffset, "patch");
     c.line("/* |w * x| <= 128 * 255, so the %d terms sum to at most %d in magnitude. */", k,
         32640L * k);
     DotProducts.emit(c, "patch", k, g.oc(), filter, bias, "acc");
@@ -135,11 +135,11 @@ final class ConvEmitter {
   }
 
   /** Copies the taps of one output pixel into {@code patch} as int16 with the input offset. */
-  private static void fillPatch(CSource c, Geometry g, int inOffset) {
+  static void fillPatch(CSource c, Geometry g, int inOffset, String patch) {
     int row = g.kw() * g.ic();
     c.open("for (int ky = 0; ky < %d; ++ky)", g.kh());
     c.line("const int iy = iy0%s;", g.dh() == 1 ? " + ky" : " + ky * " + g.dh());
-    c.line("int16_t *p = patch + ky * %d;", row);
+    c.line("int16_t *p = %s + ky * %d;", patch, row);
     if (g.clips()) {
       c.open("if (iy < 0 || iy >= %d)", g.ih());
       zeros(c, row);

@@ -231,18 +231,21 @@ public final class CpuCodegen {
       LayerContext ctx = new LayerContext(graph, n, k, layers, weights, dspFamily());
       long macs = switch (n.op()) {
         case Op.Conv2D op -> f32(ctx) ? FloatConvEmitter.conv2d(ctx, op)
-            : ctx.in(Op.Conv2D.INPUT).dtype() == DType.INT16 ? Conv16x8Emitter.emit(ctx, op)
+            : SparseChoice.emit(ctx, options, Op.Conv2D.FILTER, f -> SparseEmitter.conv2d(ctx, op, f),
+            () -> ctx.in(Op.Conv2D.INPUT).dtype() == DType.INT16 ? Conv16x8Emitter.emit(ctx, op)
             : options.winograd() && WinogradEmitter.rejection(ctx, op).isEmpty()
             ? WinogradEmitter.emit(ctx, op) : !dsp(ctx, DspGemmEmitter.rejects(ctx, op))
             ? ConvEmitter.conv2d(ctx, op)
-            : mve() ? MveGemmEmitter.conv2d(ctx, op) : DspGemmEmitter.conv2d(ctx, op);
+            : mve() ? MveGemmEmitter.conv2d(ctx, op) : DspGemmEmitter.conv2d(ctx, op));
         case Op.DepthwiseConv2D op -> f32(ctx) ? FloatConvEmitter.depthwise(ctx, op)
             : depthwise(ctx, op);
-        case Op.FullyConnected op -> ctx.in(Op.FullyConnected.INPUT).dtype() == DType.FLOAT32
+        case Op.FullyConnected op -> SparseChoice.emit(ctx, options, Op.FullyConnected.WEIGHTS,
+            f -> SparseEmitter.fullyConnected(ctx, op, f),
+            () -> ctx.in(Op.FullyConnected.INPUT).dtype() == DType.FLOAT32
             ? FloatFullyConnectedEmitter.emit(ctx, op) : !dsp(ctx, DspGemmEmitter.rejects(ctx, op))
             ? FullyConnectedEmitter.emit(ctx, op)
             : mve() ? MveGemmEmitter.fullyConnected(ctx, op)
-            : DspGemmEmitter.fullyConnected(ctx, op);
+            : DspGemmEmitter.fullyConnected(ctx, op));
         case Op.AveragePool2D op -> f32(ctx) ? FloatOpsEmitter.averagePool(ctx, op)
             : PoolEmitter.average(ctx, op);
         case Op.MaxPool2D op -> f32(ctx) ? FloatOpsEmitter.maxPool(ctx, op)

@@ -31,7 +31,7 @@ final class Weights {
    */
   String derive(String name, String ctype, int[] values, String what) {
     int bytes = switch (ctype) {
-      case "int8_t" -> 1;
+      case "int8_t", "uint8_t" -> 1;
       case "int16_t" -> 2;
       case "int32_t" -> 4;
       default -> throw new IllegalArgumentException("derived table of " + ctype);

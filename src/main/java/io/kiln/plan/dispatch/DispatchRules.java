@@ -128,6 +128,12 @@ public final class DispatchRules {
    * {@code --ternarize} dense int8 ones, which target-exact lowering then converts.
    */
   public static final DispatchRule WEIGHT_FORMAT = new DispatchRule("weight-format", (l, s) -> {
+    if (l.weights().isPresent()
+        && l.weights().get().type().encoding() instanceof Encoding.NM nm) {
+      // No description declares N:M formats yet: the CPU's sparse kernel takes such a layer.
+      return Verdict.reject(nm + " sparse weights not supported by " + s.unit()
+          + ": it declares no N:M format");
+    }
     if (l.weights().isEmpty() || s.pattern().weights().isEmpty()) {
       return Verdict.PASS;
     }

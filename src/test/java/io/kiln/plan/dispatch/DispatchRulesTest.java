@@ -162,6 +162,27 @@ class DispatchRulesTest {
   }
 
   @Test
+  void nmSparseWeightsStayOnTheCpuWithReason() {
+    // One non-zero in every group of 4 along FY·FX·C: the 1:4 pattern, recognized as such.
+    Graph dense = conv(16, 16, 3, 3, 1, 1, new Op.Pads(1, 1, 1, 1), 0, Op.Activation.RELU,
+        0.125f);
+    var w = dense.values().get(1);
+    int[] v = new int[w.shape().elements()];
+    for (int i = 0; i < v.length; i += 4) {
+      v[i] = 3;
+    }
+    var values = new java.util.ArrayList<>(dense.values());
+    values.set(1, new io.kiln.ir.Value(1, w.name(), w.type(), ConstData.ofInts(DType.INT8, v)));
+    Graph g = io.kiln.passes.NmRecognition.apply(new Graph("nm", values, dense.nodes(),
+        dense.inputs(), dense.outputs()));
+    assertThat(g.values().get(1).type().encoding()).isEqualTo(new io.kiln.ir.Encoding.NM(1, 4));
+    assertThat(reasons(g, "digital")).contains(
+        "1:4 sparse weights not supported by diana.digital: it declares no N:M format");
+    DispatchResult d = Dispatcher.dispatch(g, DIANA, Dispatcher.Options.of(Policy.FIRST));
+    assertThat(d.layers().get(0).unit()).isEqualTo("host");
+  }
+
+  @Test
   void depthwiseUnsupportedFallsBackWithReason() {
     GraphBuilder b = new GraphBuilder("dw");
     int x = b.input("x", TensorType.quantized(DType.INT8, Shape.of(1, 8, 8, 4), 0.5, 0));

@@ -1,0 +1,88 @@
+package io.kiln.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.kiln.frontend.tflite.TfliteImporter;
+import io.kiln.ir.DType;
+import io.kiln.ir.Encoding;
+import io.kiln.ir.Graph;
+import io.kiln.ir.NmWeights;
+import io.kiln.ir.Op;
+import io.kiln.ir.Value;
+import io.kiln.passes.NmRecognition;
+import io.kiln.testing.SharedModels;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code kiln prune}: the report, the written model, and one-line errors for bad requests. */
+class PruneCommandTest {
+  @TempDir
+  Path dir;
+
+  @Test
+  void prunesTheInt8ResnetsSpatialConvolutionsAndTheModelIsRecognizedAgain() throws IOException {
+    Path out = dir.resolve("r.tflite");
+    CliRunner.Result r = CliRunner.kiln("prune",
+        SharedModels.file("mlperf-tiny/pretrainedResnet_quant.tflite").toString(), "--nm", "1:8",
+        "--layers", "conv3x3", "--samples", "2", "-o", out.toString());
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).contains("pruned 7 layers of pretrainedResnet_quant to 1:8")
+        .contains("87.50%").contains("SQNR dB").contains("top-1 agreement");
+    Graph g = NmRecognition.apply(io.kiln.passes.Pipeline.DEFAULT.apply(TfliteImporter.load(out)));
+    int sparse = 0;
+    for (var n : g.nodes()) {
+      if (n.op() instanceof Op.Conv2D) {
+        Value w = g.input(n, Op.Conv2D.FILTER);
+        boolean pointwise = w.shape().dim(1) == 1;
+        assertThat(w.type().encoding()).isEqualTo(pointwise ? Encoding.DENSE
+            : new Encoding.NM(1, 8));
+        sparse += pointwise ? 0 : 1;
+        if (!pointwise) {
+          assertThat(NmWeights.follows(w.data().asInts(DType.INT8), w.shape().dim(0),
+              new Encoding.NM(1, 8))).isTrue();
+        }
+      }
+    }
+    assertThat(sparse).isEqualTo(7);
+    CliRunner.Result inspect = CliRunner.kiln("inspect", out.toString());
+    assertThat(inspect.out()).contains("const:i8[16,3,3,16]{1:8}");
+  }
+
+  @Test
+  void prunesTheFloatResnetWhichStaysFloat() throws IOException {
+    Path out = dir.resolve("f.tflite");
+    CliRunner.Result r = CliRunner.kiln("prune",
+        SharedModels.file("mlperf-tiny/pretrainedResnet.tflite").toString(), "--nm", "1:4",
+        "--layers", "fc", "--samples", "2", "-o", out.toString());
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).contains("pruned 1 layer of").contains("FullyConnected");
+    Graph g = TfliteImporter.load(out);
+    assertThat(g.inputValues().get(0).dtype()).isEqualTo(DType.FLOAT32);
+  }
+
+  @Test
+  void badFormatsUnknownLayersAndModelsWithoutPrunableLayersAreOneLineErrors() {
+    String ds = "builtin:ds_cnn";
+    String o = dir.resolve("x.tflite").toString();
+    for (String[] args : new String[][] {
+        {"prune", ds, "--nm", "3:4", "-o", o},
+        {"prune", ds, "--nm", "1:5", "-o", o},
+        {"prune", ds, "--nm", "1:4", "--layers", "conv9", "-o", o},
+        {"prune", SharedModels.file("onnx-node/test_add/model.onnx").toString(), "--nm", "1:4",
+            "-o", o}}) {
+      CliRunner.Result r = CliRunner.kiln(args);
+      assertThat(r.code()).as(String.join(" ", args)).isEqualTo(2);
+      assertThat(r.err().strip()).startsWith("kiln: ").doesNotContain("\n");
+      assertThat(Files.exists(Path.of(o))).isFalse();
+    }
+    assertThat(CliRunner.kiln("prune", ds, "--nm", "3:4", "-o", o).err())
+        .contains("--nm 3:4 is not supported");
+    assertThat(CliRunner.kiln("prune", ds, "--nm", "1:4", "--layers", "conv9", "-o", o).err())
+        .contains("no layer named 'conv9'");
+    assertThat(CliRunner.kiln("prune", SharedModels.file("onnx-node/test_add/model.onnx")
+        .toString(), "--nm", "1:4", "-o", o).err()).contains("has no prunable layer");
+  }
+}
