@@ -17,14 +17,14 @@ import java.util.Set;
  * reduction steps of each block; the accelerator's {@link ArrayTiming} prices them. No constant
  * belongs to a model or a layer.
  */
-final class UnitTiming {
+public final class UnitTiming {
   private static final Set<LoopDim> OUTPUT_LOOPS = EnumSet.of(LoopDim.K, LoopDim.OY, LoopDim.OX);
 
   private UnitTiming() {}
 
   /** How a job's work divides on the array. */
-  record Work(long calls, long outputBlocks, long reductionSteps, long rowLoads, long outputs, long macs) {
-    long steps() {
+  public record Work(long calls, long outputBlocks, long reductionSteps, long rowLoads, long outputs, long macs) {
+    public long steps() {
       return outputBlocks * reductionSteps;
     }
   }
@@ -38,7 +38,7 @@ final class UnitTiming {
     return ps.get(0);
   }
 
-  static Work work(Step.AcceleratorCall call, TileJob job) {
+  public static Work work(Step.AcceleratorCall call, TileJob job) {
     LayerShape l = call.geometry().shape();
     OpPattern pattern = pattern(call);
     boolean emulated = l.depthwise()
@@ -107,7 +107,7 @@ final class UnitTiming {
   }
 
   /** Cycles the unit computes job {@code job} of {@code call} (the host's per-job overhead apart). */
-  static long cycles(Step.AcceleratorCall call, TileJob job) {
+  public static long cycles(Step.AcceleratorCall call, TileJob job) {
     Accelerator acc = call.unit();
     ArrayTiming t = acc.timing();
     Work w = work(call, job);
