@@ -63,7 +63,7 @@ public final class Assembly {
       try {
         out.add(parse(l.split("\\s+")));
       } catch (IllegalArgumentException e) {
-        throw new StreamFormatException(n + 1, "line " + (n + 1) + ": " + e.getMessage());
+        throw StreamFormatException.atLine(n + 1, e.getMessage());
       }
     }
     return out;

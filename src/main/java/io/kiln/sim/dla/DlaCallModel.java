@@ -78,10 +78,12 @@ public final class DlaCallModel implements CallModel {
         case Instruction.SetReg r -> {
           m.execute(r, "", at);
           pendingWrites += REG_WRITE_CYCLES;
+          stats.instruction(Opcode.SET_REG, REG_WRITE_CYCLES, 0);
         }
         case Instruction.LutLoad l -> {
           m.execute(l, "", at);
           pendingWrites += 64 * REG_WRITE_CYCLES;
+          stats.instruction(Opcode.LUT_LOAD, 64 * REG_WRITE_CYCLES, 0);
         }
         case Instruction.Dma d when d.opcode() == Opcode.SYNC -> {
           Long end = done.get(d.id());
