@@ -25,7 +25,7 @@ import picocli.CommandLine.Spec;
     description = "Ahead-of-time compiler for quantized neural networks on TinyML SoCs.",
     subcommands = {InspectCommand.class, RunCommand.class, CompileCommand.class,
         OptCommand.class, ExportCommand.class, QuantizeCommand.class, BuiltinsCommand.class,
-        TargetsCommand.class, TargetCommand.class, PlanCommand.class, SimulateCommand.class, KwsCommand.class,
+        TargetsCommand.class, TargetCommand.class, PlanCommand.class, SimulateCommand.class, KwsCommand.class, DlaCommand.class, SweepCommand.class,
         CommandLine.HelpCommand.class},
     footer = {"", "MODEL is a .tflite or .onnx file, or builtin:NAME (see 'kiln builtins')."})
 public final class Main implements java.util.concurrent.Callable<Integer> {

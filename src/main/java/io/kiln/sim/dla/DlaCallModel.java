@@ -33,7 +33,7 @@ import java.util.Map;
  * {@link #REG_WRITE_CYCLES}; a DMA instruction occupies a channel of its engine; a compute
  * instruction costs the unit's per-call overhead and its share of the tile's array cycles
  * ({@link UnitTiming}, which models the PE count, the parallelization and emulated depthwise),
- * the output stage counted as REQUANT.
+ * the output stage counted as REQUANT (one output a PE a cycle when the description gives it no cost).
  */
 public final class DlaCallModel implements CallModel {
   /** Host cycles to write one configuration register over the configuration bus. */
@@ -133,6 +133,12 @@ public final class DlaCallModel implements CallModel {
     long all = UnitTiming.cycles(c, job);
     long stage = job.lastC() ? all - UnitTiming.cycles(c, withoutOutputStage(job)) : 0;
     UnitTiming.Work work = UnitTiming.work(c, job);
+    boolean array = SubgraphKind.of(op) == SubgraphKind.CONV || SubgraphKind.of(op) == SubgraphKind.DEPTH;
+    if (array && job.lastC() && stage == 0) {
+      // A description without an output-stage cost: the requantizer takes one output a PE a cycle.
+      stage = (work.outputs() + c.unit().peakMacsPerCycle() - 1) / c.unit().peakMacsPerCycle();
+      all += stage;
+    }
     // The tile's cycles and MACs split evenly over its instructions (emulated depthwise has one a channel).
     long compute = share(all, count, index);
     long requant = share(stage, count, index);
