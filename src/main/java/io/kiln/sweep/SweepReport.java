@@ -151,7 +151,8 @@ public final class SweepReport {
       sb.append(String.format("<rect x=\"%d\" y=\"30\" width=\"10\" height=\"10\" fill=\"%s\"/><text x=\"%d\" "
           + "y=\"39\">%s</text>", left + k * 90, COLORS[k], left + k * 90 + 14, KINDS[k]));
     }
-    double scale = (width - left - 20) / (double) max;
+    // Room for the total after the longest bar.
+    double scale = (width - left - 90) / (double) max;
     for (int i = 0; i < ok.size(); i++) {
       Sweep.Result r = ok.get(i);
       int y = 50 + i * (bar + 4);

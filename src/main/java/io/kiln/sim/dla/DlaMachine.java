@@ -172,16 +172,13 @@ public final class DlaMachine {
     UnitFunctions.run(f, SimMemories.over(arrays), all, lut, where);
     long written = f.get("pool_kind") != 0 ? (long) (f.get("oy") / f.get("pool_y")) * (f.get("ox") / f.get("pool_x"))
         : outs;
-    int o = (int) (long) mapped(f, "out");
+    // The output register still holds the tile's own address; the fields now point at the line buffer.
+    int o = (int) u(Register.OUT);
     byte[] dst = mem.checked(memory(reg(Register.OUT_MEM), where), o, (written - 1) * outPitch + 1,
         where + ": the output tile");
     for (int p = 0; p < written; p++) {
       dst[(int) (o + p * outPitch)] = out[p];
     }
-  }
-
-  private long mapped(Map<String, Long> f, String field) {
-    return u(Register.ofField(field).orElseThrow());
   }
 
   private byte[] gather(long memIndex, long at, int n, long pitch, String what) {
