@@ -27,6 +27,7 @@ import picocli.CommandLine.Spec;
         OptCommand.class, ExportCommand.class, QuantizeCommand.class, PruneCommand.class,
         BuiltinsCommand.class,
         TargetsCommand.class, TargetCommand.class, PlanCommand.class, SimulateCommand.class, KwsCommand.class,
+        DlaCommand.class, SweepCommand.class,
         CommandLine.HelpCommand.class},
     footer = {"", "MODEL is a .tflite or .onnx file, or builtin:NAME (see 'kiln builtins')."})
 public final class Main implements java.util.concurrent.Callable<Integer> {

@@ -10,7 +10,11 @@ import io.kiln.plan.deploy.DeploymentChecker;
 import io.kiln.plan.deploy.Planner;
 import io.kiln.plan.dispatch.Policy;
 import io.kiln.plan.tiling.SolverKind;
+import io.kiln.sim.CallModels;
 import io.kiln.sim.HtmlReport;
+import io.kiln.sim.dla.DlaCallModel;
+import io.kiln.sim.dla.DlaStats;
+import io.kiln.target.Accelerator;
 import io.kiln.sim.SimReport;
 import io.kiln.sim.Simulation;
 import io.kiln.sim.Simulator;
@@ -24,6 +28,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -104,10 +109,15 @@ final class SimulateCommand implements Callable<Integer> {
     for (int i = 0; i < ins.size(); i++) {
       tensors.add(Tensor.fromBytes(ins.get(i).dtype(), ins.get(i).shape(), data[i]));
     }
+    // NVDLA units run their command streams on the instruction-set simulator.
+    Optional<DlaStats> dla = hw.accelerators().stream().filter(a -> a.kind() == Accelerator.Kind.NVDLA).findFirst()
+        .map(a -> new DlaStats(a.peakMacsPerCycle()));
+    CallModels models = dla.map(DlaCallModel::models).orElse(CallModels.DEFAULT);
     Simulation s = Simulator.simulate(planned.plan(), planned.costs(), Simulator.CpuTiming.calibrated(hw),
-        tensors, true, p.cliName());
+        models, tensors, true, p.cliName());
     PrintWriter out = spec.commandLine().getOut();
     SimReport.print(out, s);
+    dla.ifPresent(d -> out.print("\nDLA instruction-set simulator:\n" + d.table()));
     out.flush();
     if (json != null) {
       RunCommand.writeAtomically(json, SimReport.toJson(s).getBytes(StandardCharsets.UTF_8));

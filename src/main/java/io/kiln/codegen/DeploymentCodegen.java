@@ -2,6 +2,8 @@ package io.kiln.codegen;
 
 import io.kiln.KilnException;
 import io.kiln.codegen.accel.Jobs;
+import io.kiln.codegen.dla.CommandStreams;
+import io.kiln.codegen.dla.DlaStreamSource;
 import io.kiln.codegen.cpu.CpuCodegen;
 import io.kiln.ir.Graph;
 import io.kiln.ir.Node;
@@ -157,6 +159,12 @@ public final class DeploymentCodegen {
       String name = "kiln_call_" + call.node();
       c.line("/* Node %d: %s on %s, %d tiles (%s). */", call.node(), n.op().opName(), call.unit().name(),
           call.jobs().size(), call.tiling());
+      if (call.unit().kind() == Accelerator.Kind.NVDLA) {
+        // The DLA runs its command stream (docs/dla-isa.md); the HAL submits it.
+        DlaStreamSource.emit(c, name, unitMacro(call.unit()), CSource.commentSafe(n.op().opName() + " %"
+            + n.output()), CommandStreams.of(g, call, this::memoryIndex));
+        return;
+      }
       List<DmaDescriptor> dmas = call.transfers();
       c.line("static const kiln_dma_desc %s_dma[%d] = {", name, Math.max(1, dmas.size()));
       for (DmaDescriptor d : dmas) {
@@ -285,7 +293,8 @@ public final class DeploymentCodegen {
       c.line("/* One step of an accelerator call's program: 0 starts DMA a (of tile b), 1 waits for the b");
       c.line("   transfers listed from a in its wait list, 2 runs the job of tile a. */");
       c.line("typedef struct { uint8_t op; uint16_t a; uint16_t b; } kiln_action;").blank();
-      c.open((plan.calls().isEmpty() ? "__attribute__((unused)) " : "") + "static void kiln_run_program(int unit, const char *layer, const kiln_dma_desc *dma, "
+      c.open((plan.calls().stream().allMatch(x -> x.unit().kind() == Accelerator.Kind.NVDLA)
+          ? "__attribute__((unused)) " : "") + "static void kiln_run_program(int unit, const char *layer, const kiln_dma_desc *dma, "
           + "const kiln_job *jobs, const uint16_t *waits, const kiln_action *program, int steps)");
       c.line("int handles[%d];", Math.max(1, maxTransfers()));
       c.open("for (int i = 0; i < steps; ++i)");

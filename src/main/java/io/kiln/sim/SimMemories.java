@@ -27,6 +27,15 @@ public final class SimMemories {
     }
   }
 
+  private SimMemories(Map<String, byte[]> arrays) {
+    bytes.putAll(arrays);
+  }
+
+  /** Memories over the given arrays (shared, not copied): a unit model's staging buffers beside the SoC's. */
+  public static SimMemories over(Map<String, byte[]> arrays) {
+    return new SimMemories(arrays);
+  }
+
   /** The bytes of {@code memory}, failing with {@code where} when {@code [at, at + n)} is outside it. */
   public byte[] checked(String memory, long at, long n, String where) {
     byte[] m = bytes.get(memory);

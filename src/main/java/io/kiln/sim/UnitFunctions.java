@@ -11,7 +11,7 @@ import java.util.Map;
  * program and this model read). It is written apart from the C host HAL so that the two execute
  * the same descriptors independently and check each other against the interpreter.
  */
-final class UnitFunctions {
+public final class UnitFunctions {
   private final Map<String, Long> f;
   private final SimMemories mem;
   private final String[] memoryNames;
@@ -53,7 +53,7 @@ final class UnitFunctions {
   }
 
   /** Runs one job: reads its buffers from {@code mem} and writes its output tile there. */
-  static void run(Map<String, Long> fields, SimMemories mem, String[] memoryNames, int[] lut, String where) {
+  public static void run(Map<String, Long> fields, SimMemories mem, String[] memoryNames, int[] lut, String where) {
     new UnitFunctions(fields, mem, memoryNames, lut, where).run();
   }
 

@@ -7,11 +7,11 @@ import io.kiln.target.OpPattern;
 import java.util.List;
 
 /** The compute time of one job of an accelerator call on its unit's array ({@link ArrayWork}). */
-final class UnitTiming {
+public final class UnitTiming {
   private UnitTiming() {}
 
   /** The pattern a call runs with: the first the unit has for the layer's operator, as the planner poses it. */
-  static OpPattern pattern(Step.AcceleratorCall call) {
+  public static OpPattern pattern(Step.AcceleratorCall call) {
     List<OpPattern> ps = call.unit().patterns(call.geometry().op());
     if (ps.isEmpty()) {
       throw new IllegalStateException(call.unit().name() + " has no pattern for " + call.geometry().op());
@@ -19,13 +19,13 @@ final class UnitTiming {
     return ps.get(0);
   }
 
-  static ArrayWork.Work work(Step.AcceleratorCall call, TileJob job) {
+  public static ArrayWork.Work work(Step.AcceleratorCall call, TileJob job) {
     return ArrayWork.work(call.unit(), pattern(call), call.geometry().shape(), call.geometry().hasWeights(),
         job.k().length(), job.c().length(), job.y().length(), job.x().length());
   }
 
   /** Cycles the unit computes job {@code job} of {@code call} (the host's per-job overhead apart). */
-  static long cycles(Step.AcceleratorCall call, TileJob job) {
+  public static long cycles(Step.AcceleratorCall call, TileJob job) {
     return ArrayWork.cycles(call.unit(), work(call, job), job.lastC(), call.fused().size());
   }
 }

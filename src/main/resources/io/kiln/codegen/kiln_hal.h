@@ -95,6 +95,31 @@ typedef struct {
 extern const kiln_memory kiln_memories[];
 extern const int kiln_memory_count;
 
+/* The DLA's configuration registers (io.kiln.isa.dla.Register, same order; see docs/dla-isa.md). */
+enum {
+  KILN_DLA_STAGE, KILN_DLA_IN_MEM, KILN_DLA_W_MEM, KILN_DLA_P_MEM, KILN_DLA_OUT_MEM, KILN_DLA_OPD_MEM,
+  KILN_DLA_IN, KILN_DLA_W, KILN_DLA_P, KILN_DLA_OUT, KILN_DLA_OPD, KILN_DLA_K,
+  KILN_DLA_C, KILN_DLA_ROWS, KILN_DLA_COLS, KILN_DLA_OY, KILN_DLA_OX, KILN_DLA_FY,
+  KILN_DLA_FX, KILN_DLA_SY, KILN_DLA_SX, KILN_DLA_DY, KILN_DLA_DX, KILN_DLA_Y0,
+  KILN_DLA_X0, KILN_DLA_IN_SHIFT, KILN_DLA_IN_BITS, KILN_DLA_IN_ZP, KILN_DLA_OUT_ZP, KILN_DLA_ACT_MIN,
+  KILN_DLA_ACT_MAX, KILN_DLA_FOLD, KILN_DLA_HAS_BIAS, KILN_DLA_P_BYTES, KILN_DLA_W_BITS, KILN_DLA_KB,
+  KILN_DLA_CB, KILN_DLA_S_KB, KILN_DLA_S_KI, KILN_DLA_S_CB, KILN_DLA_S_CI, KILN_DLA_S_FY,
+  KILN_DLA_S_FX, KILN_DLA_ADD_LEFT_SHIFT, KILN_DLA_ADD_IN_OFFSET, KILN_DLA_ADD_IN_MULT, KILN_DLA_ADD_IN_SHIFT, KILN_DLA_ADD_OPD_OFFSET,
+  KILN_DLA_ADD_OPD_MULT, KILN_DLA_ADD_OPD_SHIFT, KILN_DLA_ADD_OUT_MULT, KILN_DLA_ADD_OUT_SHIFT, KILN_DLA_FUSE_ADD, KILN_DLA_CONV_IS_LHS,
+  KILN_DLA_SADD_STAGE, KILN_DLA_SADD_LHS_SHIFT, KILN_DLA_SADD_RHS_SHIFT, KILN_DLA_SADD_LHS_ZP, KILN_DLA_SADD_RHS_ZP, KILN_DLA_SADD_OUT_ZP,
+  KILN_DLA_SADD_MIN, KILN_DLA_SADD_MAX, KILN_DLA_POOL_KIND, KILN_DLA_POOL_Y, KILN_DLA_POOL_X, KILN_DLA_POOL_STAGE,
+  KILN_DLA_POOL_SHIFT, KILN_DLA_POOL_IN_ZP, KILN_DLA_POOL_OUT_ZP, KILN_DLA_POOL_MIN, KILN_DLA_POOL_MAX, KILN_DLA_CHW,
+  KILN_DLA_IN_PITCH, KILN_DLA_OUT_PITCH, KILN_DLA_MULT, KILN_DLA_SHIFT, KILN_DLA_MULT2, KILN_DLA_SHIFT2,
+  KILN_DLA_TILE, KILN_DLA_DMA_SRC_MEM, KILN_DLA_DMA_DST_MEM, KILN_DLA_DMA_SRC, KILN_DLA_DMA_DST, KILN_DLA_DMA_RUN,
+  KILN_DLA_DMA_ROWS, KILN_DLA_DMA_PLANES, KILN_DLA_DMA_SRC_ROW, KILN_DLA_DMA_SRC_PLANE, KILN_DLA_DMA_DST_ROW, KILN_DLA_DMA_DST_PLANE,
+  KILN_DLA_REGS
+};
+
+/* Runs one DLA command stream (magic, version, instruction words) functionally: the host HAL's
+ * interpreter of the ISA, which clears the register file, then executes register writes, DMA and
+ * compute instructions through kiln_dma_start/kiln_dma_wait/kiln_job_submit. */
+void kiln_dla_submit(int unit, const char *layer, const uint32_t *words, uint32_t count);
+
 /* Starts a copy and returns a handle for kiln_dma_wait. */
 int kiln_dma_start(const kiln_dma_desc *d, kiln_where at);
 /* Waits until the copy with that handle has finished. */
