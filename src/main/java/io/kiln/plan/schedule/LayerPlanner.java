@@ -375,8 +375,9 @@ public final class LayerPlanner {
       DmaEngine dma) {
     if (layout == Layout.CHW && fullC > 1 && (long) rows * cols > 1) {
       // The arena is NHWC: the plan moves a CHW tile one channel at a time, rows x cols single
-      // elements strided by the channel count (a 2-D copy, or 3-D when both exceed one).
-      int dims = rows > 1 && cols > 1 ? 3 : 2;
+      // elements strided by the channel count: a 2-D copy when the tile has the tensor's full
+      // width (its rows follow each other), else 3-D.
+      int dims = rows > 1 && cols > 1 && cols != fullCols ? 3 : 2;
       long perChannel = dims <= dma.stridedDims() ? 1 : dma.stridedDims() == 2 ? rows : (long) rows * cols;
       return tc * perChannel;
     }
