@@ -58,9 +58,11 @@ class UnitTimingTest {
     // The best full conv call loses little (published: ~1.3%).
     LayerSweep.Row big = diana(LayerSweep.Kind.CONV3X3, 16, 64, 64, Policy.DIGITAL);
     assertThat(big.kernelLoss()).isLessThan(0.02);
-    // A small FC layer is dominated by its overhead and weight transfer.
+    // A small FC layer (a 1x1 conv with one busy row) loses up to about half its call to the
+    // runtime overhead and its weight transfer (published: up to ~55%).
     LayerSweep.Row fc = diana(LayerSweep.Kind.FC, 64, 64, 1, Policy.DIGITAL);
-    assertThat(fc.kernelLoss()).isGreaterThan(0.5);
+    assertThat(fc.peakCycles()).isEqualTo(4L * (64 + 2 * 64 + 23));
+    assertThat(fc.kernelLoss()).isBetween(0.3, 0.6);
     for (LayerSweep.Row r : new LayerSweep.Row[] {conv, big, fc}) {
       assertThat(r.matched()).isTrue();
     }
