@@ -399,8 +399,14 @@ public final class LayerPlanner {
     return cmds;
   }
 
+  /**
+   * A transfer of {@code commands} independent copies: they spread over the engine's channels
+   * (each streams at the engine's bandwidth), so a channel runs ceil(commands / channels) setups
+   * and its share of the bytes.
+   */
   private static long cycles(DmaEngine d, long bytes, long commands) {
-    return commands * d.setupCycles() + (long) Math.ceil(bytes / d.bandwidthBytesPerCycle());
+    long lanes = Math.max(1, Math.min(commands, d.channels()));
+    return ceilDiv(commands, lanes) * d.setupCycles() + (long) Math.ceil(bytes / (d.bandwidthBytesPerCycle() * lanes));
   }
 
   private double energyPerByte(String memory) {
