@@ -23,7 +23,7 @@ public final class Presets {
     }
   }
 
-  private static final List<String> NAMES = List.of("cpu", "diana", "dla");
+  private static final List<String> NAMES = List.of("cpu", "diana", "dla", "systolic");
   /** The parameter of the {@code cpu} preset: the core its code is generated for. */
   private static final String CPU_SYNTAX = "core=" + String.join("|",
       java.util.Arrays.stream(CpuCore.values()).map(CpuCore::id).toList());
