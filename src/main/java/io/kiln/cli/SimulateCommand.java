@@ -48,7 +48,7 @@ final class SimulateCommand implements Callable<Integer> {
   String model;
 
   @Option(names = "--target", required = true, paramLabel = "T",
-      description = "A preset (cpu, diana, dla[:pe=..]) or a .yaml hardware file.")
+      description = "A preset (cpu, diana, dla[:pe=..], systolic[:rows=..]) or a .yaml hardware file.")
   String target;
 
   @Option(names = "--policy", paramLabel = "P", description = "first|digital|analog|weights|mixed|lowest-cycles.")

@@ -38,6 +38,7 @@ public final class Presets {
   public static List<Preset> all() {
     return NAMES.stream().map(n -> new Preset(n, switch (n) {
       case "dla" -> DlaParameters.syntax();
+      case "systolic" -> SystolicParameters.syntax();
       case "cpu" -> CPU_SYNTAX;
       default -> "";
     }, base(n).description())).toList();
@@ -62,6 +63,14 @@ public final class Presets {
     String params = spec.substring(colon + 1);
     if (name.equals("cpu")) {
       return cpuWithCore(params);
+    }
+    if (name.equals("systolic")) {
+      SystolicParameters sp = SystolicParameters.parse(params);
+      if (sp.equals(SystolicParameters.DEFAULTS)) {
+        return base(name);
+      }
+      HardwareDescription derived = sp.apply(base(name));
+      return HardwareLoader.parse(HardwareWriter.toYaml(derived), "preset " + derived.name());
     }
     if (!name.equals("dla")) {
       throw new KilnException("target " + name + ": this preset takes no parameters, got '"
