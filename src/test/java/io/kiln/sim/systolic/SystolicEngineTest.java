@@ -122,4 +122,13 @@ class SystolicEngineTest {
     assertThat(t.cycles()).isGreaterThanOrEqualTo(t.offChipCycles());
     assertThat(engine("sram=1MiB,im2col=implicit").time(big).offChipBytes()).isZero();
   }
+
+  @Test
+  void theShapedNetworksHaveThePublishedMacCounts() {
+    // ResNet-50 ~4.1 GMAC and VGG-16 ~15.5 GMAC per 224x224 image.
+    assertThat(NetworkShapes.macs(NetworkShapes.resnet50()) / 1e9).isCloseTo(4.1, within(0.1));
+    assertThat(NetworkShapes.macs(NetworkShapes.vgg16()) / 1e9).isCloseTo(15.5, within(0.1));
+    assertThat(NetworkShapes.resnet50()).hasSize(1 + 16 * 3 + 4 + 1);
+    assertThat(NetworkShapes.vgg16()).hasSize(16);
+  }
 }
