@@ -90,7 +90,30 @@ public final class SystolicEngine {
       return t;
     }
     int n = method == Im2col.EXPLICIT ? 1 : tiles(g);
-    return conv(g, method, n);
+    Timing whole = conv(g, method, n);
+    if (method == Im2col.EXPLICIT || whole.workspaceBytes() <= budget()) {
+      return whole;
+    }
+    // The input does not fit the SRAM arrays: tiles of output positions (with their share of the
+    // input window) that do, one after the other.
+    long pieces = ceilDiv(whole.workspaceBytes(), budget());
+    if (pieces > g.positions()) {
+      throw new IllegalArgumentException("sram: " + p.sramBytes() + " bytes cannot hold one "
+          + "output position of a " + g.c() + "-channel input with " + n + " tiles");
+    }
+    GemmTile piece = new GemmTile(g.k(), g.c(), g.fy(), g.fx(), g.stride(),
+        ceilDiv(g.positions(), pieces), ceilDiv(g.inputPositions(), pieces), g.batch(), false);
+    Timing one = conv(piece, method, n);
+    Timing t = ZERO;
+    for (long i = 0; i < pieces; i++) {
+      t = t.plus(one);
+    }
+    return t;
+  }
+
+  /** On-chip bytes left for im2col workspace beside a double-buffered weight tile. */
+  long budget() {
+    return p.sramBytes() - 2L * p.rows() * p.cols();
   }
 
   private Timing conv(GemmTile g, Im2col method, int n) {
@@ -112,7 +135,6 @@ public final class SystolicEngine {
     // row block (written once per row block, whatever the K blocks).
     long reads;
     long writesPerRowBlock;
-    long writesPerJob = 0;
     long workspace;
     switch (method) {
       case IMPLICIT -> {
@@ -125,10 +147,11 @@ public final class SystolicEngine {
       }
       case CHANNEL_LAST -> {
         // CHW words hold consecutive positions of one channel: a strided read uses one slot in
-        // `stride`, and the whole input plane is filled once per job, whatever the stride.
+        // `stride`, and the fill of a decomposed filter moves the whole window its strided
+        // positions span (every row and column, stride^2 positions per output), so the fill
+        // does not shrink with the GEMM and stops hiding behind it at larger strides.
         reads = Math.min(t, ceilDiv(t * g.stride(), word));
-        writesPerRowBlock = 0;
-        writesPerJob = ceilDiv(g.inputPositions() * batch, word);
+        writesPerRowBlock = ceilDiv(t * g.stride() * g.stride(), word);
         workspace = (long) g.c() * n * g.inputPositions() * batch;
       }
       case EXPLICIT -> {
@@ -143,10 +166,9 @@ public final class SystolicEngine {
     long stall = 0;
     long totalReads = 0;
     long totalWrites = 0;
-    long spreadJobWrites = ceilDiv(writesPerJob, folds);
     for (long rb = 0; rb < rowBlocks; rb++) {
       for (long kb = 0; kb < kBlocks; kb++) {
-        long writes = (kb == 0 ? writesPerRowBlock : 0) + spreadJobWrites;
+        long writes = kb == 0 ? writesPerRowBlock : 0;
         long port = reads + writes;
         stall += Math.max(0, port - fold);
         totalReads += reads;
@@ -156,12 +178,12 @@ public final class SystolicEngine {
     long compute = folds * fold + stall;
     long offChip = 0;
     long offChipCycles = 0;
-    long budget = p.sramBytes() - 2L * p.rows() * p.cols();
-    if (method == Im2col.EXPLICIT && workspace > budget) {
-      // The lowered matrix does not fit: it is written to off-chip memory and streamed back.
-      offChip = 2 * workspace;
+    if (method == Im2col.EXPLICIT) {
+      // The lowered matrix is built off-chip and brought in by DMA, double-buffered behind the
+      // folds; when it does not fit the SRAM it is streamed through it instead of held.
+      offChip = workspace;
       offChipCycles = (long) Math.ceil(offChip / offChipBytesPerCycle);
-      workspace = budget;
+      workspace = Math.min(workspace, budget());
     }
     long cycles = Math.max(compute, offChipCycles);
     return new Timing(cycles, folds, folds * (t + p.rows() + p.cols() - 2),
