@@ -46,21 +46,29 @@ EOM
 printf '%s\n' "$TABLES"
 cat <<'EOM'
 
-**Reading.** Implicit channel-first im2col needs the feature map (times the multi-tile copies)
-on chip where the explicit matrix needs W_F² times it; on the 224x224 networks at batch 8 the explicit
-matrices of the early layers exceed the 32 MiB SRAM and spill off-chip, which is where explicit loses
-cycles, while the fold counts are equal or better for explicit on small C_I (its C_I·W_F² reduction
-packs the rows; multi-tile recovers most of that for implicit). Under stride the channel-first method
-keeps the bare GEMM's throughput because only the strided positions are filled and read, while the
-channel-last baseline fills the whole input plane per job and stalls once the GEMM shrinks below the
-fill (large W_I, stride 4). Multi-tile trades workspace (one input copy per tile) for folds; the
-default `min(rows / C_I, W_F)` is within a few percent of the best N except where C_I is small and
-W_F large enough that packing across filter rows too (N > W_F) still removes folds. Array size:
-throughput grows with the array until the layers' channel counts and output positions no longer fill
-it (utilization falls from 32x32 to 512x512, fastest on VGG-16 whose layers are wide). Word size:
-one element per access cannot serve a read and a fill write per streamed vector through one port, so
-the array stalls about twice the stream; from 2 elements on there is no stall, and wider words only
-add idle port cycles (the bandwidth idle ratio).
+**Reading.** *Memory:* the implicit channel-first im2col holds the feature map (once per
+multi-tile copy), the explicit one the lowered matrix, W_F² times the map: 4.5x on the 3x3 layers of
+ResNet-50 at batch 8 (14.4 MB vs 3.2 MB for conv2_1/3x3), and the explicit matrix must in addition
+come from off-chip (every byte of it crosses the 700 GB/s link). *Cycles:* wherever C_I fills the
+rows (C_I >= 64 here) both methods run the same folds without stalls, so the cycles are equal; the
+explicit method wins on the 3-channel stems (ResNet-50 conv1: 201k vs 705k cycles), because its
+C_I·W_F² = 147-long reduction fills two row blocks while the default multi-tile rule packs only
+W_F = 7 of the 49 decomposed filters per fold. That one layer makes explicit 14% faster on the whole
+ResNet-50 (6% on VGG-16): the default rule, not the method, is the loss (see the rule table). *Stride:*
+the channel-first method keeps exactly the bare GEMM's throughput at strides 1, 2 and 4, since only
+the strided positions are filled and read; the channel-last baseline matches at strides 1 and 2 but at
+stride 4 fills 16 positions per output through the single SRAM port and falls to 42-79% of the GEMM
+(except at 14x14, where the fixed 2R + C of each fold still hides the fill).
+*Multi-tile:* on the N=8, C_I=8, W_I=C_O=128, W_F=3 conv the folds go 9, 5, 3, 3, 2, ... with N, so
+the default N=3 is 3x faster than N=1 for 3x the workspace, and N=5 another 1.5x for 5/3 of it.
+The default `min(rows / C_I, W_F)` is the best N whenever C_I >= 32 or W_F = 1; for small C_I the best
+N packs all W_F² taps (1.5-5x faster than the default for 3-5x its workspace). *Array size:*
+throughput grows from 32x32 to 512x512 (ResNet-50 161 -> 3453 images/s, VGG-16 41 -> 1279) but
+utilization falls from ~90% to 8-11%: the layers' channel counts (64-512, 2048 only in late 1x1s) do
+not fill a 512-wide array, and the fixed 2R + C per fold stops amortizing over the few output positions
+of the late layers. *Word size:* with 1 element per access a single-port SRAM array cannot serve a
+read and a fill write per streamed vector, so the array stalls (+52% cycles on ResNet-50, +49% on
+VGG-16); 2 elements suffice, and wider words only raise the bandwidth idle ratio (30% -> 96%).
 <!-- systolic.sh end -->
 EOM
 } > "$SECTION"

@@ -77,4 +77,18 @@ class SystolicParametersTest {
     assertThatThrownBy(() -> Targets.resolve(spec)).isInstanceOf(KilnException.class)
         .hasMessageContaining("target systolic: " + message);
   }
+
+  @Test
+  void aHardwareFileWithABadSystolicArrayNamesTheField() {
+    String yaml = HardwareWriter.toYaml(Presets.get("systolic"));
+    assertFile(yaml.replace("rows: 128", "rows: 0"), "rows");
+    assertFile(yaml.replace("bandwidth_bytes_per_cycle: 1024", "bandwidth_bytes_per_cycle: 768"),
+        "word: memory 'sram' gives 6.0 bytes per cycle");
+    assertFile(yaml.replace("size: 32 MiB", "size: 16 KiB"), "sram: memory 'sram' of 16384 bytes is too small");
+  }
+
+  private static void assertFile(String yaml, String message) {
+    assertThatThrownBy(() -> HardwareLoader.parse(yaml, "test.yaml")).isInstanceOf(KilnException.class)
+        .hasMessageContaining(message);
+  }
 }
