@@ -10,11 +10,14 @@ import io.kiln.plan.deploy.DeploymentChecker;
 import io.kiln.plan.deploy.Planner;
 import io.kiln.plan.dispatch.Policy;
 import io.kiln.plan.tiling.SolverKind;
+import io.kiln.sim.CallModels;
 import io.kiln.sim.HtmlReport;
 import io.kiln.sim.SimReport;
 import io.kiln.sim.Simulation;
 import io.kiln.sim.Simulator;
 import io.kiln.sim.TraceWriter;
+import io.kiln.sim.systolic.SystolicCallModel;
+import io.kiln.target.Accelerator;
 import io.kiln.target.HardwareDescription;
 import io.kiln.target.Targets;
 import java.io.IOException;
@@ -66,6 +69,11 @@ final class SimulateCommand implements Callable<Integer> {
   @Option(names = "--random-input", paramLabel = "SEED", description = "Deterministic random inputs from SEED.")
   Long randomSeed;
 
+  @Option(names = "--batch", paramLabel = "N", defaultValue = "1",
+      description = "Images a systolic unit's timing covers (its weights stay loaded across the"
+          + " batch); outputs are simulated and checked for one image. Default: ${DEFAULT-VALUE}.")
+  int batch;
+
   @Option(names = "--json", paramLabel = "FILE", description = "Write the report as JSON.")
   Path json;
 
@@ -79,6 +87,9 @@ final class SimulateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
+    if (batch < 1) {
+      throw new KilnException("--batch must be at least 1, got " + batch);
+    }
     if (randomSeed != null && !inputs.isEmpty()) {
       throw new KilnException("give either --input files or --random-input, not both");
     }
@@ -104,8 +115,11 @@ final class SimulateCommand implements Callable<Integer> {
     for (int i = 0; i < ins.size(); i++) {
       tensors.add(Tensor.fromBytes(ins.get(i).dtype(), ins.get(i).shape(), data[i]));
     }
+    SystolicCallModel systolic = new SystolicCallModel(batch);
+    CallModels models = unit -> unit.kind() == Accelerator.Kind.SYSTOLIC ? systolic
+        : CallModels.DEFAULT.forUnit(unit);
     Simulation s = Simulator.simulate(planned.plan(), planned.costs(), Simulator.CpuTiming.of(planned.costs()),
-        tensors, true, p.cliName());
+        models, tensors, true, p.cliName());
     PrintWriter out = spec.commandLine().getOut();
     SimReport.print(out, s);
     out.flush();
