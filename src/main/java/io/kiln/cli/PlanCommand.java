@@ -50,7 +50,7 @@ final class PlanCommand implements Callable<Integer> {
   String model;
 
   @Option(names = "--target", required = true, paramLabel = "T",
-      description = "A preset (cpu, diana, dla[:pe=..]) or a .yaml hardware file.")
+      description = "A preset (cpu, diana, dla[:pe=..], systolic[:rows=..]) or a .yaml hardware file.")
   String target;
 
   @Option(names = "--policy", paramLabel = "P",

@@ -19,6 +19,8 @@ import io.kiln.sim.SimReport;
 import io.kiln.sim.Simulation;
 import io.kiln.sim.Simulator;
 import io.kiln.sim.TraceWriter;
+import io.kiln.sim.systolic.SystolicCallModel;
+import io.kiln.target.Accelerator;
 import io.kiln.target.HardwareDescription;
 import io.kiln.target.Targets;
 import java.io.IOException;
@@ -53,7 +55,7 @@ final class SimulateCommand implements Callable<Integer> {
   String model;
 
   @Option(names = "--target", required = true, paramLabel = "T",
-      description = "A preset (cpu, diana, dla[:pe=..]) or a .yaml hardware file.")
+      description = "A preset (cpu, diana, dla[:pe=..], systolic[:rows=..]) or a .yaml hardware file.")
   String target;
 
   @Option(names = "--policy", paramLabel = "P", description = "first|digital|analog|weights|mixed|lowest-cycles.")
@@ -71,6 +73,11 @@ final class SimulateCommand implements Callable<Integer> {
   @Option(names = "--random-input", paramLabel = "SEED", description = "Deterministic random inputs from SEED.")
   Long randomSeed;
 
+  @Option(names = "--batch", paramLabel = "N", defaultValue = "1",
+      description = "Images a systolic unit's timing covers (its weights stay loaded across the"
+          + " batch); outputs are simulated and checked for one image. Default: ${DEFAULT-VALUE}.")
+  int batch;
+
   @Option(names = "--json", paramLabel = "FILE", description = "Write the report as JSON.")
   Path json;
 
@@ -84,6 +91,9 @@ final class SimulateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
+    if (batch < 1) {
+      throw new KilnException("--batch must be at least 1, got " + batch);
+    }
     if (randomSeed != null && !inputs.isEmpty()) {
       throw new KilnException("give either --input files or --random-input, not both");
     }
@@ -109,10 +119,13 @@ final class SimulateCommand implements Callable<Integer> {
     for (int i = 0; i < ins.size(); i++) {
       tensors.add(Tensor.fromBytes(ins.get(i).dtype(), ins.get(i).shape(), data[i]));
     }
-    // NVDLA units run their command streams on the instruction-set simulator.
+    // NVDLA units run their command streams on the instruction-set simulator; systolic units time
+    // their calls for the batch.
     Optional<DlaStats> dla = hw.accelerators().stream().filter(a -> a.kind() == Accelerator.Kind.NVDLA).findFirst()
         .map(a -> new DlaStats(a.peakMacsPerCycle()));
-    CallModels models = dla.map(DlaCallModel::models).orElse(CallModels.DEFAULT);
+    CallModels base = dla.map(DlaCallModel::models).orElse(CallModels.DEFAULT);
+    SystolicCallModel systolic = new SystolicCallModel(batch);
+    CallModels models = unit -> unit.kind() == Accelerator.Kind.SYSTOLIC ? systolic : base.forUnit(unit);
     Simulation s = Simulator.simulate(planned.plan(), planned.costs(), Simulator.CpuTiming.calibrated(hw),
         models, tensors, true, p.cliName());
     PrintWriter out = spec.commandLine().getOut();

@@ -68,7 +68,13 @@ public final class Builtins {
           Builtins::dsCnn, new UniformInputs(0x6B77735F_63616CL, -1f, 1f, 8)),
       new Builtin("resnet",
           "ResNet8 image classifier like MLPerf Tiny IC: int8[1,32,32,3] -> 10 classes",
-          Builtins::resnet, new UniformInputs(0x7265736E_63616CL, 0f, 1f, 4)));
+          Builtins::resnet, new UniformInputs(0x7265736E_63616CL, 0f, 1f, 4)),
+      new Builtin("resnet50",
+          "ResNet-50-shaped (v1.5) for performance studies, seeded weights: int8[1,224,224,3] -> 1000",
+          Builtins::resnet50, new UniformInputs(0x72353030_63616CL, 0f, 1f, 1)),
+      new Builtin("vgg16",
+          "VGG-16-shaped for performance studies, seeded weights: int8[1,224,224,3] -> 1000",
+          Builtins::vgg16, new UniformInputs(0x76676716_63616CL, 0f, 1f, 1)));
 
   private Builtins() {}
 
@@ -128,6 +134,58 @@ public final class Builtins {
     x = b.globalAveragePool("avgpool", x);
     x = b.reshape("flatten", x, Shape.of(1, 64));
     x = b.fullyConnected("fc", x, 10, false);
+    return b.build(b.softmax("softmax", x));
+  }
+
+  /**
+   * ResNet-50 (v1.5, the stride on the 3x3 conv) at 224x224: 7x7/2 stem, 3x3/2 max pool, four
+   * stages of 3, 4, 6 and 3 bottleneck blocks (1x1, 3x3, 1x1 with 4x expansion; a 1x1 projection
+   * shortcut on each stage's first block), global average pool, fully connected to 1000 classes.
+   * Its weights are random: it exists for timing studies (the systolic engine), not accuracy.
+   */
+  static Graph resnet50() {
+    FloatNetBuilder b = new FloatNetBuilder("resnet50", 0x72353030L);
+    int x = b.input("input", Shape.of(1, 224, 224, 3));
+    x = b.conv("conv1", x, 64, 7, 7, 2, true, true);
+    x = b.maxPool("pool1", x, 3, 2);
+    int[] blocks = {3, 4, 6, 3};
+    int[] mid = {64, 128, 256, 512};
+    for (int s = 0; s < 4; s++) {
+      for (int i = 0; i < blocks[s]; i++) {
+        String p = "conv" + (s + 2) + "_" + (i + 1);
+        int stride = i == 0 && s > 0 ? 2 : 1;
+        int y = b.conv(p + "/1x1a", x, mid[s], 1, 1, 1, true, true);
+        y = b.conv(p + "/3x3", y, mid[s], 3, 3, stride, true, true);
+        y = b.conv(p + "/1x1b", y, mid[s] * 4, 1, 1, 1, true, false);
+        int shortcut = i == 0 ? b.conv(p + "/shortcut", x, mid[s] * 4, 1, 1, stride, true, false) : x;
+        x = b.add(p + "/add", shortcut, y, true);
+      }
+    }
+    x = b.globalAveragePool("avgpool", x);
+    x = b.reshape("flatten", x, Shape.of(1, 2048));
+    x = b.fullyConnected("fc", x, 1000, false);
+    return b.build(b.softmax("softmax", x));
+  }
+
+  /**
+   * VGG-16 at 224x224: thirteen 3x3 convs in five stages (64, 128, 256, 512, 512 channels) each
+   * closed by a 2x2/2 max pool, then fully connected 4096, 4096 and 1000, softmax. Random weights,
+   * for timing studies.
+   */
+  static Graph vgg16() {
+    FloatNetBuilder b = new FloatNetBuilder("vgg16", 0x76676716L);
+    int x = b.input("input", Shape.of(1, 224, 224, 3));
+    int[][] stages = {{64, 2}, {128, 2}, {256, 3}, {512, 3}, {512, 3}};
+    for (int s = 0; s < stages.length; s++) {
+      for (int i = 0; i < stages[s][1]; i++) {
+        x = b.conv("conv" + (s + 1) + "_" + (i + 1), x, stages[s][0], 3, 3, 1, true, true);
+      }
+      x = b.maxPool("pool" + (s + 1), x, 2, 2);
+    }
+    x = b.reshape("flatten", x, Shape.of(1, 7 * 7 * 512));
+    x = b.fullyConnected("fc6", x, 4096, true);
+    x = b.fullyConnected("fc7", x, 4096, true);
+    x = b.fullyConnected("fc8", x, 1000, false);
     return b.build(b.softmax("softmax", x));
   }
 }

@@ -75,6 +75,12 @@ final class FloatNetBuilder {
     return apply(name, new Op.Add(act(relu)), a, b);
   }
 
+  /** Max pooling over {@code k x k} windows at {@code stride}, SAME padding. */
+  int maxPool(String name, int x, int k, int stride) {
+    Pads pads = samePads(shape(x), k, k, stride);
+    return apply(name, new Op.MaxPool2D(k, k, stride, stride, pads, Activation.NONE), x);
+  }
+
   /** Average over the whole spatial extent, keeping a 1x1 NHWC result. */
   int globalAveragePool(String name, int x) {
     Shape in = shape(x);

@@ -23,9 +23,28 @@ import java.util.Map;
  * {@link UnitTiming}.
  */
 public final class ProgramCallModel implements CallModel {
-  public static final ProgramCallModel INSTANCE = new ProgramCallModel();
+  public static final ProgramCallModel INSTANCE =
+      new ProgramCallModel((call, job, ctx) -> UnitTiming.cycles(call, job));
 
-  private ProgramCallModel() {}
+  /** How many cycles a unit computes one job (the host's per-job overhead apart). */
+  @FunctionalInterface
+  public interface JobCycles {
+    long cycles(Step.AcceleratorCall call, TileJob job, SimContext ctx);
+  }
+
+  private final JobCycles jobCycles;
+
+  private ProgramCallModel(JobCycles jobCycles) {
+    this.jobCycles = jobCycles;
+  }
+
+  /**
+   * The program walk and the functional model of this class with another array timing: for a
+   * unit kind whose data flow the description's {@link io.kiln.target.ArrayTiming} cannot price.
+   */
+  public static ProgramCallModel timedBy(JobCycles jobCycles) {
+    return new ProgramCallModel(jobCycles);
+  }
 
   @Override
   public void simulate(Step.AcceleratorCall c, SimContext ctx) {
@@ -68,7 +87,7 @@ public final class ProgramCallModel implements CallModel {
             throw new SimulationException(at + ": a read outside its buffers (" + e.getMessage() + ")");
           }
           io.kiln.plan.schedule.ArrayWork.Work work = UnitTiming.work(c, job);
-          long compute = UnitTiming.cycles(c, job);
+          long compute = jobCycles.cycles(c, job, ctx);
           long setup = work.calls() * c.unit().perCallOverheadCycles();
           timeline.job(c.unit(), setup, compute, at, s, job.tile());
           stats.compute(compute);

@@ -316,6 +316,9 @@ public final class HardwareLoader {
       throw f.errorAt(at + ".l1", "unknown memory '" + a.l1() + "' (memories: " + String.join(
           ", ", hw.memories().stream().map(MemoryLevel::name).toList()) + ")");
     }
+    if (a.kind() == Accelerator.Kind.SYSTOLIC) {
+      validateSystolic(a, l1.get(), at, f);
+    }
     if (!l1.get().readableBy(a.name()) || !l1.get().writable()) {
       throw f.errorAt(at + ".l1", "memory '" + a.l1() + "' must be writable and list '"
           + a.name() + "' among its readers");
@@ -383,6 +386,31 @@ public final class HardwareLoader {
    * dimension, the output channels alone on another. A pattern that runs kernel taps or input
    * channels as separate calls, or a depthwise one, has no such image.
    */
+  /**
+   * A systolic array needs rows and cols, and its L1 is one SRAM array per row: the bandwidth
+   * gives each a power-of-two word, and the size holds at least one tile.
+   */
+  private static void validateSystolic(Accelerator a, MemoryLevel l1, String at, YamlFields f) {
+    if (a.arrayDim("rows").isEmpty() || a.arrayDim("cols").isEmpty()) {
+      throw f.errorAt(at + ".array", "a systolic array needs rows and cols, e.g. {rows: 128, cols: 128}");
+    }
+    int rows = a.arrayDim("rows").get().size();
+    int cols = a.arrayDim("cols").get().size();
+    double word = l1.bandwidthBytesPerCycle() / rows;
+    if (word < 1 || word != Math.floor(word) || Long.bitCount((long) word) != 1) {
+      throw f.errorAt(at + ".l1", "word: memory '" + l1.name() + "' gives " + word + " bytes per "
+          + "cycle to each of the " + rows + " SRAM arrays; the word must be a power of two "
+          + "(bandwidth_bytes_per_cycle = rows x word)");
+    }
+    SystolicParameters p = new SystolicParameters(rows, cols, (int) word, l1.sizeBytes(),
+        SystolicParameters.Im2col.IMPLICIT, 0);
+    if (l1.sizeBytes() < p.minimumSramBytes()) {
+      throw f.errorAt(at + ".l1", "sram: memory '" + l1.name() + "' of " + l1.sizeBytes()
+          + " bytes is too small for any tile (one " + rows + "x" + cols + " weight tile and one "
+          + "word per SRAM array, double-buffered, need " + p.minimumSramBytes() + ")");
+    }
+  }
+
   private static void validateCrossbar(Accelerator a, String at, YamlFields f) {
     for (int p = 0; p < a.patterns().size(); p++) {
       OpPattern pat = a.patterns().get(p);

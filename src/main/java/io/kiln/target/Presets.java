@@ -23,7 +23,7 @@ public final class Presets {
     }
   }
 
-  private static final List<String> NAMES = List.of("cpu", "diana", "dla");
+  private static final List<String> NAMES = List.of("cpu", "diana", "dla", "systolic");
   /** The parameter of the {@code cpu} preset: the core its code is generated for. */
   private static final String CPU_SYNTAX = "core=" + String.join("|",
       java.util.Arrays.stream(CpuCore.values()).map(CpuCore::id).toList());
@@ -38,6 +38,7 @@ public final class Presets {
   public static List<Preset> all() {
     return NAMES.stream().map(n -> new Preset(n, switch (n) {
       case "dla" -> DlaParameters.syntax();
+      case "systolic" -> SystolicParameters.syntax();
       case "cpu" -> CPU_SYNTAX;
       default -> "";
     }, base(n).description())).toList();
@@ -62,6 +63,14 @@ public final class Presets {
     String params = spec.substring(colon + 1);
     if (name.equals("cpu")) {
       return cpuWithCore(params);
+    }
+    if (name.equals("systolic")) {
+      SystolicParameters sp = SystolicParameters.parse(params);
+      if (sp.equals(SystolicParameters.DEFAULTS)) {
+        return base(name);
+      }
+      HardwareDescription derived = sp.apply(base(name));
+      return HardwareLoader.parse(HardwareWriter.toYaml(derived), "preset " + derived.name());
     }
     if (!name.equals("dla")) {
       throw new KilnException("target " + name + ": this preset takes no parameters, got '"

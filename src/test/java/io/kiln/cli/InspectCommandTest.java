@@ -73,7 +73,7 @@ class InspectCommandTest {
     CliRunner.Result r = kiln("inspect", "builtin:alexnet", "--debug");
     assertThat(r.code()).isEqualTo(2);
     assertThat(r.err().lines().findFirst()).hasValue("kiln: unknown built-in model 'alexnet';"
-        + " available: builtin:ds_cnn, builtin:resnet");
+        + " available: builtin:ds_cnn, builtin:resnet, builtin:resnet50, builtin:vgg16");
   }
 
   @Test

@@ -54,8 +54,8 @@ class MainTest {
   void builtinsListsEveryModel() {
     CliRunner.Result r = kiln("builtins");
     assertThat(r.code()).isZero();
-    assertThat(r.out().lines().toList()).hasSize(2);
-    assertThat(r.out()).contains("builtin:ds_cnn", "builtin:resnet");
+    assertThat(r.out().lines().toList()).hasSize(4);
+    assertThat(r.out()).contains("builtin:ds_cnn", "builtin:resnet", "builtin:resnet50", "builtin:vgg16");
   }
 
   @Test

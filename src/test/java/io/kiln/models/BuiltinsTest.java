@@ -190,6 +190,6 @@ class BuiltinsTest {
     assertThatThrownBy(() -> Builtins.named("mobilenet"))
         .isInstanceOf(KilnException.class)
         .hasMessage("unknown built-in model 'mobilenet'; available: builtin:ds_cnn, "
-            + "builtin:resnet");
+            + "builtin:resnet, builtin:resnet50, builtin:vgg16");
   }
 }

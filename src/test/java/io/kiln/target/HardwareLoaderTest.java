@@ -238,7 +238,7 @@ class HardwareLoaderTest {
     assertThat(mine.name()).isEqualTo("mine");
     assertThat(mine.cpu()).isEqualTo(Presets.get("cpu").cpu());
     assertThatThrownBy(() -> Targets.resolve("dianna"))
-        .hasMessage("unknown target 'dianna' (presets: cpu, diana, dla; or the path of a .yaml "
+        .hasMessage("unknown target 'dianna' (presets: cpu, diana, dla, systolic; or the path of a .yaml "
             + "hardware file)");
   }
 

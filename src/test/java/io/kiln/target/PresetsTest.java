@@ -25,7 +25,7 @@ class PresetsTest {
       assertThat(hw.cpu().kernels()).hasSize(Cpu.KernelKind.values().length);
     }
     assertThat(Presets.all()).extracting(Presets.Preset::name).containsExactly("cpu", "diana",
-        "dla");
+        "dla", "systolic");
   }
 
   @Test

@@ -1,0 +1,55 @@
+package io.kiln.sim.systolic;
+
+import io.kiln.plan.deploy.Step;
+import io.kiln.plan.deploy.TileJob;
+import io.kiln.sim.CallModel;
+import io.kiln.sim.ProgramCallModel;
+import io.kiln.sim.SimContext;
+import io.kiln.target.DmaEngine;
+import io.kiln.target.HardwareDescription;
+import io.kiln.target.SystolicParameters;
+
+/**
+ * How the simulator runs a call on a systolic unit: the plan's program is walked as for every
+ * unit (its DMA starts and waits move real bytes on the simulated channels, each job computes
+ * its tile functionally, int8 x int8 into int32 with the lowered graph's requantization), and each
+ * job is timed by the {@link SystolicEngine}: folds, skewed streaming, drain, SRAM port conflicts,
+ * with the im2col method and multi-tile setting of the description. Off-chip transfers overlap
+ * compute through the plan's double-buffered program.
+ */
+public final class SystolicCallModel implements CallModel {
+  /** Timing at the plan's batch of one image. */
+  public static final SystolicCallModel BATCH_1 = new SystolicCallModel(1);
+
+  private final int batch;
+  private final CallModel program;
+
+  /** A model that times every job for {@code batch} images sharing the loaded weights. */
+  public SystolicCallModel(int batch) {
+    if (batch < 1) {
+      throw new IllegalArgumentException("batch must be at least 1, got " + batch);
+    }
+    this.batch = batch;
+    this.program = ProgramCallModel.timedBy(this::cycles);
+  }
+
+  @Override
+  public void simulate(Step.AcceleratorCall call, SimContext ctx) {
+    program.simulate(call, ctx);
+  }
+
+  private long cycles(Step.AcceleratorCall call, TileJob job, SimContext ctx) {
+    SystolicEngine engine = engine(ctx.hardware(), call);
+    GemmTile g = GemmTile.of(call.geometry().shape(), job, batch);
+    return engine.time(g).cycles();
+  }
+
+  /** The engine of a call's unit in description {@code hw}. */
+  public static SystolicEngine engine(HardwareDescription hw, Step.AcceleratorCall call) {
+    SystolicParameters p = SystolicParameters.of(hw, call.unit());
+    double offChip = hw.dmas().stream().filter(d -> d.to().equals(call.unit().l1())
+        || d.from().equals(call.unit().l1())).mapToDouble(DmaEngine::bandwidthBytesPerCycle)
+        .max().orElse(1);
+    return new SystolicEngine(p, offChip);
+  }
+}
