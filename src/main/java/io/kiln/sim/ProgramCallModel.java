@@ -102,7 +102,7 @@ public final class ProgramCallModel implements CallModel {
   }
 
   /** Energy of a job's reads of its buffers and its write of the output tile, once each. */
-  private static void traffic(SimContext ctx, TileJob job) {
+  public static void traffic(SimContext ctx, TileJob job) {
     List<Region> touched = new ArrayList<>();
     touched.add(job.input());
     job.weights().ifPresent(touched::add);

@@ -64,8 +64,9 @@ class PresetsTest {
         new Unroll(List.of(LoopDim.OX), "rows", 16));
     assertThat(conv.requant()).containsExactly(RequantScheme.SHIFT);
     assertThat(conv.weights()).containsExactly(OpPattern.WeightFormat.INT8);
+    // Fully connected runs as a 1x1 conv over a 1 x batch image, as DIANA's runtime runs it.
     assertThat(digital.patterns(Op.FULLY_CONNECTED).get(0).unroll()).extracting(Unroll::loops)
-        .containsExactly(List.of(LoopDim.C), List.of(LoopDim.K));
+        .containsExactly(List.of(LoopDim.K), List.of(LoopDim.OX));
     // Depthwise uses one row: 16 of the 256 PEs.
     assertThat(digital.patterns(Op.DEPTHWISE_CONV2D).get(0).unroll())
         .containsExactly(new Unroll(List.of(LoopDim.C), "cols", 16));

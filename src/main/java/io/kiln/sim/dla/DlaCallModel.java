@@ -151,7 +151,7 @@ public final class DlaCallModel implements CallModel {
     st.macs(macs);
     if (index == count) {
       st.tile();
-      traffic(ctx, job);
+      ProgramCallModel.traffic(ctx, job);
     }
     st.energy(c.unit().name(), macs * c.unit().energyPjPerMac());
     stats.instruction(op, compute, macs);
@@ -189,18 +189,5 @@ public final class DlaCallModel implements CallModel {
       }
     }
     return per;
-  }
-
-  /** Energy of a job's reads of its buffers and its write of the output tile, once each. */
-  private static void traffic(SimContext ctx, TileJob job) {
-    List<Region> touched = new ArrayList<>();
-    touched.add(job.input());
-    job.weights().ifPresent(touched::add);
-    job.params().ifPresent(touched::add);
-    job.operand().ifPresent(touched::add);
-    touched.add(job.output());
-    for (Region r : touched) {
-      ctx.stats().energy(r.memory(), r.bytes() * ctx.energyPerByte(r.memory()));
-    }
   }
 }
