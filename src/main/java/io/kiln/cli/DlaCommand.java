@@ -35,7 +35,8 @@ import picocli.CommandLine.Spec;
 /** {@code kiln dla}: the DLA's command streams — generate them from a model, disassemble, assemble. */
 @Command(name = "dla", mixinStandardHelpOptions = true,
     description = "The NVDLA-like accelerator's command streams (docs/dla-isa.md).",
-    subcommands = {DlaCommand.Disasm.class, DlaCommand.Asm.class, DlaCommand.Streams.class})
+    subcommands = {DlaCommand.Disasm.class, DlaCommand.Asm.class, DlaCommand.Streams.class,
+        DlaCommand.Assemble.class})
 public final class DlaCommand {
   private DlaCommand() {}
 
@@ -141,7 +142,67 @@ public final class DlaCommand {
           bytes += bin.length;
         }
       }
-      spec.commandLine().getOut().printf("wrote %d command streams (%d B) to %s%n", n, bytes, dir);
+      // The subgraphs, portable across variants: kiln dla assemble regenerates streams from them.
+      RunCommand.writeAtomically(dir.resolve("subgraphs.json"), io.kiln.codegen.dla.Subgraphs.toJson(g,
+          planned.plan(), model).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      spec.commandLine().getOut().printf("wrote %d command streams (%d B) and subgraphs.json to %s%n", n, bytes,
+          dir);
+      return 0;
+    }
+  }
+
+  /** {@code kiln dla assemble SUBGRAPHS.json --target T -o DIR}: streams for another variant, without the model. */
+  @Command(name = "assemble", mixinStandardHelpOptions = true,
+      description = "Plan the subgraphs of a subgraphs.json (from 'kiln dla streams') for a DLA variant and write"
+          + " their command streams.")
+  static final class Assemble implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "SUBGRAPHS", description = "A subgraphs.json written by kiln dla streams.")
+    Path file;
+
+    @Option(names = "--target", required = true, paramLabel = "T", description = "A DLA variant, e.g. dla:pe=128.")
+    String target;
+
+    @Option(names = {"-o", "--output"}, required = true, paramLabel = "DIR", description = "Directory to write.")
+    Path dir;
+
+    @Override
+    public Integer call() throws IOException {
+      HardwareDescription hw = Targets.resolve(target);
+      if (hw.accelerators().stream().noneMatch(a -> a.kind() == Accelerator.Kind.NVDLA)) {
+        throw new KilnException(target + " has no NVDLA-like unit");
+      }
+      String json = new String(io.kiln.InputFiles.read(file, "subgraph file", 64L << 20),
+          java.nio.charset.StandardCharsets.UTF_8);
+      List<io.kiln.codegen.dla.Subgraphs.Subgraph> subgraphs = io.kiln.codegen.dla.Subgraphs.read(json,
+          file.toString());
+      List<String> names = memories(hw).stream().map(MemoryLevel::name).toList();
+      Files.createDirectories(dir);
+      int n = 0;
+      for (io.kiln.codegen.dla.Subgraphs.Subgraph sg : subgraphs) {
+        Planner.Planned planned = Planner.plan(sg.graph(), hw, new Planner.Options(Policy.defaultFor(hw), false,
+            SolverKind.BNB));
+        Graph lowered = planned.plan().graph();
+        boolean any = false;
+        for (Step st : planned.plan().steps()) {
+          if (st instanceof Step.AcceleratorCall c && c.unit().kind() == Accelerator.Kind.NVDLA) {
+            byte[] bin = Encoding.encode(CommandStreams.of(lowered, c, names::indexOf));
+            String name = String.format("%03d_%s.kdla", sg.index(), sg.kind().toLowerCase(java.util.Locale.ROOT));
+            RunCommand.writeAtomically(dir.resolve(name), bin);
+            any = true;
+            n++;
+          }
+        }
+        if (!any) {
+          String why = planned.plan().dispatch().layers().stream().flatMap(l -> l.rejections().stream())
+              .map(r -> r.unit() + ": " + r.reason()).findFirst().orElse("no DLA pattern takes it");
+          spec.commandLine().getOut().printf("subgraph %d (%s, %s) runs on the host on %s: %s%n", sg.index(),
+              sg.kind(), sg.layer(), target, why);
+        }
+      }
+      spec.commandLine().getOut().printf("wrote %d command streams for %s to %s%n", n, target, dir);
       return 0;
     }
   }

@@ -39,6 +39,34 @@ class DlaCommandTest {
   }
 
   @Test
+  void subgraphsAssembleForAnotherVariantWithoutTheModel(@TempDir Path tmp) throws Exception {
+    CliRunner.Result r = kiln("dla", "streams", "builtin:ds_cnn", "--target", "dla", "-o", tmp.toString());
+    assertThat(r.code()).as(r.err()).isZero();
+    Path json = tmp.resolve("subgraphs.json");
+    assertThat(json).exists();
+    Path out = tmp.resolve("native");
+    CliRunner.Result a = kiln("dla", "assemble", json.toString(), "--target", "dla:pe=128,dw=native", "-o",
+        out.toString());
+    assertThat(a.code()).as(a.err()).isZero();
+    assertThat(a.out()).contains("command streams for dla:pe=128,dw=native");
+    try (var files = java.nio.file.Files.list(out)) {
+      assertThat(files.filter(f -> f.toString().endsWith(".kdla")).count()).isPositive();
+    }
+    // Without depthwise support those subgraphs say they run on the host, and why.
+    CliRunner.Result none = kiln("dla", "assemble", json.toString(), "--target", "dla:dw=unsupported", "-o",
+        tmp.resolve("none").toString());
+    assertThat(none.code()).as(none.err()).isZero();
+    assertThat(none.out()).contains("(DEPTH, DepthwiseConv2D").contains("runs on the host");
+    // A truncated file: one line naming the offset.
+    Path bad = tmp.resolve("bad.json");
+    String text = java.nio.file.Files.readString(json);
+    java.nio.file.Files.writeString(bad, text.substring(0, text.length() / 2));
+    CliRunner.Result b = kiln("dla", "assemble", bad.toString(), "--target", "dla", "-o", tmp.resolve("b").toString());
+    assertThat(b.code()).isEqualTo(2);
+    assertThat(b.err().strip()).doesNotContain("\n").contains("offset").contains("not JSON");
+  }
+
+  @Test
   void malformedStreamsGiveOneLineAndExitTwo(@TempDir Path tmp) throws Exception {
     CliRunner.Result r = kiln("dla", "streams", "builtin:ds_cnn", "--target", "dla", "-o", tmp.toString());
     assertThat(r.code()).isZero();
