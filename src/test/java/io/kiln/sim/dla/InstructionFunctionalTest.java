@@ -209,8 +209,15 @@ class InstructionFunctionalTest {
     b[0] = 1;
     String shape = "set_reg oy 1\nset_reg ox 1\nset_reg k " + n + "\nset_reg act_min -128\nset_reg act_max 127\n";
     byte[] sum = machine(shape + "op_e32_add", words(a), words(b), 4 * n);
+    // The interpreter's plain int32 Add on the same tensors.
+    GraphBuilder g = new GraphBuilder("add32");
+    int x = g.input("a", new TensorType(DType.INT32, Shape.of(n), new Quantization.None()));
+    int y = g.input("b", new TensorType(DType.INT32, Shape.of(n), new Quantization.None()));
+    g.output(g.apply(new Op.Add(Op.Activation.NONE), List.of(x, y), "s", DType.INT32, new Quantization.None()));
+    int[] added = new Interpreter(g.build()).run(List.of(Tensor.ofInts(DType.INT32, Shape.of(n), a),
+        Tensor.ofInts(DType.INT32, Shape.of(n), b))).get(0).ints;
     for (int i = 0; i < n; i++) {
-      assertThat(i32(sum, i)).isEqualTo(a[i] + b[i]);
+      assertThat(i32(sum, i)).isEqualTo(added[i]);
     }
     int mult = 1518500250;
     int shift = -20;
@@ -235,14 +242,23 @@ class InstructionFunctionalTest {
     String asm = "set_reg w " + OPD + "\nset_reg oy " + m + "\nset_reg c " + kd + "\nset_reg k " + nd
         + "\nset_reg in_zp -7\nop_mat_mul";
     byte[] out = machine(asm, a, w, 4 * m * nd);
-    for (int i = 0; i < m; i++) {
-      for (int j = 0; j < nd; j++) {
-        int acc = 0;
-        for (int k = 0; k < kd; k++) {
-          acc += (a[i * kd + k] + 7) * w[k * nd + j];
-        }
-        assertThat(i32(out, i * nd + j)).isEqualTo(acc);
-      }
+    // The interpreter's integer MatMul (int8 x int8 -> int32, the lhs zero point -7).
+    GraphBuilder g = new GraphBuilder("matmul");
+    int x = g.input("a", TensorType.quantized(DType.INT8, Shape.of(m, kd), 1.0, -7));
+    int y = g.input("w", TensorType.quantized(DType.INT8, Shape.of(kd, nd), 1.0, 0));
+    g.output(g.apply(new Op.MatMul(), List.of(x, y), "p", DType.INT32, new Quantization.None()));
+    int[] av = new int[a.length];
+    int[] wv = new int[w.length];
+    for (int i = 0; i < a.length; i++) {
+      av[i] = a[i];
+    }
+    for (int i = 0; i < w.length; i++) {
+      wv[i] = w[i];
+    }
+    int[] want = new Interpreter(g.build()).run(List.of(Tensor.ofInts(DType.INT8, Shape.of(m, kd), av),
+        Tensor.ofInts(DType.INT8, Shape.of(kd, nd), wv))).get(0).ints;
+    for (int i = 0; i < m * nd; i++) {
+      assertThat(i32(out, i)).isEqualTo(want[i]);
     }
   }
 }
