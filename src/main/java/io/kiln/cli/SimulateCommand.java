@@ -78,6 +78,11 @@ final class SimulateCommand implements Callable<Integer> {
           + " batch); outputs are simulated and checked for one image. Default: ${DEFAULT-VALUE}.")
   int batch;
 
+  @Option(names = "--timing-only",
+      description = "Time the plan without moving bytes or computing tiles (no output check, no inputs):"
+          + " the cycles are the same, for networks too large to execute quickly.")
+  boolean timingOnly;
+
   @Option(names = "--json", paramLabel = "FILE", description = "Write the report as JSON.")
   Path json;
 
@@ -97,6 +102,9 @@ final class SimulateCommand implements Callable<Integer> {
     if (randomSeed != null && !inputs.isEmpty()) {
       throw new KilnException("give either --input files or --random-input, not both");
     }
+    if (timingOnly && (randomSeed != null || !inputs.isEmpty())) {
+      throw new KilnException("--timing-only executes nothing: give no --input or --random-input");
+    }
     // Output paths are checked before the (possibly long) simulation.
     for (Path p : new Path[] {json, trace, html}) {
       checkWritable(p);
@@ -113,11 +121,13 @@ final class SimulateCommand implements Callable<Integer> {
     }
     Graph lowered = planned.plan().graph();
     List<Value> ins = lowered.inputValues();
-    byte[][] data = randomSeed != null ? RunCommand.randomInputs(ins, randomSeed, 1)
-        : RunCommand.readInputs(ins, inputs, 1);
     List<Tensor> tensors = new ArrayList<>();
-    for (int i = 0; i < ins.size(); i++) {
-      tensors.add(Tensor.fromBytes(ins.get(i).dtype(), ins.get(i).shape(), data[i]));
+    if (!timingOnly) {
+      byte[][] data = randomSeed != null ? RunCommand.randomInputs(ins, randomSeed, 1)
+          : RunCommand.readInputs(ins, inputs, 1);
+      for (int i = 0; i < ins.size(); i++) {
+        tensors.add(Tensor.fromBytes(ins.get(i).dtype(), ins.get(i).shape(), data[i]));
+      }
     }
     // NVDLA units run their command streams on the instruction-set simulator; systolic units time
     // their calls for the batch.
@@ -126,8 +136,11 @@ final class SimulateCommand implements Callable<Integer> {
     CallModels base = dla.map(DlaCallModel::models).orElse(CallModels.DEFAULT);
     SystolicCallModel systolic = new SystolicCallModel(batch);
     CallModels models = unit -> unit.kind() == Accelerator.Kind.SYSTOLIC ? systolic : base.forUnit(unit);
-    Simulation s = Simulator.simulate(planned.plan(), planned.costs(), Simulator.CpuTiming.calibrated(hw),
-        models, tensors, true, p.cliName());
+    Simulation s = timingOnly
+        ? Simulator.simulateTiming(planned.plan(), planned.costs(), Simulator.CpuTiming.calibrated(hw), models,
+            p.cliName())
+        : Simulator.simulate(planned.plan(), planned.costs(), Simulator.CpuTiming.calibrated(hw), models, tensors,
+            true, p.cliName());
     PrintWriter out = spec.commandLine().getOut();
     SimReport.print(out, s);
     dla.ifPresent(d -> out.print("\nDLA instruction-set simulator:\n" + d.table()));

@@ -52,7 +52,7 @@ public final class ProgramCallModel implements CallModel {
     String where = n.op().opName() + " %" + n.output() + " on " + c.unit().name();
     boolean table = n.op() instanceof Op.Relu || n.op() instanceof Op.Relu6 || n.op() instanceof Op.Logistic
         || n.op() instanceof Op.Tanh;
-    int[] lut = table ? Jobs.table(ctx.graph(), n) : null;
+    int[] lut = table && ctx.functional() ? Jobs.table(ctx.graph(), n) : null;
     String[] names = ctx.memoryNames();
     Timeline timeline = ctx.timeline();
     StepStats stats = ctx.stats();
@@ -62,7 +62,9 @@ public final class ProgramCallModel implements CallModel {
       switch (a) {
         case Action.Start st -> {
           DmaDescriptor d = st.dma();
-          copy(ctx.memories(), d, where + " tile " + d.tile());
+          if (ctx.functional()) {
+            copy(ctx.memories(), d, where + " tile " + d.tile());
+          }
           DmaEngine e = ctx.hardware().dma(d.src(), d.dst()).orElseThrow(() -> new SimulationException(where
               + ": no DMA engine moves " + d.src() + " -> " + d.dst()));
           done.put(d.id(), timeline.dma(e, d, s));
@@ -80,11 +82,13 @@ public final class ProgramCallModel implements CallModel {
         case Action.Run r -> {
           TileJob job = c.jobs().get(r.tile());
           String at = where + " tile " + job.tile();
-          Map<String, Long> fields = Jobs.of(ctx.graph(), c, job, ctx::memoryIndex);
-          try {
-            UnitFunctions.run(fields, ctx.memories(), names, lut, at);
-          } catch (ArrayIndexOutOfBoundsException e) {
-            throw new SimulationException(at + ": a read outside its buffers (" + e.getMessage() + ")");
+          if (ctx.functional()) {
+            Map<String, Long> fields = Jobs.of(ctx.graph(), c, job, ctx::memoryIndex);
+            try {
+              UnitFunctions.run(fields, ctx.memories(), names, lut, at);
+            } catch (ArrayIndexOutOfBoundsException e) {
+              throw new SimulationException(at + ": a read outside its buffers (" + e.getMessage() + ")");
+            }
           }
           io.kiln.plan.schedule.ArrayWork.Work work = UnitTiming.work(c, job);
           long compute = jobCycles.cycles(c, job, ctx);

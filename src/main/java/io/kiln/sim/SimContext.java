@@ -18,9 +18,11 @@ public final class SimContext {
   private final Timeline timeline;
   private final StepStats stats;
   private final int step;
+  private final boolean functional;
 
   SimContext(HardwareDescription hw, Graph graph, SimMemories memories, String[] memoryNames,
-      Map<String, Integer> memoryIndex, Timeline timeline, StepStats stats, int step) {
+      Map<String, Integer> memoryIndex, Timeline timeline, StepStats stats, int step, boolean functional) {
+    this.functional = functional;
     this.hw = hw;
     this.graph = graph;
     this.memories = memories;
@@ -49,6 +51,11 @@ public final class SimContext {
 
   public StepStats stats() {
     return stats;
+  }
+
+  /** Whether bytes move and tiles are computed; false when only the timing is simulated. */
+  public boolean functional() {
+    return functional;
   }
 
   /** The index of the step in the plan, for events. */

@@ -54,6 +54,9 @@ public final class SimReport {
     }
     out.printf(Locale.ROOT, "; total %.2f uJ%n", total / 1e6);
     out.printf(Locale.ROOT, "  CPU cycles: %s%n", s.cpuModel());
+    if (s.check().isEmpty()) {
+      out.println("  outputs: not checked (timing only)");
+    }
     s.check().ifPresent(c -> out.println(c.matched()
         ? "  outputs: identical to the interpreter on the lowered graph (kiln run --target)"
         : "  outputs: DIFFER from the interpreter: " + c.firstMismatch().orElse("?")));

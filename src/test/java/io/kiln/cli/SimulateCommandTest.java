@@ -79,6 +79,30 @@ class SimulateCommandTest {
   }
 
   @Test
+  void timingOnlyGivesTheSameCyclesWithoutExecuting(@TempDir Path tmp) throws Exception {
+    Path full = tmp.resolve("full.json");
+    Path timing = tmp.resolve("timing.json");
+    for (String target : List.of("dla", "diana")) {
+      assertThat(kiln("simulate", "builtin:ds_cnn", "--target", target, "--random-input", "4", "--json",
+          full.toString()).code()).isZero();
+      CliRunner.Result t = kiln("simulate", "builtin:ds_cnn", "--target", target, "--timing-only", "--json",
+          timing.toString());
+      assertThat(t.code()).as(t.err()).isZero();
+      assertThat(t.out()).contains("not checked (timing only)");
+      ObjectMapper m = new ObjectMapper();
+      JsonNode a = m.readTree(Files.readString(full));
+      JsonNode b = m.readTree(Files.readString(timing));
+      assertThat(b.get("totals").get("cycles")).isEqualTo(a.get("totals").get("cycles"));
+      assertThat(b.get("layers")).isEqualTo(a.get("layers"));
+      assertThat(b.has("check")).isFalse();
+    }
+    CliRunner.Result both = kiln("simulate", "builtin:ds_cnn", "--target", "dla", "--timing-only", "--random-input",
+        "1");
+    assertThat(both.code()).isEqualTo(2);
+    assertThat(both.err()).contains("--timing-only executes nothing");
+  }
+
+  @Test
   void anUnwritableTracePathIsOneLine(@TempDir Path tmp) {
     CliRunner.Result r = kiln("simulate", "builtin:ds_cnn", "--target", "dla", "--random-input", "1", "--trace",
         tmp.resolve("no/such/dir/trace.json").toString());
