@@ -20,12 +20,19 @@ public final class Timeline {
   private final String hostTrack;
   private long host;
   private final Map<String, long[]> channels = new HashMap<>();
+  /** When each port of a memory that declares its ports frees; transfers through it wait for one. */
+  private final Map<String, long[]> ports = new HashMap<>();
   private final Map<String, Long> units = new HashMap<>();
   private final Map<String, Long> busy = new TreeMap<>();
   private final List<Simulation.Event> events = new ArrayList<>();
   private long lastDmaCycles;
 
   Timeline(HardwareDescription hw) {
+    for (io.kiln.target.MemoryLevel m : hw.memories()) {
+      if (m.ports() > 0) {
+        ports.put(m.name(), new long[m.ports()]);
+      }
+    }
     hostTrack = hw.cpu().name();
     busy.put(hostTrack, 0L);
     for (DmaEngine e : hw.dmas()) {
@@ -107,7 +114,23 @@ public final class Timeline {
       }
     }
     long start = Math.max(host, free[ch]);
+    // A memory with declared ports serves one transfer a port: wait for the first to free.
+    int[] taken = new int[2];
+    String[] ends = {d.src(), d.dst()};
+    for (int i = 0; i < 2; i++) {
+      long[] p = ports.get(ends[i]);
+      taken[i] = -1;
+      if (p != null) {
+        taken[i] = earliest(p);
+        start = Math.max(start, p[taken[i]]);
+      }
+    }
     long end = start + cycles;
+    for (int i = 0; i < 2; i++) {
+      if (taken[i] >= 0) {
+        ports.get(ends[i])[taken[i]] = end;
+      }
+    }
     lastDmaCycles = cycles;
     free[ch] = end;
     String name = d.kind().name().toLowerCase(java.util.Locale.ROOT) + " " + d.src() + "->" + d.dst();
@@ -119,6 +142,16 @@ public final class Timeline {
       host = end;
     }
     return end;
+  }
+
+  private static int earliest(long[] free) {
+    int best = 0;
+    for (int i = 1; i < free.length; i++) {
+      if (free[i] < free[best]) {
+        best = i;
+      }
+    }
+    return best;
   }
 
   /**

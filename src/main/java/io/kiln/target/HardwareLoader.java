@@ -78,7 +78,7 @@ public final class HardwareLoader {
     return new MemoryLevel(f.string("name"), f.size("size"),
         f.number("bandwidth_bytes_per_cycle", true), f.integer("latency_cycles", 0),
         f.number("energy_pj_per_byte", false), f.bool("writable", true),
-        f.stringList("readers", null));
+        f.stringList("readers", null), f.intValue("ports", 0, 0));
   }
 
   /** An accelerator's private memory: named after it, readable only by it. */

@@ -57,6 +57,9 @@ public final class HardwareWriter {
     m.putAll(memoryCosts(mem));
     m.put("writable", mem.writable());
     m.put("readers", mem.readers());
+    if (mem.ports() > 0) {
+      m.put("ports", mem.ports());
+    }
     return m;
   }
 

@@ -12,12 +12,23 @@ import java.util.List;
  * @param energyPjPerByte energy of reading or writing one byte, for the energy report
  * @param writable false for memories that only hold constants (flash): no activations there
  * @param readers names of the units (CPU, accelerators) that can load from it directly
+ * @param ports how many DMA transfers can stream through it at once, for the simulator (0: as many
+ *     as there are channels, contention not modelled)
  */
 public record MemoryLevel(String name, long sizeBytes, double bandwidthBytesPerCycle,
-    long latencyCycles, double energyPjPerByte, boolean writable, List<String> readers) {
+    long latencyCycles, double energyPjPerByte, boolean writable, List<String> readers, int ports) {
 
   public MemoryLevel {
     readers = List.copyOf(readers);
+    if (ports < 0) {
+      throw new IllegalArgumentException("ports " + ports);
+    }
+  }
+
+  /** A memory whose port contention is not modelled. */
+  public MemoryLevel(String name, long sizeBytes, double bandwidthBytesPerCycle, long latencyCycles,
+      double energyPjPerByte, boolean writable, List<String> readers) {
+    this(name, sizeBytes, bandwidthBytesPerCycle, latencyCycles, energyPjPerByte, writable, readers, 0);
   }
 
   public boolean readableBy(String unit) {

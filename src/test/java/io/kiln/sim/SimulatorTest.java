@@ -196,4 +196,35 @@ class SimulatorTest {
       }
     }
   }
+
+  /** A memory that declares one port serves one transfer at a time: its transfers never overlap. */
+  @Test
+  void aSinglePortedMemorySerializesItsTransfers() {
+    Graph g = LayerSweep.graph(LayerSweep.Kind.CONV3X3, 32, 64, 32);
+    HardwareDescription hw = TestTargets.withMemory(Targets.resolve("diana"), "l1", 16 << 10);
+    Simulation free = simulate(g, hw, Policy.DIGITAL, false, 1);
+    Simulation one = simulate(g, TestTargets.withPorts(hw, "l2", 1), Policy.DIGITAL, false, 1);
+    assertThat(one.check().orElseThrow().matched()).isTrue();
+    assertThat(one.cycles()).isGreaterThan(free.cycles());
+    List<Simulation.Event> l2 = one.events().stream()
+        .filter(e -> e.category().equals("dma") && e.name().contains("l2")).toList();
+    assertThat(l2).hasSizeGreaterThan(1);
+    for (Simulation.Event a : l2) {
+      for (Simulation.Event b : l2) {
+        if (a != b) {
+          assertThat(Math.min(a.end(), b.end())).isLessThanOrEqualTo(Math.max(a.start(), b.start()));
+        }
+      }
+    }
+    // Without declared ports both channels stream through L2 at once somewhere.
+    List<Simulation.Event> any = free.events().stream()
+        .filter(e -> e.category().equals("dma") && e.name().contains("l2")).toList();
+    boolean overlap = false;
+    for (Simulation.Event a : any) {
+      for (Simulation.Event b : any) {
+        overlap |= a != b && Math.min(a.end(), b.end()) > Math.max(a.start(), b.start());
+      }
+    }
+    assertThat(overlap).isTrue();
+  }
 }

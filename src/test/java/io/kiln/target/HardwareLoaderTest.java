@@ -47,6 +47,19 @@ class HardwareLoaderTest {
   }
 
   @Test
+  void simulatorFieldsLoadAndAreChecked() throws IOException {
+    HardwareDescription hw = loadEdited("    readers: [host]\n", "    readers: [host]\n    ports: 1\n");
+    assertThat(hw.memory("l2").orElseThrow().ports()).isEqualTo(1);
+    assertThat(hw.memory("l1").orElseThrow().ports()).isZero();
+    assertError("    readers: [host]\n", "    readers: [host]\n    ports: -1\n", "memories[1].ports");
+    HardwareDescription sync = loadEdited("    strided_dims: 2 ", "    synchronous: true\n    row_cycles: 3\n"
+        + "    strided_dims: 2 ");
+    assertThat(sync.dmas().get(0).synchronous()).isTrue();
+    assertThat(sync.dmas().get(0).rowCycles()).isEqualTo(3);
+    assertError("      model: output_blocks", "      model: blocks", "accelerators[0].timing.model");
+  }
+
+  @Test
   void missingField() {
     assertError("    peak_macs_per_cycle: 256\n", "",
         "accelerators[0].peak_macs_per_cycle: missing field");

@@ -44,4 +44,15 @@ public final class TestTargets {
     return new HardwareDescription(hw.name(), hw.description(), hw.clockHz(), hw.memories(), dmas, hw.cpu(),
         hw.accelerators());
   }
+
+  /** {@code hw} whose memory {@code memory} serves {@code ports} transfers at once. */
+  public static HardwareDescription withPorts(HardwareDescription hw, String memory, int ports) {
+    List<MemoryLevel> mems = new ArrayList<>();
+    for (MemoryLevel m : hw.memories()) {
+      mems.add(m.name().equals(memory) ? new MemoryLevel(m.name(), m.sizeBytes(), m.bandwidthBytesPerCycle(),
+          m.latencyCycles(), m.energyPjPerByte(), m.writable(), m.readers(), ports) : m);
+    }
+    return new HardwareDescription(hw.name(), hw.description(), hw.clockHz(), mems, hw.dmas(), hw.cpu(),
+        hw.accelerators());
+  }
 }
