@@ -203,16 +203,7 @@ public final class Sweep {
 
   /** The same seeded inputs at every point, so points differ only in the hardware. */
   static List<Tensor> inputs(Graph g) {
-    Random r = new Random(1);
-    List<Tensor> out = new ArrayList<>();
-    for (Value v : g.inputValues()) {
-      int[] data = new int[v.type().elements()];
-      for (int i = 0; i < data.length; i++) {
-        data[i] = r.nextInt(256) - 128;
-      }
-      out.add(Tensor.ofInts(v.dtype(), v.shape(), data));
-    }
-    return out;
+    return io.kiln.sim.SeededInputs.of(g, 1);
   }
 
   /** A counter for progress lines. */

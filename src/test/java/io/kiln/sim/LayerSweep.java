@@ -102,15 +102,6 @@ public final class LayerSweep {
 
   /** Seeded uniform int8 inputs for every input of {@code g}. */
   public static List<Tensor> inputs(Graph g, long seed) {
-    Random r = new Random(seed);
-    List<Tensor> out = new ArrayList<>();
-    for (Value v : g.inputValues()) {
-      int[] data = new int[v.type().elements()];
-      for (int i = 0; i < data.length; i++) {
-        data[i] = r.nextInt(256) - 128;
-      }
-      out.add(Tensor.ofInts(v.dtype(), v.shape(), data));
-    }
-    return out;
+    return SeededInputs.of(g, seed);
   }
 }

@@ -55,16 +55,7 @@ class DlaIssTest {
   }
 
   static List<Tensor> inputs(Graph g, long seed) {
-    Random r = new Random(seed);
-    List<Tensor> out = new ArrayList<>();
-    for (Value v : g.inputValues()) {
-      int[] data = new int[v.type().elements()];
-      for (int i = 0; i < data.length; i++) {
-        data[i] = r.nextInt(256) - 128;
-      }
-      out.add(Tensor.ofInts(v.dtype(), v.shape(), data));
-    }
-    return out;
+    return io.kiln.sim.SeededInputs.of(g, seed);
   }
 
   record Run(Simulation sim, DlaStats stats, Planner.Planned planned) {}
