@@ -35,7 +35,8 @@ public final class DeploymentCodegen {
   private DeploymentCodegen() {}
 
   private static final List<String> STATIC_FILES =
-      List.of("kiln_runtime.h", "kiln_hal.h", "kiln_hal_host.c", "main_host.c");
+      List.of("kiln_runtime.h", "kiln_hal.h", "kiln_hal_host.h", "kiln_hal_host.c", "kiln_hal_host_dla.c",
+          "main_host.c");
 
   /** The generated files, name to text, in a fixed order. */
   public static Map<String, String> emit(DeploymentPlan plan) {

@@ -39,7 +39,7 @@ public class DeploymentCodegenTest {
   static final String[] DLA = {"dla", "dla:pe=128,sram=1MiB,par=input,dw=native",
       "dla:pe=64,sram=512KiB,par=output,dw=emulated", "dla:pe=128,sram=256MiB,par=input,dw=unsupported"};
   public static final List<String> SOURCES = List.of("kiln_model.c", "kiln_weights.c", "kiln_memories.c",
-      "kiln_hal_host.c", "main_host.c");
+      "kiln_hal_host.c", "kiln_hal_host_dla.c", "main_host.c");
 
   static Stream<Arguments> dla() {
     return Stream.of(MODELS).flatMap(m -> Stream.of(DLA).map(t -> Arguments.of(m, t)));
