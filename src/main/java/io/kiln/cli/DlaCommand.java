@@ -53,6 +53,37 @@ public final class DlaCommand {
     return hw.allMemories();
   }
 
+  /** The target, which must have an NVDLA-like unit. */
+  static HardwareDescription dlaTarget(String target) {
+    HardwareDescription hw = Targets.resolve(target);
+    if (hw.accelerators().stream().noneMatch(a -> a.kind() == Accelerator.Kind.NVDLA)) {
+      throw new KilnException(target + " has no NVDLA-like unit");
+    }
+    return hw;
+  }
+
+  /**
+   * Writes the command stream of every DLA call of {@code planned} to {@code dir}/NAME.kdla, NAME
+   * from the call's step index and the call; returns {streams, bytes}.
+   */
+  static long[] writeStreams(Planner.Planned planned, HardwareDescription hw, Path dir,
+      java.util.function.BiFunction<Integer, Step.AcceleratorCall, String> name) throws IOException {
+    Graph lowered = planned.plan().graph();
+    List<String> names = memories(hw).stream().map(MemoryLevel::name).toList();
+    Files.createDirectories(dir);
+    long[] written = new long[2];
+    List<Step> steps = planned.plan().steps();
+    for (int i = 0; i < steps.size(); i++) {
+      if (steps.get(i) instanceof Step.AcceleratorCall c && c.unit().kind() == Accelerator.Kind.NVDLA) {
+        byte[] bin = Encoding.encode(CommandStreams.of(lowered, c, names::indexOf));
+        RunCommand.writeAtomically(dir.resolve(name.apply(i, c) + ".kdla"), bin);
+        written[0]++;
+        written[1] += bin.length;
+      }
+    }
+    return written;
+  }
+
   /** {@code kiln dla disasm FILE}: one instruction or register write a line. */
   @Command(name = "disasm", mixinStandardHelpOptions = true,
       description = "Print a binary command stream, one instruction a line with its byte offset.")
@@ -118,30 +149,16 @@ public final class DlaCommand {
 
     @Override
     public Integer call() throws IOException {
-      HardwareDescription hw = Targets.resolve(target);
-      if (hw.accelerators().stream().noneMatch(a -> a.kind() == Accelerator.Kind.NVDLA)) {
-        throw new KilnException(target + " has no NVDLA-like unit");
-      }
+      HardwareDescription hw = dlaTarget(target);
       Graph g = Pipeline.DEFAULT.apply(ModelSource.load(model));
       PlanCommand.refuseFloatLayers(g, model, "plan");
       Planner.Planned planned = Planner.plan(g, hw, new Planner.Options(Policy.defaultFor(hw), false,
           SolverKind.BNB));
       Graph lowered = planned.plan().graph();
-      List<String> names = memories(hw).stream().map(MemoryLevel::name).toList();
-      Files.createDirectories(dir);
-      int n = 0;
-      long bytes = 0;
-      List<Step> steps = planned.plan().steps();
-      for (int i = 0; i < steps.size(); i++) {
-        if (steps.get(i) instanceof Step.AcceleratorCall c && c.unit().kind() == Accelerator.Kind.NVDLA) {
-          Node node = lowered.nodes().get(c.node());
-          byte[] bin = Encoding.encode(CommandStreams.of(lowered, c, names::indexOf));
-          String name = String.format("%03d_%s.kdla", i, node.op().opName().toLowerCase(java.util.Locale.ROOT));
-          RunCommand.writeAtomically(dir.resolve(name), bin);
-          n++;
-          bytes += bin.length;
-        }
-      }
+      long[] written = writeStreams(planned, hw, dir, (i, c) -> String.format("%03d_%s", i,
+          lowered.nodes().get(c.node()).op().opName().toLowerCase(java.util.Locale.ROOT)));
+      int n = (int) written[0];
+      long bytes = written[1];
       // The subgraphs, portable across variants: kiln dla assemble regenerates streams from them.
       RunCommand.writeAtomically(dir.resolve("subgraphs.json"), io.kiln.codegen.dla.Subgraphs.toJson(g,
           planned.plan(), model).getBytes(java.nio.charset.StandardCharsets.UTF_8));
@@ -170,31 +187,19 @@ public final class DlaCommand {
 
     @Override
     public Integer call() throws IOException {
-      HardwareDescription hw = Targets.resolve(target);
-      if (hw.accelerators().stream().noneMatch(a -> a.kind() == Accelerator.Kind.NVDLA)) {
-        throw new KilnException(target + " has no NVDLA-like unit");
-      }
+      HardwareDescription hw = dlaTarget(target);
       String json = new String(io.kiln.InputFiles.read(file, "subgraph file", 64L << 20),
           java.nio.charset.StandardCharsets.UTF_8);
       List<io.kiln.codegen.dla.Subgraphs.Subgraph> subgraphs = io.kiln.codegen.dla.Subgraphs.read(json,
           file.toString());
-      List<String> names = memories(hw).stream().map(MemoryLevel::name).toList();
-      Files.createDirectories(dir);
       int n = 0;
       for (io.kiln.codegen.dla.Subgraphs.Subgraph sg : subgraphs) {
         Planner.Planned planned = Planner.plan(sg.graph(), hw, new Planner.Options(Policy.defaultFor(hw), false,
             SolverKind.BNB));
-        Graph lowered = planned.plan().graph();
-        boolean any = false;
-        for (Step st : planned.plan().steps()) {
-          if (st instanceof Step.AcceleratorCall c && c.unit().kind() == Accelerator.Kind.NVDLA) {
-            byte[] bin = Encoding.encode(CommandStreams.of(lowered, c, names::indexOf));
-            String name = String.format("%03d_%s.kdla", sg.index(), sg.kind().toLowerCase(java.util.Locale.ROOT));
-            RunCommand.writeAtomically(dir.resolve(name), bin);
-            any = true;
-            n++;
-          }
-        }
+        String name = String.format("%03d_%s", sg.index(), sg.kind().toLowerCase(java.util.Locale.ROOT));
+        long[] written = writeStreams(planned, hw, dir, (i, c) -> name);
+        boolean any = written[0] > 0;
+        n += (int) written[0];
         if (!any) {
           String why = planned.plan().dispatch().layers().stream().flatMap(l -> l.rejections().stream())
               .map(r -> r.unit() + ": " + r.reason()).findFirst().orElse("no DLA pattern takes it");

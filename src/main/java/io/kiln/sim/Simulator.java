@@ -42,16 +42,19 @@ public final class Simulator {
   private final Map<String, Integer> memoryIndex = new HashMap<>();
   private final Timeline timeline;
   private final CallModels models;
-  private boolean functional = true;
+  private final boolean functional;
 
-  private Simulator(DeploymentPlan plan, CostModel baseline, CpuTiming cpuTiming, CallModels models) {
+  private Simulator(DeploymentPlan plan, CostModel baseline, CpuTiming cpuTiming, CallModels models,
+      boolean functional) {
+    this.functional = functional;
     this.plan = plan;
     this.models = models;
     this.baseline = baseline;
     this.cpuTiming = cpuTiming;
     this.hw = plan.hardware();
     this.graph = plan.graph();
-    this.interpreter = new Interpreter(graph);
+    // The CPU kernels run on it; a timing-only run executes nothing and prepares no kernel.
+    this.interpreter = functional ? new Interpreter(graph) : null;
     Map<String, Long> extents = new HashMap<>(plan.sharedExtents());
     plan.localPeaks().forEach((k, v) -> extents.merge(k, v, Math::max));
     this.mem = new SimMemories(hw, extents);
@@ -77,7 +80,7 @@ public final class Simulator {
   /** As above, with the accelerator calls simulated by {@code models}. */
   public static Simulation simulate(DeploymentPlan plan, CostModel baseline, CpuTiming cpuTiming, CallModels models,
       List<Tensor> inputs, boolean check, String policy) {
-    return new Simulator(plan, baseline, cpuTiming, models).run(inputs, check, policy);
+    return new Simulator(plan, baseline, cpuTiming, models, true).run(inputs, check, policy);
   }
 
   /**
@@ -87,9 +90,7 @@ public final class Simulator {
    */
   public static Simulation simulateTiming(DeploymentPlan plan, CostModel baseline, CpuTiming cpuTiming,
       CallModels models, String policy) {
-    Simulator sim = new Simulator(plan, baseline, cpuTiming, models);
-    sim.functional = false;
-    return sim.run(null, false, policy);
+    return new Simulator(plan, baseline, cpuTiming, models, false).run(null, false, policy);
   }
 
   private Simulation run(List<Tensor> inputs, boolean check, String policy) {
@@ -174,11 +175,13 @@ public final class Simulator {
         continue;
       }
       Value v = graph.value(id);
-      if (v.isConstant()) {
+      if (!functional) {
+        read += v.isConstant() ? 0 : region(id).bytes();
+      } else if (v.isConstant()) {
         args[i] = interpreter.constant(id);
       } else {
         Region r = region(id);
-        args[i] = functional ? Tensor.fromBytes(v.dtype(), v.shape(), mem.read(r, name(n) + ": input %" + id)) : null;
+        args[i] = Tensor.fromBytes(v.dtype(), v.shape(), mem.read(r, name(n) + ": input %" + id));
         read += r.bytes();
       }
     }
