@@ -70,8 +70,8 @@ final class OnnxSpatialOps {
     int w = n.in(1);
     Shape xs = rank4(n, x);
     Shape ws = rank4(n, w);
-    OnnxOperators.requireZeroPointsOnly(n, x, 2, 1);
-    OnnxOperators.requireZeroPointsOnly(n, w, 3, 0);
+    OnnxQuantOps.requireZeroPointsOnly(n, x, 2, 1);
+    OnnxQuantOps.requireZeroPointsOnly(n, w, 3, 0);
     groupOne(n);
     Window win = window(n, xs, ws.dim(2), ws.dim(3), false);
     int xt = n.ctx.transpose(x, TO_NHWC, n.derived("nhwc"));
@@ -91,19 +91,19 @@ final class OnnxSpatialOps {
     int w = n.in(3);
     Shape xs = rank4(n, x);
     Shape ws = rank4(n, w);
-    Quantization qx = OnnxOperators.quantOf(n, x, 1, 2, 1);
-    Quantization qw = OnnxOperators.quantOf(n, w, 4, 5, 0);
-    OnnxOperators.requireQuant(n, x, qx);
-    OnnxOperators.requireQuant(n, w, qw);
+    Quantization qx = OnnxQuantOps.quantOf(n, x, 1, 2, 1);
+    Quantization qw = OnnxQuantOps.quantOf(n, w, 4, 5, 0);
+    OnnxQuantOps.requireQuant(n, x, qx);
+    OnnxQuantOps.requireQuant(n, w, qw);
     groupOne(n);
     Window win = window(n, xs, ws.dim(2), ws.dim(3), false);
     int xt = n.ctx.transpose(x, TO_NHWC, n.derived("nhwc"));
     int f = n.ctx.transpose(w, OIHW_TO_OHWI, n.derived("filter_ohwi"));
     int bias = n.opt(8);
-    Quantization acc = OnnxOperators.accumulatorQuant(qx.scale(), qw, 3);
+    Quantization acc = OnnxQuantOps.accumulatorQuant(qx.scale(), qw, 3);
     int y = n.ctx.apply(conv2d(win), List.of(xt, f, bias), n.derived("acc_nhwc"), DType.INT32,
         acc);
-    int q = OnnxOperators.requantize(n, y, 6, 7, n.derived("nhwc_out"));
+    int q = OnnxQuantOps.requantize(n, y, 6, 7, n.derived("nhwc_out"));
     n.bind(0, n.ctx.transpose(q, TO_NCHW, n.out(0)));
   }
 
