@@ -1,15 +1,16 @@
 package io.kiln.frontend.onnx;
 
+import static io.kiln.frontend.onnx.OnnxGraphBuilder.encode;
+import static io.kiln.frontend.onnx.OnnxGraphBuilder.floatAttr;
+import static io.kiln.frontend.onnx.OnnxGraphBuilder.integer;
+import static io.kiln.frontend.onnx.OnnxGraphBuilder.ints;
+import static io.kiln.frontend.onnx.OnnxGraphBuilder.pads;
+import static io.kiln.frontend.onnx.OnnxGraphBuilder.valueInfo;
+
 import ai.onnx.proto.OnnxMl.AttributeProto;
 import ai.onnx.proto.OnnxMl.GraphProto;
 import ai.onnx.proto.OnnxMl.ModelProto;
-import ai.onnx.proto.OnnxMl.NodeProto;
 import ai.onnx.proto.OnnxMl.OperatorSetIdProto;
-import ai.onnx.proto.OnnxMl.TensorProto;
-import ai.onnx.proto.OnnxMl.TensorShapeProto;
-import ai.onnx.proto.OnnxMl.TypeProto;
-import ai.onnx.proto.OnnxMl.ValueInfoProto;
-import com.google.protobuf.ByteString;
 import io.kiln.KilnException;
 import io.kiln.ir.DType;
 import io.kiln.ir.Graph;
@@ -21,15 +22,11 @@ import io.kiln.ir.StridedSliceGeometry;
 import io.kiln.ir.TensorType;
 import io.kiln.ir.Value;
 import io.kiln.ir.Verifier;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Writes a Kiln graph as an ONNX model (opset 13) that ONNX Runtime runs.
@@ -57,11 +54,10 @@ public final class OnnxWriter {
   private static final int[] TO_NHWC = {0, 2, 3, 1};
 
   private final Graph graph;
-  private final GraphProto.Builder g = GraphProto.newBuilder();
+  private final OnnxGraphBuilder pb = new OnnxGraphBuilder();
+  private final GraphProto.Builder g = pb.g;
   /** ONNX tensor of each IR value in its ONNX layout (NCHW for rank-4 activations). */
   private final Map<Integer, String> names = new HashMap<>();
-  private final Set<String> taken = new HashSet<>();
-  private final Map<String, String> cache = new HashMap<>();
   private String where = "";
 
   private OnnxWriter(Graph graph) {
@@ -81,7 +77,7 @@ public final class OnnxWriter {
   private ModelProto build() {
     g.setName(graph.name());
     for (Value v : graph.inputValues()) {
-      String n = unique(v.name());
+      String n = pb.unique(v.name());
       names.put(v.id(), n);
       g.addInput(valueInfo(n, v.dtype(), onnxDims(v)));
     }
@@ -118,7 +114,7 @@ public final class OnnxWriter {
           c.dilationW(), c.pads(), graph.type(n.input(0)).shape().dim(3), c.act(),
           new int[] {3, 0, 1, 2});
       case Op.FullyConnected f -> fullyConnected(n, f);
-      case Op.AveragePool2D p -> finish(out, activation(node("AveragePool",
+      case Op.AveragePool2D p -> finish(out, activation(pb.node("AveragePool",
           List.of(real(n.input(0))), ints("kernel_shape", p.filterH(), p.filterW()),
           ints("strides", p.strideH(), p.strideW()), pads(p.pads()),
           integer("count_include_pad", 0)), p.act()), true);
@@ -128,7 +124,7 @@ public final class OnnxWriter {
         if (sameQuant(n.input(0), out) && p.act() == Op.Activation.NONE) {
           names.put(out, named(out, "MaxPool", List.of(onnx(n.input(0))), attrs));
         } else {
-          finish(out, activation(node("MaxPool", List.of(real(n.input(0))), attrs), p.act()),
+          finish(out, activation(pb.node("MaxPool", List.of(real(n.input(0))), attrs), p.act()),
               true);
         }
       }
@@ -151,16 +147,16 @@ public final class OnnxWriter {
       case Op.Log l -> unary(n, "Log");
       case Op.Sqrt s -> unary(n, "Sqrt");
       case Op.HardSwish h -> unary(n, "HardSwish");
-      case Op.LeakyRelu l -> finish(out, node("LeakyRelu", List.of(real(n.input(0))),
+      case Op.LeakyRelu l -> finish(out, pb.node("LeakyRelu", List.of(real(n.input(0))),
           floatAttr("alpha", l.alpha())), isNchw(out));
-      case Op.Elu e -> finish(out, node("Elu", List.of(real(n.input(0))),
+      case Op.Elu e -> finish(out, pb.node("Elu", List.of(real(n.input(0))),
           floatAttr("alpha", e.alpha())), isNchw(out));
-      case Op.HardSigmoid h -> finish(out, node("HardSigmoid", List.of(real(n.input(0))),
+      case Op.HardSigmoid h -> finish(out, pb.node("HardSigmoid", List.of(real(n.input(0))),
           floatAttr("alpha", h.alpha()), floatAttr("beta", h.beta())), isNchw(out));
-      case Op.Identity i -> move(n, x -> node("Identity", List.of(x)), false);
-      case Op.Reshape r -> move(n, x -> node("Reshape", List.of(x,
-          longs("shape", r.newShape().dims()))), true);
-      case Op.Transpose t -> move(n, x -> node("Transpose", List.of(x),
+      case Op.Identity i -> move(n, x -> pb.node("Identity", List.of(x)), false);
+      case Op.Reshape r -> move(n, x -> pb.node("Reshape", List.of(x,
+          pb.longs("shape", r.newShape().dims()))), true);
+      case Op.Transpose t -> move(n, x -> pb.node("Transpose", List.of(x),
           ints("perm", t.perm().stream().mapToInt(Integer::intValue).toArray())), true);
       case Op.Pad p -> pad(n, p);
       case Op.StridedSlice s -> stridedSlice(n, s);
@@ -168,13 +164,13 @@ public final class OnnxWriter {
       case Op.Softmax s -> {
         String x = real(irLayout(n.input(0)), n.input(0));
         if (s.beta() != 1.0f) {
-          x = node("Mul", List.of(x, scalar(s.beta())));
+          x = pb.node("Mul", List.of(x, pb.scalar(s.beta())));
         }
-        finish(out, node("Softmax", List.of(x), integer("axis", -1)), false);
+        finish(out, pb.node("Softmax", List.of(x), integer("axis", -1)), false);
       }
       case Op.Mean m -> {
         String x = real(irLayout(n.input(0)), n.input(0));
-        finish(out, node("ReduceMean", List.of(x),
+        finish(out, pb.node("ReduceMean", List.of(x),
             ints("axes", m.axes().stream().mapToInt(Integer::intValue).toArray()),
             integer("keepdims", m.keepDims() ? 1 : 0)), false);
       }
@@ -187,7 +183,7 @@ public final class OnnxWriter {
           throw unsupported("normalizes a rank-" + graph.type(out).shape().rank()
               + " tensor; only rank-4 activations map onto ONNX BatchNormalization");
         }
-        finish(out, node("BatchNormalization", List.of(real(n.input(0)),
+        finish(out, pb.node("BatchNormalization", List.of(real(n.input(0)),
             real(n.input(Op.BatchNorm.SCALE)), real(n.input(Op.BatchNorm.BIAS)),
             real(n.input(Op.BatchNorm.MEAN)), real(n.input(Op.BatchNorm.VARIANCE))),
             floatAttr("epsilon", b.epsilon())), true);
@@ -196,7 +192,7 @@ public final class OnnxWriter {
         if (graph.type(out).dtype() != DType.FLOAT32) {
           throw unsupported("produces raw int32 accumulators, which QDQ ONNX cannot express");
         }
-        finish(out, node("MatMul", List.of(irLayout(n.input(0)), irLayout(n.input(1)))), false);
+        finish(out, pb.node("MatMul", List.of(irLayout(n.input(0)), irLayout(n.input(1)))), false);
       }
       case Op.TransposeConv t -> throw unsupported("has no ONNX mapping in Kiln's writer yet");
       case Op.Cast c -> throw unsupported("has no ONNX mapping in Kiln's writer yet");
@@ -225,7 +221,7 @@ public final class OnnxWriter {
     if (n.hasInput(2)) {
       in.add(real(n.input(2)));
     }
-    String y = node("Conv", in, ints("kernel_shape", filter.dim(1), filter.dim(2)),
+    String y = pb.node("Conv", in, ints("kernel_shape", filter.dim(1), filter.dim(2)),
         ints("strides", strideH, strideW), ints("dilations", dilationH, dilationW), pads(p),
         integer("group", group));
     finish(out, activation(y, act), true);
@@ -240,21 +236,21 @@ public final class OnnxWriter {
     int depth = w.dim(1);
     int batch = graph.type(n.input(0)).elements() / depth;
     String x = real(irLayout(n.input(0)), n.input(0));
-    x = node("Reshape", List.of(x, longs("shape", batch, depth)));
+    x = pb.node("Reshape", List.of(x, pb.longs("shape", batch, depth)));
     List<String> in = new ArrayList<>(List.of(x, real(n.input(Op.FullyConnected.WEIGHTS))));
     if (n.hasInput(Op.FullyConnected.BIAS)) {
       in.add(real(n.input(Op.FullyConnected.BIAS)));
     }
-    String y = activation(node("Gemm", in, integer("transB", 1)), f.act());
+    String y = activation(pb.node("Gemm", in, integer("transB", 1)), f.act());
     Shape outShape = graph.type(out).shape();
     if (!outShape.equals(Shape.of(batch, w.dim(0)))) {
-      y = node("Reshape", List.of(y, longs("shape", outShape.dims())));
+      y = pb.node("Reshape", List.of(y, pb.longs("shape", outShape.dims())));
     }
     finish(out, y, false);
   }
 
   private void unary(Node n, String op) {
-    finish(n.output(), node(op, List.of(real(n.input(0)))), isNchw(n.output()));
+    finish(n.output(), pb.node(op, List.of(real(n.input(0)))), isNchw(n.output()));
   }
 
   /** Element-wise with numpy broadcasting; in NCHW, lower-rank operands are broadcast to 4-D. */
@@ -265,7 +261,7 @@ public final class OnnxWriter {
     for (int id : n.inputs()) {
       in.add(nchw ? real(asNchw4(id), id, true) : real(irLayout(id), id));
     }
-    finish(out, activation(node(op, in), act), nchw);
+    finish(out, activation(pb.node(op, in), act), nchw);
   }
 
   private interface Move {
@@ -297,16 +293,16 @@ public final class OnnxWriter {
       pads[i] = p.before().get(i);
       pads[i + p.before().size()] = p.after().get(i);
     }
-    String padsName = longs("pads", pads);
+    String padsName = pb.longs("pads", pads);
     TensorType t = graph.type(out);
     if (sameQuant(in, out)) {
       // The IR pads quantized tensors with the output zero point: real zero.
       long zp = t.quant().isQuantized() ? t.quant().zeroPoint() : 0;
-      String value = constant("pad_value", t.dtype(), new int[0], encode(t.dtype(), zp));
-      names.put(out, transposed(node("Pad", List.of(irLayout(in), padsName, value)), TO_NCHW,
+      String value = pb.constant("pad_value", t.dtype(), new int[0], encode(t.dtype(), zp));
+      names.put(out, transposed(pb.node("Pad", List.of(irLayout(in), padsName, value)), TO_NCHW,
           out));
     } else {
-      finish(out, node("Pad", List.of(real(irLayout(in), in), padsName, scalar(0f))), false);
+      finish(out, pb.node("Pad", List.of(real(irLayout(in), in), padsName, pb.scalar(0f))), false);
     }
   }
 
@@ -328,15 +324,15 @@ public final class OnnxWriter {
       steps[a] = geo.stride()[a];
     }
     Shape outShape = graph.type(n.output()).shape();
-    move(n, x -> node("Reshape", List.of(node("Slice", List.of(x, longs("starts", starts),
-        longs("ends", ends), longs("axes", axes), longs("steps", steps))),
-        longs("shape", outShape.dims()))), true);
+    move(n, x -> pb.node("Reshape", List.of(pb.node("Slice", List.of(x, pb.longs("starts", starts),
+        pb.longs("ends", ends), pb.longs("axes", axes), pb.longs("steps", steps))),
+        pb.longs("shape", outShape.dims()))), true);
   }
 
   private void concat(Node n, Op.Concatenation c) {
     int out = n.output();
     boolean nchw = isNchw(out);
-    int axis = nchw ? inverse(TO_NCHW)[c.axis()] : c.axis();
+    int axis = nchw ? OnnxLayout.inverse(TO_NCHW)[c.axis()] : c.axis();
     boolean raw = c.act() == Op.Activation.NONE;
     for (int id : n.inputs()) {
       raw &= sameQuant(id, out);
@@ -346,7 +342,7 @@ public final class OnnxWriter {
       String x = nchw ? onnx(id) : irLayout(id);
       in.add(raw ? x : real(x, id, nchw));
     }
-    String y = node("Concat", in, integer("axis", axis));
+    String y = pb.node("Concat", in, integer("axis", axis));
     if (raw) {
       names.put(out, rename(y, out));
     } else {
@@ -363,14 +359,14 @@ public final class OnnxWriter {
   }
 
   private int[] onnxDims(Value v) {
-    return isNchw(v.id()) ? permute(v.shape().dims(), TO_NCHW) : v.shape().dims();
+    return isNchw(v.id()) ? OnnxLayout.permute(v.shape().dims(), TO_NCHW) : v.shape().dims();
   }
 
   /** The ONNX tensor of a value in its ONNX layout (constants as initializers). */
   private String onnx(int id) {
     Value v = graph.value(id);
     if (v.isConstant()) {
-      return cached("const:" + id, k -> constant(v.name(), v.dtype(),
+      return pb.cached("const:" + id, k -> pb.constant(v.name(), v.dtype(),
           v.shape().dims(), v.data().bytes()));
     }
     String n = names.get(id);
@@ -382,7 +378,7 @@ public final class OnnxWriter {
 
   /** The value in Kiln's layout (NHWC for rank-4 activations). */
   private String irLayout(int id) {
-    return isNchw(id) ? cached("nhwc:" + id, k -> node("Transpose",
+    return isNchw(id) ? pb.cached("nhwc:" + id, k -> pb.node("Transpose",
         List.of(onnx(id)), ints("perm", TO_NHWC))) : onnx(id);
   }
 
@@ -397,12 +393,12 @@ public final class OnnxWriter {
     Arrays.fill(four, 1);
     System.arraycopy(dims, 0, four, 4 - dims.length, dims.length);
     if (v.isConstant()) {
-      return cached("nchw4:" + id, k -> constant(v.name() + "/nchw", v.dtype(),
-          permute(four, TO_NCHW), permuteData(v.data().bytes(), v.dtype().bytes(), four,
+      return pb.cached("nchw4:" + id, k -> pb.constant(v.name() + "/nchw", v.dtype(),
+          OnnxLayout.permute(four, TO_NCHW), OnnxLayout.permuteData(v.data().bytes(), v.dtype().bytes(), four,
               TO_NCHW)));
     }
-    String r = node("Reshape", List.of(onnx(id), longs("shape", four)));
-    return node("Transpose", List.of(r), ints("perm", TO_NCHW));
+    String r = pb.node("Reshape", List.of(onnx(id), pb.longs("shape", four)));
+    return pb.node("Transpose", List.of(r), ints("perm", TO_NCHW));
   }
 
   /** The value's real (float) view in its ONNX layout. */
@@ -430,7 +426,7 @@ public final class OnnxWriter {
     if (t.quant() instanceof Quantization.PerAxis && nchw && graph.value(id).isConstant()) {
       throw unsupported("broadcasts a per-axis quantized constant");
     }
-    return cached("dq:" + tensor, k -> node("DequantizeLinear",
+    return pb.cached("dq:" + tensor, k -> pb.node("DequantizeLinear",
         dqInputs(tensor, t, nchw), axisAttr(t, nchw)));
   }
 
@@ -438,30 +434,30 @@ public final class OnnxWriter {
   private String permutedReal(int id, int[] perm) {
     Value v = graph.value(id);
     if (!v.isConstant()) {
-      return node("Transpose", List.of(real(irLayout(id), id)), ints("perm", perm));
+      return pb.node("Transpose", List.of(real(irLayout(id), id)), ints("perm", perm));
     }
-    String data = cached("perm:" + id + Arrays.toString(perm),
-        k -> constant(v.name(), v.dtype(), permute(v.shape().dims(), perm),
-            permuteData(v.data().bytes(), v.dtype().bytes(), v.shape().dims(), perm)));
+    String data = pb.cached("perm:" + id + Arrays.toString(perm),
+        k -> pb.constant(v.name(), v.dtype(), OnnxLayout.permute(v.shape().dims(), perm),
+            OnnxLayout.permuteData(v.data().bytes(), v.dtype().bytes(), v.shape().dims(), perm)));
     TensorType t = v.type();
     if (!t.quant().isQuantized()) {
       return data;
     }
     Quantization q = t.quant();
     if (q instanceof Quantization.PerAxis pa) {
-      q = new Quantization.PerAxis(inverse(perm)[pa.axis()], pa.scales(), pa.zeroPoints());
+      q = new Quantization.PerAxis(OnnxLayout.inverse(perm)[pa.axis()], pa.scales(), pa.zeroPoints());
     }
-    TensorType permuted = new TensorType(t.dtype(), Shape.of(permute(t.shape().dims(), perm)), q);
-    return node("DequantizeLinear", dqInputs(data, permuted, false), axisAttr(permuted, false));
+    TensorType permuted = new TensorType(t.dtype(), Shape.of(OnnxLayout.permute(t.shape().dims(), perm)), q);
+    return pb.node("DequantizeLinear", dqInputs(data, permuted, false), axisAttr(permuted, false));
   }
 
   private List<String> dqInputs(String tensor, TensorType t, boolean nchw) {
-    return List.of(tensor, scales(t.quant()), zeroPoints(t.quant(), t.dtype()));
+    return List.of(tensor, pb.scales(t.quant()), pb.zeroPoints(t.quant(), t.dtype()));
   }
 
   private AttributeProto[] axisAttr(TensorType t, boolean nchw) {
     if (t.quant() instanceof Quantization.PerAxis p) {
-      int axis = nchw ? inverse(TO_NCHW)[p.axis()] : p.axis();
+      int axis = nchw ? OnnxLayout.inverse(TO_NCHW)[p.axis()] : p.axis();
       return new AttributeProto[] {integer("axis", axis)};
     }
     return new AttributeProto[0];
@@ -474,9 +470,9 @@ public final class OnnxWriter {
   private void finish(int id, String result, boolean resultNchw) {
     String y = result;
     if (resultNchw && !isNchw(id)) {
-      y = node("Transpose", List.of(y), ints("perm", TO_NHWC));
+      y = pb.node("Transpose", List.of(y), ints("perm", TO_NHWC));
     } else if (!resultNchw && isNchw(id)) {
-      y = node("Transpose", List.of(y), ints("perm", TO_NCHW));
+      y = pb.node("Transpose", List.of(y), ints("perm", TO_NCHW));
     }
     TensorType t = graph.type(id);
     if (t.dtype() == DType.FLOAT32) {
@@ -489,24 +485,24 @@ public final class OnnxWriter {
           + "' with " + (t.quant().isQuantized() ? "per-axis " : "no ")
           + "quantization; opset " + OPSET + " QuantizeLinear writes per-tensor int8/uint8");
     }
-    names.put(id, named(id, "QuantizeLinear", List.of(y, scales(t.quant()),
-        zeroPoints(t.quant(), t.dtype()))));
+    names.put(id, named(id, "QuantizeLinear", List.of(y, pb.scales(t.quant()),
+        pb.zeroPoints(t.quant(), t.dtype()))));
   }
 
   private String activation(String x, Op.Activation act) {
     return switch (act) {
       case NONE -> x;
-      case RELU -> node("Relu", List.of(x));
+      case RELU -> pb.node("Relu", List.of(x));
       case RELU6 -> clip(x, 0f, 6f);
       case RELU_N1_TO_1 -> clip(x, -1f, 1f);
-      case TANH -> node("Tanh", List.of(x));
+      case TANH -> pb.node("Tanh", List.of(x));
       case SIGN_BIT -> throw unsupported("fuses the SIGN_BIT activation, which ONNX lacks");
     };
   }
 
   private String clip(String x, float min, float max) {
-    return node("Clip", List.of(x, Float.isInfinite(min) ? "" : scalar(min),
-        Float.isInfinite(max) ? "" : scalar(max)));
+    return pb.node("Clip", List.of(x, Float.isInfinite(min) ? "" : pb.scalar(min),
+        Float.isInfinite(max) ? "" : pb.scalar(max)));
   }
 
   private boolean sameQuant(int a, int b) {
@@ -519,25 +515,9 @@ public final class OnnxWriter {
     return new KilnException("cannot export to onnx: " + where + " " + why);
   }
 
-  // ---- protobuf construction ----
-
-  private String node(String op, List<String> inputs, AttributeProto... attrs) {
-    return node(op, inputs, List.of(attrs));
-  }
-
-  private String node(String op, List<String> inputs, List<AttributeProto> attrs) {
-    String out = unique(op.toLowerCase(java.util.Locale.ROOT) + "_" + g.getNodeCount());
-    g.addNode(NodeProto.newBuilder().setOpType(op).setName(out).addAllInput(inputs)
-        .addOutput(out).addAllAttribute(attrs));
-    return out;
-  }
-
   /** A node whose output takes the IR value's name. */
   private String named(int id, String op, List<String> inputs, AttributeProto... attrs) {
-    String out = unique(graph.value(id).name());
-    g.addNode(NodeProto.newBuilder().setOpType(op).setName(out).addAllInput(inputs)
-        .addOutput(out).addAllAttribute(List.of(attrs)));
-    return out;
+    return pb.namedNode(graph.value(id).name(), op, inputs, List.of(attrs));
   }
 
   /** Graph outputs need the IR value's name on a node output; an Identity gives it one. */
@@ -548,184 +528,5 @@ public final class OnnxWriter {
   private String transposed(String tensor, int[] perm, int id) {
     return isNchw(id) ? named(id, "Transpose", List.of(tensor), ints("perm", perm))
         : rename(tensor, id);
-  }
-
-  /** Memoized tensor names; creating one may create others, so no computeIfAbsent. */
-  private String cached(String key, java.util.function.Function<String, String> make) {
-    String v = cache.get(key);
-    if (v == null) {
-      v = make.apply(key);
-      cache.put(key, v);
-    }
-    return v;
-  }
-
-  private String unique(String base) {
-    String n = base.isEmpty() ? "t" : base;
-    for (int i = 1; !taken.add(n); i++) {
-      n = base + "#" + i;
-    }
-    return n;
-  }
-
-  private String constant(String base, DType dtype, int[] dims, byte[] data) {
-    String n = unique(base);
-    TensorProto.Builder t = TensorProto.newBuilder().setName(n).setDataType(onnxType(dtype))
-        .setRawData(ByteString.copyFrom(data));
-    for (int d : dims) {
-      t.addDims(d);
-    }
-    g.addInitializer(t);
-    return n;
-  }
-
-  private String scalar(float v) {
-    return cached("f:" + Float.floatToIntBits(v),
-        k -> constant("const_" + v, DType.FLOAT32, new int[0], encodeFloats(v)));
-  }
-
-  private String longs(String base, long... v) {
-    ByteBuffer b = ByteBuffer.allocate(8 * v.length).order(ByteOrder.LITTLE_ENDIAN);
-    for (long x : v) {
-      b.putLong(x);
-    }
-    return cached("i64:" + Arrays.toString(v),
-        k -> constant(base, DType.INT64, new int[] {v.length}, b.array()));
-  }
-
-  private String longs(String base, int... v) {
-    return longs(base, Arrays.stream(v).asLongStream().toArray());
-  }
-
-  private String scales(Quantization q) {
-    return switch (q) {
-      case Quantization.PerTensor p -> scalar(p.scale());
-      case Quantization.PerAxis p -> cached("s:" + Arrays.toString(p.scales()),
-          k -> constant("scales", DType.FLOAT32, new int[] {p.channels()},
-              encodeFloats(p.scales())));
-      case Quantization.None n -> throw new IllegalStateException("not quantized");
-    };
-  }
-
-  private String zeroPoints(Quantization q, DType dtype) {
-    long[] zps = switch (q) {
-      case Quantization.PerTensor p -> new long[] {p.zeroPoint()};
-      case Quantization.PerAxis p -> p.zeroPoints();
-      case Quantization.None n -> throw new IllegalStateException("not quantized");
-    };
-    int[] dims = q instanceof Quantization.PerAxis ? new int[] {zps.length} : new int[0];
-    ByteBuffer b = ByteBuffer.allocate(zps.length * dtype.bytes()).order(ByteOrder.LITTLE_ENDIAN);
-    for (long z : zps) {
-      b.put(encode(dtype, z));
-    }
-    return cached("zp:" + dtype + Arrays.toString(dims) + Arrays.toString(zps),
-        k -> constant("zero_point", dtype, dims, b.array()));
-  }
-
-  private static byte[] encode(DType dtype, long v) {
-    ByteBuffer b = ByteBuffer.allocate(dtype.bytes()).order(ByteOrder.LITTLE_ENDIAN);
-    switch (dtype) {
-      case INT8, UINT8, BOOL -> b.put((byte) v);
-      case INT16 -> b.putShort((short) v);
-      case INT32, UINT32 -> b.putInt((int) v);
-      case INT64, UINT64 -> b.putLong(v);
-      case FLOAT32 -> b.putFloat(v);
-    }
-    return b.array();
-  }
-
-  private static byte[] encodeFloats(float... v) {
-    ByteBuffer b = ByteBuffer.allocate(4 * v.length).order(ByteOrder.LITTLE_ENDIAN);
-    for (float x : v) {
-      b.putFloat(x);
-    }
-    return b.array();
-  }
-
-  private static AttributeProto integer(String name, long v) {
-    return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INT)
-        .setI(v).build();
-  }
-
-  private static AttributeProto ints(String name, int... v) {
-    AttributeProto.Builder a = AttributeProto.newBuilder().setName(name)
-        .setType(AttributeProto.AttributeType.INTS);
-    for (int x : v) {
-      a.addInts(x);
-    }
-    return a.build();
-  }
-
-  private static AttributeProto floatAttr(String name, float v) {
-    return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.FLOAT)
-        .setF(v).build();
-  }
-
-  /** ONNX pads: all begins, then all ends. */
-  private static AttributeProto pads(Op.Pads p) {
-    return ints("pads", p.top(), p.left(), p.bottom(), p.right());
-  }
-
-  private static ValueInfoProto valueInfo(String name, DType dtype, int[] dims) {
-    TensorShapeProto.Builder s = TensorShapeProto.newBuilder();
-    for (int d : dims) {
-      s.addDim(TensorShapeProto.Dimension.newBuilder().setDimValue(d));
-    }
-    return ValueInfoProto.newBuilder().setName(name).setType(TypeProto.newBuilder()
-        .setTensorType(TypeProto.Tensor.newBuilder().setElemType(onnxType(dtype)).setShape(s)))
-        .build();
-  }
-
-  static int onnxType(DType d) {
-    return switch (d) {
-      case FLOAT32 -> TensorProto.DataType.FLOAT_VALUE;
-      case UINT8 -> TensorProto.DataType.UINT8_VALUE;
-      case INT8 -> TensorProto.DataType.INT8_VALUE;
-      case INT16 -> TensorProto.DataType.INT16_VALUE;
-      case INT32 -> TensorProto.DataType.INT32_VALUE;
-      case INT64 -> TensorProto.DataType.INT64_VALUE;
-      case UINT32 -> TensorProto.DataType.UINT32_VALUE;
-      case UINT64 -> TensorProto.DataType.UINT64_VALUE;
-      case BOOL -> TensorProto.DataType.BOOL_VALUE;
-    };
-  }
-
-  // ---- permutations: output dim i is input dim perm[i] ----
-
-  static int[] permute(int[] dims, int[] perm) {
-    int[] out = new int[perm.length];
-    for (int i = 0; i < perm.length; i++) {
-      out[i] = dims[perm[i]];
-    }
-    return out;
-  }
-
-  static int[] inverse(int[] perm) {
-    int[] inv = new int[perm.length];
-    for (int i = 0; i < perm.length; i++) {
-      inv[perm[i]] = i;
-    }
-    return inv;
-  }
-
-  /** Row-major element data of shape {@code dims} transposed by {@code perm}. */
-  static byte[] permuteData(byte[] data, int elemBytes, int[] dims, int[] perm) {
-    int[] outDims = permute(dims, perm);
-    int[] inStrides = Shape.of(dims).strides();
-    int rank = dims.length;
-    int n = Shape.of(dims).elements();
-    byte[] out = new byte[data.length];
-    int[] idx = new int[rank];
-    for (int o = 0; o < n; o++) {
-      int src = 0;
-      for (int i = 0; i < rank; i++) {
-        src += idx[i] * inStrides[perm[i]];
-      }
-      System.arraycopy(data, src * elemBytes, out, o * elemBytes, elemBytes);
-      for (int i = rank - 1; i >= 0 && ++idx[i] == outDims[i]; i--) {
-        idx[i] = 0;
-      }
-    }
-    return out;
   }
 }

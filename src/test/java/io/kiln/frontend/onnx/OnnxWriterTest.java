@@ -31,9 +31,9 @@ class OnnxWriterTest {
   void permuteDataTransposesRowMajorElements() {
     // [2,3] -> [3,2]
     byte[] data = {1, 2, 3, 4, 5, 6};
-    assertThat(OnnxWriter.permuteData(data, 1, new int[] {2, 3}, new int[] {1, 0}))
+    assertThat(OnnxLayout.permuteData(data, 1, new int[] {2, 3}, new int[] {1, 0}))
         .containsExactly(1, 4, 2, 5, 3, 6);
-    assertThat(OnnxWriter.inverse(new int[] {0, 3, 1, 2})).containsExactly(0, 2, 3, 1);
+    assertThat(OnnxLayout.inverse(new int[] {0, 3, 1, 2})).containsExactly(0, 2, 3, 1);
   }
 
   @Test

@@ -62,8 +62,8 @@ final class OrtRunner implements AutoCloseable {
     int[] dims = t.shape.dims();
     byte[] bytes = t.toBytes();
     if (dims.length == 4) {
-      bytes = OnnxWriter.permuteData(bytes, t.dtype.bytes(), dims, TO_NCHW);
-      dims = OnnxWriter.permute(dims, TO_NCHW);
+      bytes = OnnxLayout.permuteData(bytes, t.dtype.bytes(), dims, TO_NCHW);
+      dims = OnnxLayout.permute(dims, TO_NCHW);
     }
     long[] shape = java.util.Arrays.stream(dims).asLongStream().toArray();
     ByteBuffer b = ByteBuffer.allocateDirect(bytes.length).order(ByteOrder.nativeOrder());
@@ -85,7 +85,7 @@ final class OrtRunner implements AutoCloseable {
     b.get(bytes);
     int[] dims = v.shape().dims();
     if (dims.length == 4) {
-      bytes = OnnxWriter.permuteData(bytes, v.dtype().bytes(), OnnxWriter.permute(dims, TO_NCHW),
+      bytes = OnnxLayout.permuteData(bytes, v.dtype().bytes(), OnnxLayout.permute(dims, TO_NCHW),
           TO_NHWC);
     }
     return Tensor.fromBytes(v.dtype(), v.shape(), bytes);
