@@ -7,7 +7,6 @@ import io.kiln.ir.Graph;
 import io.kiln.ir.GraphBuilder;
 import io.kiln.ir.Node;
 import io.kiln.ir.Op;
-import io.kiln.ir.Quantization;
 import io.kiln.ir.Shape;
 import io.kiln.ir.TensorType;
 import java.nio.ByteBuffer;
@@ -22,7 +21,6 @@ import org.tensorflow.lite.schema.BuiltinOperator;
 import org.tensorflow.lite.schema.Model;
 import org.tensorflow.lite.schema.Operator;
 import org.tensorflow.lite.schema.OperatorCode;
-import org.tensorflow.lite.schema.QuantizationParameters;
 import org.tensorflow.lite.schema.SubGraph;
 import org.tensorflow.lite.schema.Tensor;
 
@@ -334,50 +332,10 @@ final class ModelReader implements TfliteOperators.Tensors {
     } catch (KilnException e) {
       throw new KilnException("tensor " + t + " '" + name + "': " + e.getMessage());
     }
-    TensorType type = new TensorType(dtype, shape, quantization(tensor.quantization(), shape,
-        t, name));
+    TensorType type = new TensorType(dtype, shape,
+        TfliteQuantization.of(guard, tensor.quantization(), shape, t, name));
     types[t] = type;
     return type;
-  }
-
-  private Quantization quantization(QuantizationParameters q, Shape shape, int t, String name) {
-    if (q == null) {
-      return Quantization.NONE;
-    }
-    int scales = guard.length(q.scaleLength(), 4, "scales of tensor " + t);
-    int zeroPoints = guard.length(q.zeroPointLength(), 8, "zero points of tensor " + t);
-    // Like TFLite, a tensor needs both scales and zero points to count as quantized.
-    if (scales == 0 || zeroPoints == 0) {
-      return Quantization.NONE;
-    }
-    if (scales != zeroPoints) {
-      throw new KilnException("tensor " + t + " '" + name + "' has " + scales + " scales but "
-          + zeroPoints + " zero points");
-    }
-    if (scales == 1) {
-      return new Quantization.PerTensor(q.scale(0), q.zeroPoint(0));
-    }
-    int axis = q.quantizedDimension();
-    if ((axis < 0 || axis >= shape.rank()) && shape.rank() == 1) {
-      // person_detect's 1-D biases say quantized_dimension=3; TFLM ignores the field for them.
-      axis = 0;
-    }
-    if (axis < 0 || axis >= shape.rank()) {
-      throw new KilnException("tensor " + t + " '" + name + "' has quantized_dimension " + axis
-          + " but shape " + shape);
-    }
-    if (shape.dim(axis) != scales) {
-      throw new KilnException("tensor " + t + " '" + name + "' has " + scales
-          + " per-channel scales but dimension " + axis + " of " + shape + " is "
-          + shape.dim(axis));
-    }
-    float[] s = new float[scales];
-    long[] z = new long[scales];
-    for (int i = 0; i < scales; i++) {
-      s[i] = q.scale(i);
-      z[i] = q.zeroPoint(i);
-    }
-    return new Quantization.PerAxis(axis, s, z);
   }
 
   /** The tensor's buffer bytes, or null when it has none (an activation). */
