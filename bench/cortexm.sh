@@ -48,10 +48,7 @@ done
 for tool in arm-none-eabi-gcc arm-none-eabi-nm arm-none-eabi-size qemu-system-arm; do
   command -v "$tool" >/dev/null || { echo "bench/cortexm.sh: $tool not found" >&2; exit 2; }
 done
-JAR="$ROOT/target/kiln.jar"
-if [[ ! -f "$JAR" || -n "$(find "$ROOT/src/main" "$ROOT/pom.xml" -newer "$JAR" -print -quit)" ]]; then
-  "$ROOT/mvnw" -q -B -DskipTests package >&2
-fi
+bench_jar
 source "$ROOT/.mvn/jdk.sh"
 KILN=("$KILN_JDK/bin/java" -jar "$JAR")
 WORK="$(mktemp -d)"

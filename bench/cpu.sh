@@ -9,6 +9,7 @@
 # $KILN_SHARED/models/mlperf-tiny (default /work/shared) and skipped when absent.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$ROOT/bench/section.sh"
 cd "$ROOT"
 source "$ROOT/.mvn/jdk.sh"
 JAVA="$KILN_JDK/bin/java"
@@ -28,11 +29,7 @@ for tool in gcc size valgrind; do
   command -v "$tool" >/dev/null || { echo "bench/cpu.sh: $tool not found" >&2; exit 2; }
 done
 
-JAR="$ROOT/target/kiln.jar"
-if [[ ! -f "$JAR" || -n "$(find "$ROOT/src/main" "$ROOT/pom.xml" -newer "$JAR" -print -quit)" ]]; then
-  echo "building $JAR" >&2
-  "$ROOT/mvnw" -q -B -DskipTests package >&2
-fi
+bench_jar
 CLASSES="$ROOT/target/bench-classes"
 mkdir -p "$CLASSES"
 "$KILN_JDK/bin/javac" -d "$CLASSES" -cp "$JAR" "$ROOT/bench/CompileBench.java"

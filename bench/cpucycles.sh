@@ -39,10 +39,7 @@ for tool in arm-none-eabi-gcc arm-none-eabi-nm riscv64-unknown-elf-gcc riscv64-u
     qemu-system-arm qemu-system-riscv32; do
   command -v "$tool" >/dev/null || { echo "bench/cpucycles.sh: $tool not found" >&2; exit 2; }
 done
-JAR="$ROOT/target/kiln.jar"
-if [[ ! -f "$JAR" || -n "$(find "$ROOT/src/main" "$ROOT/pom.xml" -newer "$JAR" -print -quit)" ]]; then
-  "$ROOT/mvnw" -q -B -DskipTests package >&2
-fi
+bench_jar
 source "$ROOT/.mvn/jdk.sh"
 KILN=("$KILN_JDK/bin/java" -jar "$JAR")
 WORK="$(mktemp -d)"

@@ -16,17 +16,12 @@ source "$ROOT/.mvn/jdk.sh"
 JAVA="$KILN_JDK/bin/java"
 SHARED="${KILN_SHARED:-/work/shared}"
 
-"$ROOT/mvnw" -q -B test-compile >&2
-DEPS="$("$ROOT/mvnw" -q -B dependency:build-classpath -Dmdep.outputFile=/dev/stdout)"
-OUT="$("$JAVA" --enable-native-access=ALL-UNNAMED -Dkiln.shared="$SHARED" -cp "$ROOT/target/classes:$ROOT/target/test-classes:$DEPS" io.kiln.bench.DeployBench)"
+bench_classpath
+OUT="$("$JAVA" --enable-native-access=ALL-UNNAMED -Dkiln.shared="$SHARED" -cp "$CP" io.kiln.bench.DeployBench)"
 ROWS="$(printf '%s\n' "$OUT" | sed -n '/^ROWS_BEGIN$/,/^ROWS_END$/p' | sed '1d;$d')"
 
-CPU_MODEL="$(lscpu | sed -n 's/^Model name: *//p' | head -1)"
-CPUS="$(nproc)"
-JAVA_VERSION="$("$JAVA" -version 2>&1 | head -1)"
+bench_machine
 GCC_VERSION="$(gcc --version | head -1)"
-DATE="$(date -u '+%Y-%m-%d %H:%M UTC')"
-COMMIT="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$ROOT" diff --quiet 2>/dev/null || echo '+changes')"
 
 SECTION="$(mktemp)"
 trap 'rm -f "$SECTION"' EXIT

@@ -25,10 +25,7 @@ done
 end=$(date +%s.%N)
 SECONDS_TOTAL=$(python3 -c "print(f'{$end - $start:.1f}')")
 
-CPU_MODEL="$(lscpu | sed -n 's/^Model name: *//p' | head -1)"
-CPUS="$(nproc)"
-DATE="$(date -u '+%Y-%m-%d %H:%M UTC')"
-COMMIT="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$ROOT" diff --quiet 2>/dev/null || echo '+changes')"
+bench_machine
 SECTION="$(mktemp)"
 trap 'rm -f "$SECTION"' EXIT
 python3 "$ROOT/bench/dla-sweep/section.py" "$OUT" "$DATE" "$COMMIT" "$CPU_MODEL" "$CPUS" "$JOBS" "$SECONDS_TOTAL" > "$SECTION"

@@ -20,9 +20,7 @@ SHARED="${KILN_SHARED:-$ROOT/../shared}"
 LOGS="$ROOT/target/fuzz-logs"
 mkdir -p "$LOGS"
 
-"$ROOT/mvnw" -q -B test-compile >&2
-DEPS="$("$ROOT/mvnw" -q -B dependency:build-classpath -Dmdep.outputFile=/dev/stdout)"
-CP="$ROOT/target/classes:$ROOT/target/test-classes:$DEPS"
+bench_classpath
 declare -A CLASS=([tflite]=io.kiln.frontend.tflite.TfliteFuzzTest
   [onnx]=io.kiln.frontend.onnx.OnnxFuzzTest [hardware]=io.kiln.target.HardwareFuzzTest)
 ROWS=""

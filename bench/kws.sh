@@ -26,11 +26,7 @@ HOST_FLAGS="-std=c99 -O2"
 for tool in gcc size valgrind arm-none-eabi-gcc arm-none-eabi-size qemu-system-arm; do
   command -v "$tool" >/dev/null || { echo "bench/kws.sh: $tool not found" >&2; exit 2; }
 done
-JAR="$ROOT/target/kiln.jar"
-if [[ ! -f "$JAR" || -n "$(find "$ROOT/src/main" "$ROOT/pom.xml" -newer "$JAR" -print -quit)" ]]; then
-  echo "building $JAR" >&2
-  "$ROOT/mvnw" -q -B -DskipTests package >&2
-fi
+bench_jar
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 

@@ -16,9 +16,8 @@ source "$ROOT/.mvn/jdk.sh"
 JAVA="$KILN_JDK/bin/java"
 SHARED="${KILN_SHARED:-/work/shared}"
 
-"$ROOT/mvnw" -q -B test-compile >&2
-DEPS="$("$ROOT/mvnw" -q -B dependency:build-classpath -Dmdep.outputFile=/dev/stdout)"
-OUT="$("$JAVA" --enable-native-access=ALL-UNNAMED -Dkiln.shared="$SHARED" -cp "$ROOT/target/classes:$ROOT/target/test-classes:$DEPS" io.kiln.bench.PlanBench)"
+bench_classpath
+OUT="$("$JAVA" --enable-native-access=ALL-UNNAMED -Dkiln.shared="$SHARED" -cp "$CP" io.kiln.bench.PlanBench)"
 
 between() { printf '%s\n' "$OUT" | sed -n "/^$1_BEGIN\$/,/^$1_END\$/p" | sed '1d;$d'; }
 value() { printf '%s\n' "$OUT" | sed -n "s/^$1=//p"; }
@@ -27,11 +26,7 @@ TIMES="$(between TIME_ROWS)"
 SOLVES="$(between SOLVE_ROWS)"
 MATRIX="$(between MATRIX_ROWS)"
 
-CPU_MODEL="$(lscpu | sed -n 's/^Model name: *//p' | head -1)"
-CPUS="$(nproc)"
-JAVA_VERSION="$("$JAVA" -version 2>&1 | head -1)"
-DATE="$(date -u '+%Y-%m-%d %H:%M UTC')"
-COMMIT="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$ROOT" diff --quiet 2>/dev/null || echo '+changes')"
+bench_machine
 
 SECTION="$(mktemp)"
 trap 'rm -f "$SECTION"' EXIT

@@ -8,12 +8,12 @@
 # The MLPerf Tiny models are read from $KILN_SHARED/models/mlperf-tiny (default /work/shared).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$ROOT/bench/section.sh"
 cd "$ROOT"
 source "$ROOT/.mvn/jdk.sh"
 JAVA="$KILN_JDK/bin/java"
 SHARED="${KILN_SHARED:-/work/shared}"
 
-"$ROOT/mvnw" -q -B test-compile >&2
-DEPS="$("$ROOT/mvnw" -q -B dependency:build-classpath -Dmdep.outputFile=/dev/stdout)"
-exec "$JAVA" -cp "$ROOT/target/classes:$ROOT/target/test-classes:$DEPS" \
+bench_classpath
+exec "$JAVA" -cp "$CP" \
   io.kiln.quantize.MlperfPtqTable "$SHARED/models"

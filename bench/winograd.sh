@@ -19,10 +19,7 @@ FLAGS="-std=c99 -O2 -fno-inline-functions-called-once -fno-inline-small-function
 for tool in gcc valgrind callgrind_annotate; do
   command -v "$tool" >/dev/null || { echo "bench/winograd.sh: $tool not found" >&2; exit 2; }
 done
-JAR="$ROOT/target/kiln.jar"
-if [[ ! -f "$JAR" || -n "$(find "$ROOT/src/main" "$ROOT/pom.xml" -newer "$JAR" -print -quit)" ]]; then
-  "$ROOT/mvnw" -q -B -DskipTests package >&2
-fi
+bench_jar
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 
