@@ -9,7 +9,9 @@ import java.util.Map;
  * unit's output stage, the fused residual Add and pooling), described by the job's fields (the
  * {@code kiln_job} descriptor of {@link io.kiln.codegen.accel.Jobs}, which both the generated
  * program and this model read). It is written apart from the C host HAL so that the two execute
- * the same descriptors independently and check each other against the interpreter.
+ * the same descriptors independently and check each other against the interpreter. A conv job's
+ * multiply-accumulates are a {@link ConvTile.Sums} over the decoded operands: the direct loop by
+ * default, a unit's own data flow (the systolic array's) when its call model brings one.
  */
 public final class UnitFunctions {
   private final Map<String, Long> f;

@@ -79,14 +79,23 @@ public final class SystolicDataFlow implements ConvTile.Sums {
     return sums;
   }
 
-  /** What array row {@code array} reads for output position {@code p} of decomposed filter (ty, tx). */
-  private static byte read(ConvTile t, byte[][] sram, int array, int p, int ty, int tx) {
-    int iy = t.inputRow(p / t.ox(), ty);
-    int ix = t.inputCol(p % t.ox(), tx);
-    if (iy < 0 || iy >= t.rows() || ix < 0 || ix >= t.cols()) {
-      return (byte) t.pad();
+  /**
+   * The A matrix of a row block by address generation: row {@code r} of the array reads, for
+   * output position p, the position decomposed filter (ty[r], tx[r]) touches in its SRAM array
+   * {@code sram[r]}, or the zero point outside the tile.
+   */
+  private static void gather(ConvTile t, byte[][] sram, int[] ty, int[] tx, byte[][] a) {
+    byte pad = (byte) t.pad();
+    for (int p = 0; p < a.length; p++) {
+      int ay = p / t.ox();
+      int ax = p % t.ox();
+      byte[] row = a[p];
+      for (int r = 0; r < row.length; r++) {
+        int iy = t.inputRow(ay, ty[r]);
+        int ix = t.inputCol(ax, tx[r]);
+        row[r] = iy < 0 || iy >= t.rows() || ix < 0 || ix >= t.cols() ? pad : sram[r][iy * t.cols() + ix];
+      }
     }
-    return sram[array][iy * t.cols() + ix];
   }
 
   /**
@@ -146,19 +155,18 @@ public final class SystolicDataFlow implements ConvTile.Sums {
 
   /** One row block: array row r is decomposed filter {@code tapOf[r]} of channel {@code channel[r]}. */
   private void rowBlock(ConvTile t, byte[][] sram, int[] tapOf, int[] channel, int used, int[][] acc) {
-    int positions = t.positions();
-    byte[][] a = new byte[positions][used];
+    int[] ty = new int[used];
+    int[] tx = new int[used];
     for (int r = 0; r < used; r++) {
-      int ty = tapOf[r] / t.fx();
-      int tx = tapOf[r] % t.fx();
-      for (int p = 0; p < positions; p++) {
-        a[p][r] = read(t, sram, r, p, ty, tx);
-      }
+      ty[r] = tapOf[r] / t.fx();
+      tx[r] = tapOf[r] % t.fx();
     }
+    byte[][] a = new byte[t.positions()][used];
+    gather(t, sram, ty, tx, a);
     byte[][] w = new byte[used][t.k()];
     for (int r = 0; r < used; r++) {
       for (int k = 0; k < t.k(); k++) {
-        w[r][k] = (byte) t.weight(k, tapOf[r] / t.fx(), tapOf[r] % t.fx(), channel[r]);
+        w[r][k] = (byte) t.weight(k, ty[r], tx[r], channel[r]);
       }
     }
     for (int k0 = 0; k0 < t.k(); k0 += array.cols()) {
@@ -169,26 +177,27 @@ public final class SystolicDataFlow implements ConvTile.Sums {
   private void explicit(ConvTile t, int[][] acc) {
     int taps = t.fy() * t.fx();
     int reduction = taps * t.c();
-    int positions = t.positions();
-    // The lowered matrix, column (fy·FX + fx)·C + c as the filter orders its reduction.
-    int[] all = new int[t.c()];
-    for (int c = 0; c < all.length; c++) {
-      all[c] = c;
+    // The lowered matrix, built from the input tile (off-chip, as the engine times it): column
+    // (fy·FX + fx)·C + c, the order the filter's reduction runs in.
+    byte[][] m = new byte[t.positions()][reduction];
+    byte pad = (byte) t.pad();
+    for (int p = 0; p < m.length; p++) {
+      int ay = p / t.ox();
+      int ax = p % t.ox();
+      byte[] row = m[p];
+      for (int tap = 0; tap < taps; tap++) {
+        int iy = t.inputRow(ay, tap / t.fx());
+        int ix = t.inputCol(ax, tap % t.fx());
+        boolean inside = iy >= 0 && iy < t.rows() && ix >= 0 && ix < t.cols();
+        for (int c = 0; c < t.c(); c++) {
+          row[tap * t.c() + c] = inside ? t.input()[t.inputIndex(iy, ix, c)] : pad;
+        }
+      }
     }
-    byte[][] plane = fill(t, all);
-    byte[][] m = new byte[positions][reduction];
     byte[][] w = new byte[reduction][t.k()];
-    for (int tap = 0; tap < taps; tap++) {
-      int ty = tap / t.fx();
-      int tx = tap % t.fx();
-      for (int c = 0; c < t.c(); c++) {
-        int col = tap * t.c() + c;
-        for (int p = 0; p < positions; p++) {
-          m[p][col] = read(t, plane, c, p, ty, tx);
-        }
-        for (int k = 0; k < t.k(); k++) {
-          w[col][k] = (byte) t.weight(k, ty, tx, c);
-        }
+    for (int col = 0; col < reduction; col++) {
+      for (int k = 0; k < t.k(); k++) {
+        w[col][k] = (byte) t.weight(k, col / t.c() / t.fx(), col / t.c() % t.fx(), col % t.c());
       }
     }
     for (int c0 = 0; c0 < reduction; c0 += array.rows()) {
@@ -213,12 +222,17 @@ public final class SystolicDataFlow implements ConvTile.Sums {
       byte[][] sram = fill(t, channel);
       byte[][] a = new byte[positions][taps];
       byte[][] w = new byte[taps][1];
+      int[] ty = new int[taps];
+      int[] tx = new int[taps];
+      byte[][] copies = new byte[taps][];
       for (int tap = 0; tap < taps; tap++) {
-        for (int p = 0; p < positions; p++) {
-          a[p][tap] = read(t, sram, 0, p, tap / t.fx(), tap % t.fx());
-        }
-        w[tap][0] = (byte) t.weight(k, tap / t.fx(), tap % t.fx(), 0);
+        ty[tap] = tap / t.fx();
+        tx[tap] = tap % t.fx();
+        // The engine duplicates the channel per decomposed filter: the same bytes in each array.
+        copies[tap] = sram[0];
+        w[tap][0] = (byte) t.weight(k, ty[tap], tx[tap], 0);
       }
+      gather(t, copies, ty, tx, a);
       for (int[] row : one) {
         row[0] = 0;
       }
