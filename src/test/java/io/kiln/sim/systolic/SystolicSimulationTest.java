@@ -36,7 +36,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * with outputs byte-identical to the interpreter on the lowered graph, the sums of every systolic
  * job computed by the engine's data flow (as many folds as the engine times), so the simulator's
  * per-step check checks that data flow; a fold that drops a row block or a corrupted weight byte
- * is caught at the step it breaks. Layers of the 224x224 built-ins are checked one by one.
+ * is caught at the step it breaks. The cycle-stepped array runs small models end to end to the
+ * same bytes as the fast fold. Layers of the 224x224 built-ins are checked one by one.
  */
 class SystolicSimulationTest {
   static final String[] TARGETS = {"systolic", "systolic:im2col=explicit", "systolic:im2col=channel_last",
@@ -103,6 +104,21 @@ class SystolicSimulationTest {
     }
     assertThat(timedFolds).isPositive();
     assertThat(folds.get()).isEqualTo(timedFolds);
+  }
+
+  @ParameterizedTest(name = "{0} on {1}")
+  @org.junit.jupiter.params.provider.CsvSource({"ad01_int8, systolic", "kws_ref_model, 'systolic:rows=16,cols=16'",
+      "kws_ref_model, 'systolic:rows=16,cols=16,im2col=explicit'"})
+  void theCycleSteppedArrayRunsWholeModelsToTheSameBytes(String model, String target) {
+    Planner.Planned planned = plan(model(model), Targets.resolve(target));
+    List<Tensor> inputs = LayerSweep.inputs(planned.plan().graph(), 5);
+    SystolicCallModel stepped = new SystolicCallModel(1, SystolicArray::new);
+    Simulation s = simulate(planned, inputs, new AtomicLong(), stepped);
+    assertThat(s.check().orElseThrow().firstMismatch()).isEmpty();
+    Simulation fast = simulate(planned, inputs, new AtomicLong(), null);
+    for (int i = 0; i < s.outputs().size(); i++) {
+      assertThat(s.outputs().get(i).toBytes()).isEqualTo(fast.outputs().get(i).toBytes());
+    }
   }
 
   @Test
