@@ -24,7 +24,7 @@ import java.util.Map;
  */
 public final class ProgramCallModel implements CallModel {
   public static final ProgramCallModel INSTANCE =
-      new ProgramCallModel((call, job, ctx) -> UnitTiming.cycles(call, job));
+      new ProgramCallModel((call, job, ctx) -> UnitTiming.cycles(call, job), (call, ctx) -> ConvTile.DIRECT);
 
   /** How many cycles a unit computes one job (the host's per-job overhead apart). */
   @FunctionalInterface
@@ -32,10 +32,18 @@ public final class ProgramCallModel implements CallModel {
     long cycles(Step.AcceleratorCall call, TileJob job, SimContext ctx);
   }
 
-  private final JobCycles jobCycles;
+  /** How a unit carries out the multiply-accumulates of a call's conv jobs. */
+  @FunctionalInterface
+  public interface ConvData {
+    ConvTile.Sums of(Step.AcceleratorCall call, SimContext ctx);
+  }
 
-  private ProgramCallModel(JobCycles jobCycles) {
+  private final JobCycles jobCycles;
+  private final ConvData convData;
+
+  private ProgramCallModel(JobCycles jobCycles, ConvData convData) {
     this.jobCycles = jobCycles;
+    this.convData = convData;
   }
 
   /**
@@ -43,7 +51,15 @@ public final class ProgramCallModel implements CallModel {
    * unit kind whose data flow the description's {@link io.kiln.target.ArrayTiming} cannot price.
    */
   public static ProgramCallModel timedBy(JobCycles jobCycles) {
-    return new ProgramCallModel(jobCycles);
+    return new ProgramCallModel(jobCycles, (call, ctx) -> ConvTile.DIRECT);
+  }
+
+  /**
+   * The program walk with another array timing and another data flow for the conv sums (the
+   * output stage stays {@link UnitFunctions}'s): for a unit kind that computes its tiles its own way.
+   */
+  public static ProgramCallModel of(JobCycles jobCycles, ConvData convData) {
+    return new ProgramCallModel(jobCycles, convData);
   }
 
   @Override
@@ -58,6 +74,7 @@ public final class ProgramCallModel implements CallModel {
     StepStats stats = ctx.stats();
     int s = ctx.step();
     Map<Integer, Long> done = new HashMap<>();
+    ConvTile.Sums sums = ctx.functional() ? convData.of(c, ctx) : null;
     for (Action a : c.program()) {
       switch (a) {
         case Action.Start st -> {
@@ -85,7 +102,7 @@ public final class ProgramCallModel implements CallModel {
           if (ctx.functional()) {
             Map<String, Long> fields = Jobs.of(ctx.graph(), c, job, ctx::memoryIndex);
             try {
-              UnitFunctions.run(fields, ctx.memories(), names, lut, at);
+              UnitFunctions.run(fields, ctx.memories(), names, lut, at, sums);
             } catch (ArrayIndexOutOfBoundsException e) {
               throw new SimulationException(at + ": a read outside its buffers (" + e.getMessage() + ")");
             }

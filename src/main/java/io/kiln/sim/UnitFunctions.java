@@ -9,7 +9,9 @@ import java.util.Map;
  * unit's output stage, the fused residual Add and pooling), described by the job's fields (the
  * {@code kiln_job} descriptor of {@link io.kiln.codegen.accel.Jobs}, which both the generated
  * program and this model read). It is written apart from the C host HAL so that the two execute
- * the same descriptors independently and check each other against the interpreter.
+ * the same descriptors independently and check each other against the interpreter. A conv job's
+ * multiply-accumulates are a {@link ConvTile.Sums} over the decoded operands: the direct loop by
+ * default, a unit's own data flow (the systolic array's) when its call model brings one.
  */
 public final class UnitFunctions {
   private final Map<String, Long> f;
@@ -17,6 +19,7 @@ public final class UnitFunctions {
   private final String[] memoryNames;
   private final int[] lut;
   private final String where;
+  private final ConvTile.Sums sums;
 
   // The fields the inner loops read, hoisted out of the map.
   private final boolean chw;
@@ -32,7 +35,9 @@ public final class UnitFunctions {
   private final int inBits;
   private final int inShift;
 
-  private UnitFunctions(Map<String, Long> fields, SimMemories mem, String[] memoryNames, int[] lut, String where) {
+  private UnitFunctions(Map<String, Long> fields, SimMemories mem, String[] memoryNames, int[] lut, String where,
+      ConvTile.Sums sums) {
+    this.sums = sums;
     this.f = fields;
     this.mem = mem;
     this.memoryNames = memoryNames;
@@ -54,7 +59,16 @@ public final class UnitFunctions {
 
   /** Runs one job: reads its buffers from {@code mem} and writes its output tile there. */
   public static void run(Map<String, Long> fields, SimMemories mem, String[] memoryNames, int[] lut, String where) {
-    new UnitFunctions(fields, mem, memoryNames, lut, where).run();
+    run(fields, mem, memoryNames, lut, where, ConvTile.DIRECT);
+  }
+
+  /**
+   * Runs one job with the conv sums computed by {@code sums} (a unit's own data flow); decoding,
+   * the output stage and the fused stages stay this class's.
+   */
+  public static void run(Map<String, Long> fields, SimMemories mem, String[] memoryNames, int[] lut, String where,
+      ConvTile.Sums sums) {
+    new UnitFunctions(fields, mem, memoryNames, lut, where, sums).run();
   }
 
   private int i(String name) {
@@ -165,15 +179,8 @@ public final class UnitFunctions {
     Buf out = buf("out_mem", "out", outs * (first && last ? 1 : 4), "the output tile");
     int fy = i("fy");
     int fx = i("fx");
-    int sy = i("sy");
-    int sx = i("sx");
-    int dy = i("dy");
-    int dx = i("dx");
-    int y0 = i("y0");
-    int x0 = i("x0");
     boolean fold = i("fold") == 1;
     int inZp = i("in_zp");
-    int sub = fold ? 0 : inZp;
     // Bit offsets of each output channel, input channel and tap in the weight buffer: the
     // descriptor's strides, added up once per job instead of per MAC.
     long[] kOff = new long[kt];
@@ -185,73 +192,31 @@ public final class UnitFunctions {
     for (int c = 0; c < wc; c++) {
       cOff[c] = (c / cb) * sCb + (c % cb) * sCi;
     }
-    // Inputs narrowed as the array takes them, once per element (and the padding value).
-    int[] x = new int[rows * cols * inC];
+    // Inputs narrowed as the array takes them, once per element (at most 8 bits: Requant.Shift).
+    byte[] x = new byte[rows * cols * inC];
     for (int e = 0; e < x.length; e++) {
-      x[e] = narrow(in.s8(e)) - sub;
+      x[e] = (byte) narrow(in.s8(e));
     }
-    int pad = inZp - sub;
     // The tile's weights decoded once from the buffer, (k, fy, fx, c) with c innermost.
-    int[] wt = new int[kt * fy * fx * wc];
+    byte[] wt = new byte[kt * fy * fx * wc];
     for (int k = 0; k < kt; k++) {
       for (int ty = 0; ty < fy; ty++) {
         for (int tx = 0; tx < fx; tx++) {
           long tap = kOff[k] + ty * sFy + tx * sFx;
           int at = ((k * fy + ty) * fx + tx) * wc;
           for (int c = 0; c < wc; c++) {
-            wt[at + c] = weightAt(w.m(), w.base(), tap + cOff[c]);
+            wt[at + c] = (byte) weightAt(w.m(), w.base(), tap + cOff[c]);
           }
         }
       }
     }
-    int step = chw ? rows * cols : 1;
+    ConvTile tile = new ConvTile(depthwise, chw, rows, cols, inC, x, fold ? 0 : inZp, inZp, kt, ct, fy, fx,
+        i("sy"), i("sx"), i("dy"), i("dx"), i("y0"), i("x0"), oy, ox, wt);
+    long[] sums = this.sums.of(tile);
     for (long o = 0; o < outs; o++) {
-      int ay;
-      int ax;
-      int k;
-      if (chw) {
-        k = (int) (o / ((long) oy * ox));
-        ay = (int) (o / ox % oy);
-        ax = (int) (o % ox);
-      } else {
-        ay = (int) (o / ((long) ox * kt));
-        ax = (int) (o / kt % ox);
-        k = (int) (o % kt);
-      }
+      int k = chw ? (int) (o / ((long) oy * ox)) : (int) (o % kt);
       long acc = first ? (hasBias ? p.i32((long) k * pBytes) : 0) : out.i32(4 * o);
-      for (int ty = 0; ty < fy; ty++) {
-        int iy = ay * sy + ty * dy + y0;
-        boolean rowIn = iy >= 0 && iy < rows;
-        for (int tx = 0; tx < fx; tx++) {
-          int ix = ax * sx + tx * dx + x0;
-          boolean inTile = rowIn && ix >= 0 && ix < cols;
-          if (!inTile && !fold) {
-            continue;
-          }
-          int at = ((k * fy + ty) * fx + tx) * wc;
-          if (depthwise) {
-            acc += (long) (inTile ? x[(int) idx(rows, cols, inC, iy, ix, k)] : pad) * wt[at];
-          } else if (!inTile) {
-            for (int c = 0; c < ct; c++) {
-              acc += (long) pad * wt[at + c];
-            }
-          } else {
-            int base = (int) idx(rows, cols, inC, iy, ix, 0);
-            if (ct <= 1 << 15) {
-              // Exact in int32: at most 2^15 products of |x| <= 2^8 and |w| <= 2^7 per tap.
-              int sum = 0;
-              for (int c = 0; c < ct; c++) {
-                sum += x[base + c * step] * wt[at + c];
-              }
-              acc += sum;
-            } else {
-              for (int c = 0; c < ct; c++) {
-                acc += (long) x[base + c * step] * wt[at + c];
-              }
-            }
-          }
-        }
-      }
+      acc += sums[(int) o];
       if (last) {
         out.put8(o, stage(p, k, acc));
       } else {

@@ -58,6 +58,7 @@ public final class SystolicBench {
   public static void main(String[] args) throws Exception {
     StringBuilder out = new StringBuilder();
     mlperf(out);
+    crossCheck(out);
     explicitVsImplicit(out);
     strides(out);
     multiTile(out);
@@ -73,18 +74,25 @@ public final class SystolicBench {
     Path shared = Path.of(System.getProperty("kiln.shared", "/work/shared"), "models", "mlperf-tiny");
     out.append("### MLPerf Tiny models (batch 1): `kiln simulate` under each im2col method\n\n");
     out.append("Each row is `Simulator.simulate` of the plan (what `kiln simulate MODEL --target T "
-        + "--random-input 1` runs), outputs checked byte for byte against the interpreter on the "
-        + "lowered graph. Array cycles: the systolic unit's compute; workspace: the largest "
-        + "on-chip im2col workspace of a job.\n\n");
-    out.append("| model | target | outputs | total cycles | systolic compute cycles | max workspace B |\n");
-    out.append("|---|---|---|---:|---:|---:|\n");
+        + "--random-input 1` runs), every systolic job's sums computed by the engine's data flow for "
+        + "T's im2col method and multi-tile setting (`SystolicDataFlow` on `FastFold`), and every "
+        + "step's output checked byte for byte against the interpreter on the lowered graph. Array "
+        + "cycles: the systolic unit's compute; folds: the folds the data flow ran (equal to the "
+        + "engine's count); workspace: the largest on-chip im2col workspace of a job.\n\n");
+    out.append("| model | target | outputs | total cycles | systolic compute cycles | folds | max workspace B |\n");
+    out.append("|---|---|---|---:|---:|---:|---:|\n");
     for (String m : MODELS) {
       Graph g = Pipeline.DEFAULT.apply(ModelSource.load(shared.resolve(m + ".tflite").toString()));
-      for (String t : new String[] {"systolic", "systolic:im2col=explicit", "systolic:im2col=channel_last"}) {
+      for (String t : new String[] {"systolic", "systolic:im2col=explicit", "systolic:im2col=channel_last",
+          "systolic:rows=32,cols=16,tiles=2"}) {
         HardwareDescription hw = Targets.resolve(t);
         Planner.Planned p = Planner.plan(g, hw, new Planner.Options(Policy.named("first"), false, SolverKind.BNB));
+        long[] folds = {0};
+        io.kiln.sim.systolic.SystolicCallModel counted = new io.kiln.sim.systolic.SystolicCallModel(1,
+            (rows, cols) -> new CountedFold(new io.kiln.sim.systolic.FastFold(rows, cols), folds));
         Simulation s = Simulator.simulate(p.plan(), p.costs(), Simulator.CpuTiming.of(p.costs()),
-            LayerSweep.inputs(p.plan().graph(), 1), true, "first");
+            unit -> unit.kind() == io.kiln.target.Accelerator.Kind.SYSTOLIC ? counted
+                : io.kiln.sim.CallModels.DEFAULT.forUnit(unit), LayerSweep.inputs(p.plan().graph(), 1), true, "first");
         long compute = 0;
         long workspace = 0;
         for (int i = 0; i < p.plan().steps().size(); i++) {
@@ -97,11 +105,76 @@ public final class SystolicBench {
           }
         }
         boolean same = s.check().orElseThrow().firstMismatch().isEmpty();
-        out.append(String.format(Locale.ROOT, "| %s | %s | %s | %d | %d | %d |%n", m, t,
-            same ? "identical" : "DIFFER", s.cycles(), compute, workspace));
+        out.append(String.format(Locale.ROOT, "| %s | %s | %s | %d | %d | %d | %d |%n", m, t,
+            same ? "identical" : "DIFFER: " + s.check().orElseThrow().firstMismatch().orElseThrow(), s.cycles(),
+            compute, folds[0], workspace));
       }
     }
     out.append('\n');
+  }
+
+  /**
+   * Plain GEMMs larger than the array in every dimension: the engine's closed form against the
+   * cycles the stepped array observes and SCALE-Sim's weight-stationary count stated on its own.
+   */
+  static void crossCheck(StringBuilder out) {
+    out.append("### Cross-check on plain GEMMs: closed form, cycle-stepped array, SCALE-Sim\n\n");
+    out.append("K outputs x C reduction x T streamed vectors, word 8 (no port stalls). Engine: "
+        + "`SystolicEngine`'s closed form, 2R + C + T - 2 per fold. Stepped: the cycles the "
+        + "cycle-stepped `SystolicArray` observes, fold by fold, from the first weight shifted in to "
+        + "the last valid partial sum leaving the array. SCALE-Sim: `ScaleSimWs`, the count of "
+        + "SCALE-Sim v2's weight-stationary demand (R weight-fill rows + T + C - 1 drain, skewed by R - 1, "
+        + "every fold padded to the whole array, folds not overlapped). Partial: folds whose block "
+        + "does not fill the array.\n\n");
+    out.append("| array | K x C x T | folds | partial | engine | SCALE-Sim | stepped | stepped / engine |\n");
+    out.append("|---|---|---:|---:|---:|---:|---:|---:|\n");
+    int[][] cases = {{16, 16, 40, 50, 100}, {16, 16, 33, 17, 64}, {16, 16, 64, 64, 300}, {16, 16, 100, 90, 30},
+        {32, 32, 100, 70, 500}, {32, 32, 96, 96, 200}, {32, 16, 50, 100, 1000}, {128, 128, 300, 200, 1000},
+        {128, 128, 256, 384, 3136}};
+    java.util.Random r = new java.util.Random(12);
+    for (int[] g : cases) {
+      int rows = g[0];
+      int cols = g[1];
+      int k = g[2];
+      int c = g[3];
+      int t = g[4];
+      byte[][] a = new byte[t][c];
+      byte[][] w = new byte[c][k];
+      for (byte[] row : a) {
+        r.nextBytes(row);
+      }
+      for (byte[] row : w) {
+        r.nextBytes(row);
+      }
+      io.kiln.sim.systolic.SystolicArray array = new io.kiln.sim.systolic.SystolicArray(rows, cols);
+      array.gemm(a, w);
+      long engine = engine("rows=" + rows + ",cols=" + cols + ",word=8").time(GemmTile.gemm(k, c, t)).cycles();
+      long scale = io.kiln.sim.systolic.ScaleSimWs.cycles(rows, cols, c, k, t);
+      long folds = (long) ((c + rows - 1) / rows) * ((k + cols - 1) / cols);
+      long full = (long) (c / rows) * (k / cols);
+      out.append(String.format(Locale.ROOT, "| %dx%d | %d x %d x %d | %d | %d | %d | %d | %d | %.3f |%n", rows, cols,
+          k, c, t, folds, folds - full, engine, scale, array.cycles(), (double) array.cycles() / engine));
+    }
+    out.append('\n');
+  }
+
+  /** A fold counted. */
+  record CountedFold(io.kiln.sim.systolic.Fold inner, long[] count) implements io.kiln.sim.systolic.Fold {
+    @Override
+    public void fold(byte[][] a, byte[][] w, int c0, int k0, int[][] acc) {
+      count[0]++;
+      inner.fold(a, w, c0, k0, acc);
+    }
+
+    @Override
+    public int rows() {
+      return inner.rows();
+    }
+
+    @Override
+    public int cols() {
+      return inner.cols();
+    }
   }
 
   static void explicitVsImplicit(StringBuilder out) {
@@ -263,12 +336,32 @@ public final class SystolicBench {
     int[][] acc = new int[a.length][128];
     array.fold(a, w, 0, 0, acc);
     long stepped = System.nanoTime() - startStepped;
+    io.kiln.sim.systolic.FastFold fast = new io.kiln.sim.systolic.FastFold(128, 128);
+    java.util.Random rnd = new java.util.Random(1);
+    for (byte[] row : a) {
+      rnd.nextBytes(row);
+    }
+    for (byte[] row : w) {
+      rnd.nextBytes(row);
+    }
+    long[] fastNs = new long[5];
+    for (int i = 0; i < fastNs.length + 2; i++) {
+      long start = System.nanoTime();
+      fast.fold(a, w, 0, 0, acc);
+      if (i >= 2) {
+        fastNs[i - 2] = System.nanoTime() - start;
+      }
+    }
+    java.util.Arrays.sort(fastNs);
     out.append("### Timing a whole ResNet-50-shaped network at batch 8\n\n");
     out.append(String.format(Locale.ROOT, "The engine times all %d GEMM layers (%d folds, %d cycles = "
         + "%.2f ms at 700 MHz) in a median of %.3f ms of wall time (5 runs after a warm-up). For "
         + "scale, the cycle-stepped functional array (`SystolicArray`) steps one 128x128 fold of "
-        + "%d vectors (%d cycles) in %.0f ms.%n%n", net.size(), t.folds(), t.cycles(),
-        t.cycles() / CLOCK * 1e3, ns[2] / 1e6, a.length, array.cycles(), stepped / 1e6));
+        + "%d vectors (%d cycles) in %.0f ms; the fast fold (`FastFold`, the same int32 sums, which "
+        + "the functional simulation uses) computes that fold on random operands in a median of %.1f ms "
+        + "(%.2f GMAC/s).%n%n", net.size(), t.folds(), t.cycles(),
+        t.cycles() / CLOCK * 1e3, ns[2] / 1e6, a.length, array.cycles(), stepped / 1e6, fastNs[2] / 1e6,
+        (double) a.length * 128 * 128 / fastNs[2]));
   }
 
   static String bar(double fraction) {

@@ -1,19 +1,24 @@
 package io.kiln.sim.systolic;
 
 /**
- * A weight-stationary systolic array stepped cycle by cycle, functional and timed at once: for
- * one fold, the weights of an at most rows x cols block are shifted in from the top (one row a
- * cycle), then input vectors enter the left edge with row r delayed by r cycles (the skew the
- * SRAM arrays' addresses provide), move one PE right per cycle, and each PE adds its product to
- * the partial sum arriving from above; sums leave the bottom of column c for vector t at cycle
- * {@code t + R - 1 + c} of the stream, where the vector ALUs add them to the int32 accumulators.
- * It is the reference the {@link SystolicEngine}'s closed-form fold timing is tested against.
+ * A weight-stationary systolic array stepped cycle by cycle, functional and timed at once, the
+ * reference for {@link FastFold} and for the {@link SystolicEngine}'s closed-form fold timing. For
+ * one fold, the rows of the weight block are shifted in from the top, one a cycle, last row first
+ * (PE rows below the block keep what they held: their inputs are zero); then input vectors enter
+ * the left edge, row r of vector t at cycle t + r (the skew the SRAM arrays' addresses provide),
+ * each tagged with its vector, move one PE right per cycle, and each PE adds its product to the
+ * partial sum arriving from above; a valid sum leaving the bottom of a used column goes to the
+ * vector ALUs, which add it to the accumulator of its vector. A fold ends on the cycle its last
+ * valid sum leaves, so its length is observed, not computed: the weight load plus the stream.
  */
-public final class SystolicArray {
+public final class SystolicArray implements Fold {
   private final int rows;
   private final int cols;
+  // What each PE holds across folds.
+  private final int[][] weight;
   private long cycles;
   private long folds;
+  private long lastFold;
 
   public SystolicArray(int rows, int cols) {
     if (rows < 1 || cols < 1) {
@@ -21,6 +26,17 @@ public final class SystolicArray {
     }
     this.rows = rows;
     this.cols = cols;
+    this.weight = new int[rows][cols];
+  }
+
+  @Override
+  public int rows() {
+    return rows;
+  }
+
+  @Override
+  public int cols() {
+    return cols;
   }
 
   /** Cycles stepped so far, over every fold. */
@@ -32,65 +48,80 @@ public final class SystolicArray {
     return folds;
   }
 
-  /**
-   * {@code acc[t][k] += Σ_c a[t][c0 + c] · w[c0 + c][k0 + k]} for one fold: the block of
-   * reduction rows {@code [c0, c0 + rows)} and output columns {@code [k0, k0 + cols)} (clipped to
-   * the matrices). {@code a} is T x C int8, {@code w} C x K int8, {@code acc} T x K int32.
-   */
+  /** Cycles the last fold took, weight load and stream. */
+  public long lastFoldCycles() {
+    return lastFold;
+  }
+
+  @Override
   public void fold(byte[][] a, byte[][] w, int c0, int k0, int[][] acc) {
     int t = a.length;
     int cUsed = Math.min(rows, w.length - c0);
     int kUsed = Math.min(cols, w[0].length - k0);
-    // Weight load: row r of the block reaches PE row r after the R shifts.
-    int[][] weight = new int[rows][cols];
-    for (int r = 0; r < cUsed; r++) {
-      for (int c = 0; c < kUsed; c++) {
-        weight[r][c] = w[c0 + r][k0 + c];
+    long stepped = 0;
+    // Weight load: each cycle the weight registers of the top cUsed rows shift down one row and
+    // row 0 takes the next block row, fed bottom row first.
+    for (int fed = 0; fed < cUsed; fed++) {
+      for (int r = cUsed - 1; r > 0; r--) {
+        System.arraycopy(weight[r - 1], 0, weight[r], 0, cols);
       }
+      int row = cUsed - 1 - fed;
+      for (int c = 0; c < cols; c++) {
+        weight[0][c] = c < kUsed ? w[c0 + row][k0 + c] : 0;
+      }
+      stepped++;
     }
-    cycles += rows;
-    // Streaming: registers of the inputs moving right and the sums moving down.
+    // Streaming: the registers of the inputs (with their vector tags) moving right and of the
+    // sums moving down.
     int[][] in = new int[rows][cols];
-    boolean[][] valid = new boolean[rows][cols];
+    int[][] tag = new int[rows][cols];
     int[][] sum = new int[rows][cols];
     int[][] nextIn = new int[rows][cols];
-    boolean[][] nextValid = new boolean[rows][cols];
+    int[][] nextTag = new int[rows][cols];
     int[][] nextSum = new int[rows][cols];
-    long streamCycles = (long) t + rows + cols - 2;
-    for (long cycle = 0; cycle < streamCycles; cycle++) {
+    for (int[] row : tag) {
+      java.util.Arrays.fill(row, -1);
+    }
+    long want = (long) t * kUsed;
+    long drained = 0;
+    for (long cycle = 0; drained < want; cycle++) {
       for (int r = 0; r < rows; r++) {
         for (int c = 0; c < cols; c++) {
           if (c == 0) {
             long v = cycle - r;
-            nextValid[r][0] = v >= 0 && v < t;
-            nextIn[r][0] = nextValid[r][0] && r < cUsed ? a[(int) v][c0 + r] : 0;
+            boolean enters = v >= 0 && v < t;
+            nextTag[r][0] = enters ? (int) v : -1;
+            nextIn[r][0] = enters && r < cUsed ? a[(int) v][c0 + r] : 0;
           } else {
-            nextValid[r][c] = valid[r][c - 1];
+            nextTag[r][c] = tag[r][c - 1];
             nextIn[r][c] = in[r][c - 1];
           }
           int above = r == 0 ? 0 : sum[r - 1][c];
           // int8 x int8 products and their sum over at most 2^16 rows fit in int32.
-          nextSum[r][c] = nextValid[r][c] ? above + nextIn[r][c] * weight[r][c] : 0;
+          nextSum[r][c] = nextTag[r][c] >= 0 ? above + nextIn[r][c] * weight[r][c] : 0;
         }
       }
-      int[][] swapI = in;
+      int[][] swap = in;
       in = nextIn;
-      nextIn = swapI;
-      boolean[][] swapV = valid;
-      valid = nextValid;
-      nextValid = swapV;
-      int[][] swapS = sum;
+      nextIn = swap;
+      swap = tag;
+      tag = nextTag;
+      nextTag = swap;
+      swap = sum;
       sum = nextSum;
-      nextSum = swapS;
-      // The bottom row's sums leave: vector t of column c exits at cycle t + R - 1 + c.
+      nextSum = swap;
+      stepped++;
+      // The bottom row: a valid sum of a used column leaves for the vector ALUs.
       for (int c = 0; c < kUsed; c++) {
-        long v = cycle - (rows - 1) - c;
-        if (v >= 0 && v < t) {
-          acc[(int) v][k0 + c] += sum[rows - 1][c];
+        int v = tag[rows - 1][c];
+        if (v >= 0) {
+          acc[v][k0 + c] += sum[rows - 1][c];
+          drained++;
         }
       }
     }
-    cycles += streamCycles;
+    cycles += stepped;
+    lastFold = stepped;
     folds++;
   }
 

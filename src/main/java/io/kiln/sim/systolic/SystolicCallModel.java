@@ -11,14 +11,16 @@ import io.kiln.target.SystolicParameters;
 
 /**
  * How the simulator runs a call on a systolic unit: the plan's program is walked as for every
- * unit (its DMA starts and waits move real bytes on the simulated channels, each job computes
- * its tile functionally, int8 x int8 into int32 with the lowered graph's requantization), and each
- * job is timed by the {@link SystolicEngine}: folds, skewed streaming, drain, SRAM port conflicts,
- * with the im2col method and multi-tile setting of the description. Off-chip transfers overlap
- * compute through the plan's double-buffered program.
+ * unit (its DMA starts and waits move real bytes on the simulated channels), each job's sums are
+ * computed by the engine's own data flow ({@link SystolicDataFlow}: SRAM arrays, address
+ * generation or the materialized im2col matrix, folds on the array, int32 accumulation in the
+ * vector ALUs) from the bytes the DMA left in the simulated SRAM, then requantized by the lowered
+ * graph's output stage, and each job is timed by the {@link SystolicEngine}: folds, skewed
+ * streaming, drain, SRAM port conflicts, with the im2col method and multi-tile setting of the
+ * description. Off-chip transfers overlap compute through the plan's double-buffered program.
  */
 public final class SystolicCallModel implements CallModel {
-  /** Timing at the plan's batch of one image. */
+  /** Timing at the plan's batch of one image, sums by {@link FastFold}. */
   public static final SystolicCallModel BATCH_1 = new SystolicCallModel(1);
 
   private final int batch;
@@ -26,11 +28,19 @@ public final class SystolicCallModel implements CallModel {
 
   /** A model that times every job for {@code batch} images sharing the loaded weights. */
   public SystolicCallModel(int batch) {
+    this(batch, FastFold::new);
+  }
+
+  /** The same, with the folds computed on the arrays {@code arrays} makes (the cycle-stepped one in tests). */
+  public SystolicCallModel(int batch, Fold.Factory arrays) {
     if (batch < 1) {
       throw new IllegalArgumentException("batch must be at least 1, got " + batch);
     }
     this.batch = batch;
-    this.program = ProgramCallModel.timedBy(this::cycles);
+    this.program = ProgramCallModel.of(this::cycles, (call, ctx) -> {
+      SystolicEngine e = engine(ctx.hardware(), call);
+      return new SystolicDataFlow(e, arrays.of(e.parameters().rows(), e.parameters().cols()));
+    });
   }
 
   @Override

@@ -17,10 +17,9 @@ class SystolicEngineTest {
     return new SystolicEngine(SystolicParameters.parse(spec), 1000);
   }
 
-  /** SCALE-Sim's weight-stationary model: ceil(C/R)*ceil(K/C) folds of 2R + C + T - 2 cycles. */
+  /** SCALE-Sim's weight-stationary model ({@link ScaleSimWs}) for K outputs, reduction C, T vectors. */
   static long scaleSim(int rows, int cols, int k, int c, long t) {
-    long folds = ((c + rows - 1) / rows) * (long) ((k + cols - 1) / cols);
-    return folds * (2L * rows + cols + t - 2);
+    return ScaleSimWs.cycles(rows, cols, c, k, t);
   }
 
   @Test
@@ -38,6 +37,32 @@ class SystolicEngineTest {
       long got = e.time(GemmTile.gemm(k, c, t)).cycles();
       assertThat((double) got).as("%dx%d word %d: K=%d C=%d T=%d", rows, cols, word, k, c, t)
           .isCloseTo(want, within(0.05 * want));
+    }
+  }
+
+  @Test
+  void onGemmsLargerThanTheArrayTheEngineIsScaleSimAndTheSteppedArrayIsWithinItsPartialFolds() {
+    Random r = new Random(31);
+    for (int i = 0; i < 12; i++) {
+      int rows = 4 << r.nextInt(3);
+      int cols = 4 << r.nextInt(3);
+      // Larger than the array in every dimension, most with partial folds.
+      int k = cols + 1 + r.nextInt(3 * cols);
+      int c = rows + 1 + r.nextInt(3 * rows);
+      int t = rows + cols + r.nextInt(200);
+      SystolicArray array = new SystolicArray(rows, cols);
+      array.gemm(SystolicArrayTest.random(r, t, c), SystolicArrayTest.random(r, c, k));
+      long engine = engine("rows=" + rows + ",cols=" + cols + ",word=8,sram=1MiB").time(GemmTile.gemm(k, c, t))
+          .cycles();
+      assertThat(engine).isEqualTo(ScaleSimWs.cycles(rows, cols, c, k, t));
+      // The stepped array loads only the block's rows and stops at its last used column.
+      long unused = 0;
+      for (int c0 = 0; c0 < c; c0 += rows) {
+        for (int k0 = 0; k0 < k; k0 += cols) {
+          unused += rows - Math.min(rows, c - c0) + cols - Math.min(cols, k - k0);
+        }
+      }
+      assertThat(engine - array.cycles()).isEqualTo(unused);
     }
   }
 
