@@ -100,6 +100,9 @@ public final class LayerPlanner {
     }
     ProblemBuilder.Ok ok = (ProblemBuilder.Ok) built;
     TileProblem p = ok.problem();
+    if (acc.kind() == Accelerator.Kind.SYSTOLIC) {
+      return planSystolic(n, fused, unit, geo.get(), ok.pattern(), p, links.get());
+    }
     TilingResult with = solver.solve(p);
     if (with instanceof TilingResult.Infeasible inf) {
       return new Unplannable(unit, acc.name() + " (L1 '" + acc.l1() + "' "
@@ -126,6 +129,37 @@ public final class LayerPlanner {
     if (!errors.isEmpty()) {
       throw new IllegalStateException("tiler bug: " + acc.name() + " tiling " + best.tiling() + " of "
           + p.layer() + " violates " + errors);
+    }
+    return best;
+  }
+
+  /** Candidates of the systolic tiler scheduled exactly; the fastest is kept. */
+  private static final int SYSTOLIC_CANDIDATES = 3;
+
+  /**
+   * A layer on a systolic unit: its own tiler ({@link SystolicTiler}) ranks the tilings that fit
+   * the SRAM by their estimated cycles on the engine, the best few are scheduled exactly, and the
+   * fastest is kept, its SRAM reservation including the im2col workspace.
+   */
+  private LayerPlanResult planSystolic(Node n, List<Node> fused, Unit.AcceleratorUnit unit, LayerGeometry geo,
+      OpPattern pattern, TileProblem p, Links links) {
+    Accelerator acc = unit.accelerator();
+    SystolicTiler.Ranked ranked = new SystolicTiler(hw, acc, p, links).rank(SYSTOLIC_CANDIDATES);
+    if (ranked instanceof SystolicTiler.NoFit none) {
+      return new Unplannable(unit, acc.name() + " (L1 '" + acc.l1() + "'): " + none.reason());
+    }
+    LayerPlan best = null;
+    for (SystolicTiler.Candidate c : ((SystolicTiler.Fits) ranked).best()) {
+      Tiling t = Tiling.of(p, c.sizes());
+      LayerPlan plan = schedule(n, fused, unit, geo, pattern, p, t, links).withL1Bytes(c.sramBytes());
+      if (best == null || plan.totalCycles() < best.totalCycles()) {
+        best = plan;
+      }
+    }
+    List<String> errors = TilingChecker.check(p, best.tiling());
+    if (!errors.isEmpty()) {
+      throw new IllegalStateException("systolic tiler bug: tiling " + best.tiling() + " of " + p.layer()
+          + " violates " + errors);
     }
     return best;
   }
@@ -184,6 +218,8 @@ public final class LayerPlanner {
     List<Transfer> stores = new ArrayList<>();
     long[] compute = new long[count];
     long[] macs = new long[count];
+    io.kiln.sim.systolic.SystolicEngine systolic = acc.kind() == Accelerator.Kind.SYSTOLIC
+        ? io.kiln.sim.systolic.SystolicEngine.of(hw, acc) : null;
     TileOrder.Tile prev = null;
     for (TileOrder.Tile tile : tiles) {
       List<Transfer> in = new ArrayList<>();
@@ -223,7 +259,8 @@ public final class LayerPlanner {
       } else {
         stores.add(null);
       }
-      compute[tile.index()] = ArrayWork.tileCycles(acc, pattern, geo, tile, fused.size());
+      compute[tile.index()] = systolic != null ? SystolicTiler.tileCycles(systolic, acc, l, tile)
+          : ArrayWork.tileCycles(acc, pattern, geo, tile, fused.size());
       macs[tile.index()] = geo.hasWeights()
           ? (long) tile.k().length() * (l.depthwise() ? 1 : tile.c().length()) * tile.y().length()
               * tile.x().length() * l.fy() * l.fx()
@@ -322,8 +359,9 @@ public final class LayerPlanner {
     }
     // The pattern ProblemBuilder posed the layer with; rescheduling needs no solver.
     OpPattern pattern = acc.patterns(geo.get().op()).get(0);
+    // The same tiles reserve the same L1 (a systolic unit's workspace beyond the tiler's buffers).
     return Optional.of(new LayerPlanner(hw, null).schedule(plan.node(), plan.fused(), (Unit.AcceleratorUnit) plan.unit(),
-        geo.get(), pattern, plan.problem(), plan.tiling(), links.get()));
+        geo.get(), pattern, plan.problem(), plan.tiling(), links.get()).withL1Bytes(plan.l1Bytes()));
   }
 
   /**
