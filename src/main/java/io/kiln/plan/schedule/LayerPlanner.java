@@ -146,7 +146,7 @@ public final class LayerPlanner {
     Accelerator acc = unit.accelerator();
     SystolicTiler.Ranked ranked = new SystolicTiler(hw, acc, p, links).rank(SYSTOLIC_CANDIDATES);
     if (ranked instanceof SystolicTiler.NoFit none) {
-      return new Unplannable(unit, acc.name() + " (L1 '" + acc.l1() + "'): " + none.reason());
+      return new Unplannable(unit, none.reason());
     }
     LayerPlan best = null;
     for (SystolicTiler.Candidate c : ((SystolicTiler.Fits) ranked).best()) {

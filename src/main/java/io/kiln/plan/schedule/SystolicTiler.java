@@ -114,7 +114,7 @@ final class SystolicTiler {
     }
     if (fits.isEmpty()) {
       return new NoFit(smallestSizes == null ? "no tile size satisfies the layer's constraints"
-          : "sram: " + p.memories().l1Bytes() + " bytes hold no tile of this layer; the smallest (K "
+          : "sram: L1 '" + acc.l1() + "' of " + p.memories().l1Bytes() + " bytes holds no tile of this layer; the smallest (K "
               + smallestSizes[0] + ", C " + smallestSizes[1] + ", " + smallestSizes[2] + "x" + smallestSizes[3]
               + " outputs, im2col " + method.name().toLowerCase(java.util.Locale.ROOT) + ") needs " + smallest
               + " bytes");

@@ -121,7 +121,7 @@ class SystolicTilerTest {
     HardwareDescription hw = Targets.resolve("systolic:rows=8,cols=8,word=2,sram=512B");
     LayerPlanResult r = plan(conv(5, false, 3, 8, 8, 3, 1), hw);
     assertThat(r).isInstanceOf(Unplannable.class);
-    assertThat(((Unplannable) r).reason()).startsWith("systolic (L1 'sram'): sram: 512 bytes hold no tile of this "
+    assertThat(((Unplannable) r).reason()).startsWith("sram: L1 'sram' of 512 bytes holds no tile of this "
         + "layer; the smallest (K 8, C 3, 1x1 outputs, im2col implicit) needs");
   }
 
