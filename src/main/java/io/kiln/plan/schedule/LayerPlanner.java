@@ -136,6 +136,9 @@ public final class LayerPlanner {
   /** Candidates of the systolic tiler scheduled exactly; the fastest is kept. */
   private static final int SYSTOLIC_CANDIDATES = 3;
 
+  /** How much slower (a fraction) a plan with fewer tiles may be estimated and still win. */
+  private static final double SYSTOLIC_TOLERANCE = 0.01;
+
   /**
    * A layer on a systolic unit: its own tiler ({@link SystolicTiler}) ranks the tilings that fit
    * the SRAM by their estimated cycles on the engine, the best few are scheduled exactly, and the
@@ -148,14 +151,17 @@ public final class LayerPlanner {
     if (ranked instanceof SystolicTiler.NoFit none) {
       return new Unplannable(unit, none.reason());
     }
-    LayerPlan best = null;
+    List<LayerPlan> plans = new ArrayList<>();
     for (SystolicTiler.Candidate c : ((SystolicTiler.Fits) ranked).best()) {
       Tiling t = Tiling.of(p, c.sizes());
-      LayerPlan plan = schedule(n, fused, unit, geo, pattern, p, t, links).withL1Bytes(c.sramBytes());
-      if (best == null || plan.totalCycles() < best.totalCycles()) {
-        best = plan;
-      }
+      plans.add(schedule(n, fused, unit, geo, pattern, p, t, links).withL1Bytes(c.sramBytes()));
     }
+    // Each tile costs the host a job start and DMA waits that the estimate does not price: within
+    // SYSTOLIC_TOLERANCE of the fastest, the plan with the fewest tiles wins.
+    long fastest = plans.stream().mapToLong(LayerPlan::totalCycles).min().orElseThrow();
+    LayerPlan best = plans.stream().filter(x -> x.totalCycles() <= fastest * (1 + SYSTOLIC_TOLERANCE))
+        .min(java.util.Comparator.comparingInt((LayerPlan x) -> x.calls().size())
+            .thenComparingLong(LayerPlan::totalCycles)).orElseThrow();
     List<String> errors = TilingChecker.check(p, best.tiling());
     if (!errors.isEmpty()) {
       throw new IllegalStateException("systolic tiler bug: tiling " + best.tiling() + " of " + p.layer()

@@ -75,7 +75,10 @@ final class SystolicTiler {
         + calls * acc.perCallOverheadCycles();
   }
 
-  /** The {@code keep} best candidates by estimated cycles (fewer tiles first on a tie). */
+  /**
+   * The {@code keep} best candidates by estimated cycles (fewer tiles first on a tie), and the
+   * best of those with the fewest tiles.
+   */
   Ranked rank(int keep) {
     SystolicParameters sp = engine.parameters();
     int[] ks = options(Dim.K, l.depthwise() ? 1 : sp.cols());
@@ -121,7 +124,14 @@ final class SystolicTiler {
     }
     fits.sort(Comparator.comparingLong(Candidate::estimate).thenComparingLong(Candidate::tiles)
         .thenComparingLong(Candidate::sramBytes));
-    return new Fits(List.copyOf(fits.subList(0, Math.min(keep, fits.size()))));
+    List<Candidate> best = new ArrayList<>(fits.subList(0, Math.min(keep, fits.size())));
+    // And the best of the fewest tiles, which the layer planner prefers when it is about as fast.
+    long fewest = fits.stream().mapToLong(Candidate::tiles).min().orElseThrow();
+    Candidate whole = fits.stream().filter(c -> c.tiles() == fewest).findFirst().orElseThrow();
+    if (!best.contains(whole)) {
+      best.add(whole);
+    }
+    return new Fits(List.copyOf(best));
   }
 
   /**
