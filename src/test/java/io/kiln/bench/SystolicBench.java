@@ -109,7 +109,8 @@ public final class SystolicBench {
     SystolicEngine e = engine("rows=128");
     out.append("### Explicit vs implicit im2col on the ResNet-50-shaped network (128x128, word 8, batch 8)\n\n");
     out.append("Workspace: on-chip bytes the layer's im2col needs (implicit: the input, once per "
-        + "multi-tile copy, tiled by output positions when it exceeds the SRAM; explicit: the lowered "
+        + "multi-tile copy; a batch whose inputs exceed the SRAM streams in groups of images, and the "
+        + "largest group's is shown; explicit: the lowered "
         + "matrix, built off-chip and brought in by DMA, held on chip up to the 32 MiB SRAM and "
         + "streamed beyond it).\n\n");
     out.append("| layer | W_I,C_I,C_O,W_F/s | implicit B | explicit B | implicit cycles | explicit cycles | explicit off-chip B |\n");
