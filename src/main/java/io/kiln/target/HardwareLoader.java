@@ -199,36 +199,11 @@ public final class HardwareLoader {
         throw f.error("systolic", "only a unit of kind systolic has SRAM arrays to configure, this one is "
             + YamlFields.yamlName(kind));
       }
-      feed = Optional.of(readFeed(sf.get()));
+      feed = Optional.of(SystolicFields.read(sf.get()));
       sf.get().done();
     }
     return new Accelerator(name, kind, peak, array, layout, l1, weights, patterns, overhead,
         doubleBuffering, energy, tiling, weightLayout, zeroPoints, timing, feed);
-  }
-
-  /**
-   * A systolic unit's {@code systolic: {word: 8, im2col: implicit, tiles: auto}}: every field
-   * optional, defaults as in {@link SystolicFeed#DEFAULT}; {@code tiles} is {@code auto} or a count.
-   */
-  private static SystolicFeed readFeed(YamlFields f) {
-    int word = f.intValue("word", 1, SystolicFeed.DEFAULT.word());
-    if (Integer.bitCount(word) != 1) {
-      throw f.error("word", "must be a power of two (elements per SRAM access), got " + word);
-    }
-    SystolicParameters.Im2col im2col = f.enumValue("im2col", SystolicParameters.Im2col.class,
-        SystolicFeed.DEFAULT.im2col());
-    int tiles = 0;
-    if (f.has("tiles") && !f.string("tiles").equalsIgnoreCase("auto")) {
-      try {
-        tiles = Integer.parseInt(f.string("tiles"));
-      } catch (NumberFormatException e) {
-        throw f.error("tiles", "expected auto or a whole number, got '" + f.string("tiles") + "'");
-      }
-      if (tiles < 1) {
-        throw f.error("tiles", "must be auto or positive, got " + tiles);
-      }
-    }
-    return new SystolicFeed(word, im2col, tiles);
   }
 
   /** The simulator's array timing ({@link ArrayTiming}); every constant defaults to 0. */
@@ -352,7 +327,7 @@ public final class HardwareLoader {
           ", ", hw.memories().stream().map(MemoryLevel::name).toList()) + ")");
     }
     if (a.kind() == Accelerator.Kind.SYSTOLIC) {
-      validateSystolic(a, l1.get(), at, f);
+      SystolicFields.validate(a, l1.get(), at, f);
     }
     if (!l1.get().readableBy(a.name()) || !l1.get().writable()) {
       throw f.errorAt(at + ".l1", "memory '" + a.l1() + "' must be writable and list '"
@@ -413,48 +388,6 @@ public final class HardwareLoader {
     }
     if (a.weightLayout() == WeightLayout.CROSSBAR) {
       validateCrossbar(a, at, f);
-    }
-  }
-
-  /**
-   * A systolic array needs rows and cols, and its L1 is one SRAM array per row: the memory's
-   * bandwidth is rows x word (the word a power of two, from {@code systolic.word} or, without one,
-   * from the bandwidth), the multi-tile count fits the rows, and the size holds at least one tile.
-   */
-  private static void validateSystolic(Accelerator a, MemoryLevel l1, String at, YamlFields f) {
-    if (a.arrayDim("rows").isEmpty() || a.arrayDim("cols").isEmpty()) {
-      throw f.errorAt(at + ".array", "a systolic array needs rows and cols, e.g. {rows: 128, cols: 128}");
-    }
-    int rows = a.arrayDim("rows").get().size();
-    int cols = a.arrayDim("cols").get().size();
-    double perArray = l1.bandwidthBytesPerCycle() / rows;
-    int word;
-    if (a.systolic().isPresent()) {
-      word = a.systolic().get().word();
-      if (perArray != word) {
-        throw f.errorAt(at + ".systolic.word", "word " + word + " on " + rows + " SRAM arrays needs memory '"
-            + l1.name() + "' to have bandwidth_bytes_per_cycle " + (long) rows * word + ", it has "
-            + l1.bandwidthBytesPerCycle());
-      }
-      int tiles = a.systolic().get().tiles();
-      if (tiles > rows) {
-        throw f.errorAt(at + ".systolic.tiles", tiles + " decomposed-filter tiles do not fit the " + rows
-            + " rows of the array");
-      }
-    } else {
-      if (perArray < 1 || perArray != Math.floor(perArray) || Long.bitCount((long) perArray) != 1) {
-        throw f.errorAt(at + ".l1", "word: memory '" + l1.name() + "' gives " + perArray + " bytes per "
-            + "cycle to each of the " + rows + " SRAM arrays; the word must be a power of two "
-            + "(bandwidth_bytes_per_cycle = rows x word)");
-      }
-      word = (int) perArray;
-    }
-    SystolicParameters p = new SystolicParameters(rows, cols, word, l1.sizeBytes(),
-        SystolicParameters.Im2col.IMPLICIT, 0);
-    if (l1.sizeBytes() < p.minimumSramBytes()) {
-      throw f.errorAt(at + ".l1", "sram: memory '" + l1.name() + "' of " + l1.sizeBytes()
-          + " bytes is too small for any tile (one " + rows + "x" + cols + " weight tile and one "
-          + "word per SRAM array, double-buffered, need " + p.minimumSramBytes() + ")");
     }
   }
 
