@@ -21,6 +21,12 @@ SHARED="${KILN_SHARED:-/work/shared}"
 "$ROOT/mvnw" -q -B test-compile >&2
 DEPS="$("$ROOT/mvnw" -q -B dependency:build-classpath -Dmdep.outputFile=/dev/stdout)"
 OUT="$("$JAVA" --enable-native-access=ALL-UNNAMED -Dkiln.shared="$SHARED" -cp "$ROOT/target/classes:$ROOT/target/test-classes:$DEPS" io.kiln.bench.SystolicBench)"
+# The must-show of issue 12: the timing of a whole ResNet-50-shaped network at batch 8 through the
+# command line, planning included.
+"$ROOT/kiln" --version >/dev/null
+START=$(date +%s.%N)
+"$ROOT/kiln" simulate builtin:resnet50 --target systolic --batch 8 --timing-only >/dev/null
+R50_SECS=$(printf '%.1f' "$(echo "$(date +%s.%N) - $START" | bc)")
 TABLES="$(printf '%s\n' "$OUT" | sed -n '/^TABLES_BEGIN$/,/^TABLES_END$/p' | sed '1d;$d')"
 
 CPU_MODEL="$(lscpu | sed -n 's/^Model name: *//p' | head -1)"
@@ -51,6 +57,9 @@ element-wise layers, which the array does not run, left out).
 
 EOM
 printf '%s\n' "$TABLES"
+echo
+echo "\`time ./kiln simulate builtin:resnet50 --target systolic --batch 8 --timing-only\` (planning with the"
+echo "systolic tiler included, on this shared machine): $R50_SECS s of wall time."
 cat <<'EOM'
 
 **Reading.** *Cross-check:* the closed form is SCALE-Sim's weight-stationary count exactly (no

@@ -192,8 +192,18 @@ public final class HardwareLoader {
       timing = readTiming(tf.get());
       tf.get().done();
     }
+    Optional<SystolicFeed> feed = Optional.empty();
+    Optional<YamlFields> sf = f.optionalObject("systolic");
+    if (sf.isPresent()) {
+      if (kind != Accelerator.Kind.SYSTOLIC) {
+        throw f.error("systolic", "only a unit of kind systolic has SRAM arrays to configure, this one is "
+            + YamlFields.yamlName(kind));
+      }
+      feed = Optional.of(SystolicFields.read(sf.get()));
+      sf.get().done();
+    }
     return new Accelerator(name, kind, peak, array, layout, l1, weights, patterns, overhead,
-        doubleBuffering, energy, tiling, weightLayout, zeroPoints, timing);
+        doubleBuffering, energy, tiling, weightLayout, zeroPoints, timing, feed);
   }
 
   /** The simulator's array timing ({@link ArrayTiming}); every constant defaults to 0. */
@@ -317,7 +327,7 @@ public final class HardwareLoader {
           ", ", hw.memories().stream().map(MemoryLevel::name).toList()) + ")");
     }
     if (a.kind() == Accelerator.Kind.SYSTOLIC) {
-      validateSystolic(a, l1.get(), at, f);
+      SystolicFields.validate(a, l1.get(), at, f);
     }
     if (!l1.get().readableBy(a.name()) || !l1.get().writable()) {
       throw f.errorAt(at + ".l1", "memory '" + a.l1() + "' must be writable and list '"
@@ -386,31 +396,6 @@ public final class HardwareLoader {
    * dimension, the output channels alone on another. A pattern that runs kernel taps or input
    * channels as separate calls, or a depthwise one, has no such image.
    */
-  /**
-   * A systolic array needs rows and cols, and its L1 is one SRAM array per row: the bandwidth
-   * gives each a power-of-two word, and the size holds at least one tile.
-   */
-  private static void validateSystolic(Accelerator a, MemoryLevel l1, String at, YamlFields f) {
-    if (a.arrayDim("rows").isEmpty() || a.arrayDim("cols").isEmpty()) {
-      throw f.errorAt(at + ".array", "a systolic array needs rows and cols, e.g. {rows: 128, cols: 128}");
-    }
-    int rows = a.arrayDim("rows").get().size();
-    int cols = a.arrayDim("cols").get().size();
-    double word = l1.bandwidthBytesPerCycle() / rows;
-    if (word < 1 || word != Math.floor(word) || Long.bitCount((long) word) != 1) {
-      throw f.errorAt(at + ".l1", "word: memory '" + l1.name() + "' gives " + word + " bytes per "
-          + "cycle to each of the " + rows + " SRAM arrays; the word must be a power of two "
-          + "(bandwidth_bytes_per_cycle = rows x word)");
-    }
-    SystolicParameters p = new SystolicParameters(rows, cols, (int) word, l1.sizeBytes(),
-        SystolicParameters.Im2col.IMPLICIT, 0);
-    if (l1.sizeBytes() < p.minimumSramBytes()) {
-      throw f.errorAt(at + ".l1", "sram: memory '" + l1.name() + "' of " + l1.sizeBytes()
-          + " bytes is too small for any tile (one " + rows + "x" + cols + " weight tile and one "
-          + "word per SRAM array, double-buffered, need " + p.minimumSramBytes() + ")");
-    }
-  }
-
   private static void validateCrossbar(Accelerator a, String at, YamlFields f) {
     for (int p = 0; p < a.patterns().size(); p++) {
       OpPattern pat = a.patterns().get(p);

@@ -141,6 +141,13 @@ public final class HardwareWriter {
       tm.put("output_group", t.outputGroup());
       m.put("timing", tm);
     }
+    a.systolic().ifPresent(sf -> {
+      Map<String, Object> fm = new LinkedHashMap<>();
+      fm.put("word", sf.word());
+      fm.put("im2col", YamlFields.yamlName(sf.im2col()));
+      fm.put("tiles", sf.tiles() == 0 ? (Object) "auto" : (Object) sf.tiles());
+      m.put("systolic", fm);
+    });
     return m;
   }
 

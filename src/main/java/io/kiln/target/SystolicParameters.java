@@ -118,18 +118,24 @@ public record SystolicParameters(int rows, int cols, int word, long sramBytes, I
     }
   }
 
-  /** The parameters of a description: the preset's name when it is one, its array and L1 otherwise. */
+  /**
+   * The parameters of systolic unit {@code a} of description {@code hw}: rows and cols from its
+   * array, sram from its L1 memory's size, word, im2col and tiles from its {@code systolic:} feed;
+   * a unit without one has the default feed with the word its L1's bandwidth gives each row.
+   */
   public static SystolicParameters of(HardwareDescription hw, Accelerator a) {
-    String name = hw.name();
-    if (name.startsWith("systolic:")) {
-      return parse(name.substring("systolic:".length()));
-    }
     int rows = a.arrayDim("rows").map(ArrayDim::size).orElse(1);
     int cols = a.arrayDim("cols").map(ArrayDim::size).orElse((int) a.arrayCells());
     MemoryLevel l1 = hw.memory(a.l1()).orElseThrow();
-    int word = Math.max(1, Integer.highestOneBit(
-        (int) Math.max(1, l1.bandwidthBytesPerCycle() / rows)));
-    return new SystolicParameters(rows, cols, word, l1.sizeBytes(), Im2col.IMPLICIT, 0);
+    SystolicFeed feed = a.systolic().orElseGet(() -> new SystolicFeed(Math.max(1, Integer.highestOneBit(
+        (int) Math.max(1, l1.bandwidthBytesPerCycle() / rows))), SystolicFeed.DEFAULT.im2col(),
+        SystolicFeed.DEFAULT.tiles()));
+    return new SystolicParameters(rows, cols, feed.word(), l1.sizeBytes(), feed.im2col(), feed.tiles());
+  }
+
+  /** The feed part of these parameters, as an accelerator of a description carries it. */
+  public SystolicFeed feed() {
+    return new SystolicFeed(word, im2col, tiles);
   }
 
   /** {@code rows=128,cols=128,...}: every parameter, in a fixed order. */
@@ -179,7 +185,8 @@ public record SystolicParameters(int rows, int cols, int word, long sramBytes, I
     return new Accelerator(a.name(), a.kind(), (long) rows * cols,
         List.of(new ArrayDim("rows", rows), new ArrayDim("cols", cols)), a.layout(), a.l1(),
         a.weightMemory(), patterns, a.perCallOverheadCycles(), a.doubleBuffering(),
-        a.energyPjPerMac(), tiling, a.weightLayout(), a.zeroPoints(), a.timing());
+        a.energyPjPerMac(), tiling, a.weightLayout(), a.zeroPoints(), a.timing(),
+        java.util.Optional.of(feed()));
   }
 
   private static int positive(String key, String value) {

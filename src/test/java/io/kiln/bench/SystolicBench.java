@@ -64,6 +64,7 @@ public final class SystolicBench {
     multiTile(out);
     dse(out);
     wholeNetworkTime(out);
+    tilerChoices(out);
     System.out.println("TABLES_BEGIN");
     System.out.print(out);
     System.out.println("TABLES_END");
@@ -181,7 +182,8 @@ public final class SystolicBench {
     SystolicEngine e = engine("rows=128");
     out.append("### Explicit vs implicit im2col on the ResNet-50-shaped network (128x128, word 8, batch 8)\n\n");
     out.append("Workspace: on-chip bytes the layer's im2col needs (implicit: the input, once per "
-        + "multi-tile copy, tiled by output positions when it exceeds the SRAM; explicit: the lowered "
+        + "multi-tile copy; a batch whose inputs exceed the SRAM streams in groups of images, and the "
+        + "largest group's is shown; explicit: the lowered "
         + "matrix, built off-chip and brought in by DMA, held on chip up to the 32 MiB SRAM and "
         + "streamed beyond it).\n\n");
     out.append("| layer | W_I,C_I,C_O,W_F/s | implicit B | explicit B | implicit cycles | explicit cycles | explicit off-chip B |\n");
@@ -362,6 +364,60 @@ public final class SystolicBench {
         + "(%.2f GMAC/s).%n%n", net.size(), t.folds(), t.cycles(),
         t.cycles() / CLOCK * 1e3, ns[2] / 1e6, a.length, array.cycles(), stepped / 1e6, fastNs[2] / 1e6,
         (double) a.length * 128 * 128 / fastNs[2]));
+  }
+
+  /** Representative layers of ResNet-50: name, C_I, C_O, W_F, stride, W_I. */
+  static final Object[][] TILER_LAYERS = {
+      {"conv1", 3, 64, 7, 2, 224}, {"conv2_1/3x3", 64, 64, 3, 1, 56}, {"conv3_1/3x3", 128, 128, 3, 2, 56},
+      {"conv4_1/1x1b", 256, 1024, 1, 1, 14}, {"conv5_1/3x3", 512, 512, 3, 2, 14}, {"fc", 2048, 1000, 1, 1, 1}};
+
+  /**
+   * What the systolic tiler chose for representative layers of the built-in ResNet-50 (batch 1),
+   * implicit vs explicit, on the default 32 MiB SRAM and on 1 MiB.
+   */
+  static void tilerChoices(StringBuilder out) {
+    Graph g = ModelSource.load("builtin:resnet50");
+    out.append("### The systolic tiler's choices on ResNet-50 layers (builtin:resnet50, batch 1)\n\n");
+    out.append("`io.kiln.plan.schedule.SystolicTiler` through `Planner.plan` (what `kiln plan builtin:resnet50 "
+        + "--target T` prints per layer). Tile: K x C x OY x OX; N: decomposed-filter tiles side by side on "
+        + "the rows; workspace: the engine's im2col workspace of the largest job; SRAM: what the plan reserves "
+        + "(double-buffered input, weights, outputs, parameters and the workspace); compute: the engine's "
+        + "cycles of the layer's jobs plus call overheads; layer: with the DMA the schedule does not hide.\n\n");
+    out.append("| layer (C_I, C_O, W_F/s, W_I) | target | tile | tiles | N | workspace B | SRAM B | compute cycles "
+        + "| layer cycles |\n");
+    out.append("|---|---|---|---:|---:|---:|---:|---:|---:|\n");
+    for (String t : new String[] {"systolic", "systolic:im2col=explicit", "systolic:sram=1MiB",
+        "systolic:sram=1MiB,im2col=explicit"}) {
+      HardwareDescription hw = Targets.resolve(t);
+      Planner.Planned p = Planner.plan(g, hw, new Planner.Options(Policy.named("first"), false, SolverKind.BNB));
+      for (Object[] want : TILER_LAYERS) {
+        for (Step s : p.plan().steps()) {
+          if (!(s instanceof Step.AcceleratorCall c)) {
+            continue;
+          }
+          io.kiln.plan.tiling.LayerShape l = c.geometry().shape();
+          if (l.c() != (int) want[1] || l.k() != (int) want[2] || l.fx() != (int) want[3]
+              || l.strideX() != (int) want[4] || l.ix() != (int) want[5]) {
+            continue;
+          }
+          var lp = p.costs().layerPlan(p.plan(), s);
+          var tiling = lp.tiling();
+          SystolicEngine e = SystolicEngine.of(hw, c.unit());
+          long workspace = 0;
+          int n = 1;
+          for (var j : c.jobs()) {
+            SystolicEngine.Timing jt = e.time(GemmTile.of(l, j, 1));
+            workspace = Math.max(workspace, jt.workspaceBytes());
+            n = Math.max(n, jt.tiles());
+          }
+          out.append(String.format(Locale.ROOT, "| %s (%d, %d, %d/%d, %d) | %s | %dx%dx%dx%d | %d | %d | %d | %d | %d | %d |%n",
+              want[0], l.c(), l.k(), l.fx(), l.strideX(), l.ix(), t, tiling.tileK(), tiling.tileC(), tiling.tileOY(),
+              tiling.tileOX(), c.jobs().size(), n, workspace, lp.l1Bytes(), lp.computeCycles(), lp.totalCycles()));
+          break;
+        }
+      }
+    }
+    out.append('\n');
   }
 
   static String bar(double fraction) {

@@ -58,6 +58,12 @@ public record LayerPlan(Node node, Unit unit, TileProblem problem, Tiling tiling
         computeCycles, dmaCycles, totalCycles, macUtilization, macs, energyPj, clockHz, fused, weightBlob);
   }
 
+  /** The same plan reserving {@code bytes} of L1 (a systolic unit's im2col workspace included). */
+  public LayerPlan withL1Bytes(long bytes) {
+    return new LayerPlan(node, unit, problem, tiling, transfers, calls, bytes, weightMemoryBytes, dmaBytes,
+        computeCycles, dmaCycles, totalCycles, macUtilization, macs, energyPj, clockHz, fused, weightBlob);
+  }
+
   /** The same plan claiming other fused nodes. */
   public LayerPlan withFused(List<Node> newFused) {
     return new LayerPlan(node, unit, problem, tiling, transfers, calls, l1Bytes, weightMemoryBytes, dmaBytes,

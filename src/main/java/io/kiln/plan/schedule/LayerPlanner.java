@@ -100,6 +100,9 @@ public final class LayerPlanner {
     }
     ProblemBuilder.Ok ok = (ProblemBuilder.Ok) built;
     TileProblem p = ok.problem();
+    if (acc.kind() == Accelerator.Kind.SYSTOLIC) {
+      return planSystolic(n, fused, unit, geo.get(), ok.pattern(), p, links.get());
+    }
     TilingResult with = solver.solve(p);
     if (with instanceof TilingResult.Infeasible inf) {
       return new Unplannable(unit, acc.name() + " (L1 '" + acc.l1() + "' "
@@ -126,6 +129,43 @@ public final class LayerPlanner {
     if (!errors.isEmpty()) {
       throw new IllegalStateException("tiler bug: " + acc.name() + " tiling " + best.tiling() + " of "
           + p.layer() + " violates " + errors);
+    }
+    return best;
+  }
+
+  /** Candidates of the systolic tiler scheduled exactly; the fastest is kept. */
+  private static final int SYSTOLIC_CANDIDATES = 3;
+
+  /** How much slower (a fraction) a plan with fewer tiles may be estimated and still win. */
+  private static final double SYSTOLIC_TOLERANCE = 0.01;
+
+  /**
+   * A layer on a systolic unit: its own tiler ({@link SystolicTiler}) ranks the tilings that fit
+   * the SRAM by their estimated cycles on the engine, the best few are scheduled exactly, and the
+   * fastest is kept, its SRAM reservation including the im2col workspace.
+   */
+  private LayerPlanResult planSystolic(Node n, List<Node> fused, Unit.AcceleratorUnit unit, LayerGeometry geo,
+      OpPattern pattern, TileProblem p, Links links) {
+    Accelerator acc = unit.accelerator();
+    SystolicTiler.Ranked ranked = new SystolicTiler(hw, acc, p, links).rank(SYSTOLIC_CANDIDATES);
+    if (ranked instanceof SystolicTiler.NoFit none) {
+      return new Unplannable(unit, none.reason());
+    }
+    List<LayerPlan> plans = new ArrayList<>();
+    for (SystolicTiler.Candidate c : ((SystolicTiler.Fits) ranked).best()) {
+      Tiling t = Tiling.of(p, c.sizes());
+      plans.add(schedule(n, fused, unit, geo, pattern, p, t, links).withL1Bytes(c.sramBytes()));
+    }
+    // Each tile costs the host a job start and DMA waits that the estimate does not price: within
+    // SYSTOLIC_TOLERANCE of the fastest, the plan with the fewest tiles wins.
+    long fastest = plans.stream().mapToLong(LayerPlan::totalCycles).min().orElseThrow();
+    LayerPlan best = plans.stream().filter(x -> x.totalCycles() <= fastest * (1 + SYSTOLIC_TOLERANCE))
+        .min(java.util.Comparator.comparingInt((LayerPlan x) -> x.calls().size())
+            .thenComparingLong(LayerPlan::totalCycles)).orElseThrow();
+    List<String> errors = TilingChecker.check(p, best.tiling());
+    if (!errors.isEmpty()) {
+      throw new IllegalStateException("systolic tiler bug: tiling " + best.tiling() + " of " + p.layer()
+          + " violates " + errors);
     }
     return best;
   }
@@ -184,6 +224,8 @@ public final class LayerPlanner {
     List<Transfer> stores = new ArrayList<>();
     long[] compute = new long[count];
     long[] macs = new long[count];
+    io.kiln.sim.systolic.SystolicEngine systolic = acc.kind() == Accelerator.Kind.SYSTOLIC
+        ? io.kiln.sim.systolic.SystolicEngine.of(hw, acc) : null;
     TileOrder.Tile prev = null;
     for (TileOrder.Tile tile : tiles) {
       List<Transfer> in = new ArrayList<>();
@@ -223,7 +265,8 @@ public final class LayerPlanner {
       } else {
         stores.add(null);
       }
-      compute[tile.index()] = ArrayWork.tileCycles(acc, pattern, geo, tile, fused.size());
+      compute[tile.index()] = systolic != null ? SystolicTiler.tileCycles(systolic, acc, l, tile)
+          : ArrayWork.tileCycles(acc, pattern, geo, tile, fused.size());
       macs[tile.index()] = geo.hasWeights()
           ? (long) tile.k().length() * (l.depthwise() ? 1 : tile.c().length()) * tile.y().length()
               * tile.x().length() * l.fy() * l.fx()
@@ -322,8 +365,9 @@ public final class LayerPlanner {
     }
     // The pattern ProblemBuilder posed the layer with; rescheduling needs no solver.
     OpPattern pattern = acc.patterns(geo.get().op()).get(0);
+    // The same tiles reserve the same L1 (a systolic unit's workspace beyond the tiler's buffers).
     return Optional.of(new LayerPlanner(hw, null).schedule(plan.node(), plan.fused(), (Unit.AcceleratorUnit) plan.unit(),
-        geo.get(), pattern, plan.problem(), plan.tiling(), links.get()));
+        geo.get(), pattern, plan.problem(), plan.tiling(), links.get()).withL1Bytes(plan.l1Bytes()));
   }
 
   /**

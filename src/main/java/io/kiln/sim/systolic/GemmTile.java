@@ -1,7 +1,9 @@
 package io.kiln.sim.systolic;
 
 import io.kiln.plan.deploy.TileJob;
+import io.kiln.plan.tiling.Halo;
 import io.kiln.plan.tiling.LayerShape;
+import io.kiln.plan.tiling.Span;
 
 /**
  * One tile of a convolution-like layer as the systolic engine sees it: {@code k} output channels
@@ -35,12 +37,20 @@ public record GemmTile(int k, int c, int fy, int fx, int stride, long positions,
 
   /** One job of a planned layer, at {@code batch} images. */
   public static GemmTile of(LayerShape l, TileJob job, int batch) {
-    long t = (long) job.y().length() * job.x().length();
-    long p = (long) job.inRows().length() * job.inCols().length();
+    return of(l, job.k(), job.c(), job.y(), job.x(), batch);
+  }
+
+  /**
+   * The tile of layer {@code l} with output channels {@code k}, input channels {@code c} (a
+   * depthwise layer's are its {@code k}), output rows {@code y} and columns {@code x}, reading the
+   * input window their halo gives ({@link Halo}), at {@code batch} images.
+   */
+  public static GemmTile of(LayerShape l, Span k, Span c, Span y, Span x, int batch) {
+    long t = (long) y.length() * x.length();
+    long p = (long) Halo.rows(l, y).length() * Halo.cols(l, x).length();
     int stride = Math.max(l.strideY(), l.strideX());
     boolean depthwise = l.depthwise();
-    int k = job.k().length();
-    return new GemmTile(k, depthwise ? k : job.c().length(), l.fy(), l.fx(), stride, t,
+    return new GemmTile(k.length(), depthwise ? k.length() : c.length(), l.fy(), l.fx(), stride, t,
         Math.max(1, p), batch, depthwise);
   }
 

@@ -5,9 +5,7 @@ import io.kiln.plan.deploy.TileJob;
 import io.kiln.sim.CallModel;
 import io.kiln.sim.ProgramCallModel;
 import io.kiln.sim.SimContext;
-import io.kiln.target.DmaEngine;
 import io.kiln.target.HardwareDescription;
-import io.kiln.target.SystolicParameters;
 
 /**
  * How the simulator runs a call on a systolic unit: the plan's program is walked as for every
@@ -56,10 +54,6 @@ public final class SystolicCallModel implements CallModel {
 
   /** The engine of a call's unit in description {@code hw}. */
   public static SystolicEngine engine(HardwareDescription hw, Step.AcceleratorCall call) {
-    SystolicParameters p = SystolicParameters.of(hw, call.unit());
-    double offChip = hw.dmas().stream().filter(d -> d.to().equals(call.unit().l1())
-        || d.from().equals(call.unit().l1())).mapToDouble(DmaEngine::bandwidthBytesPerCycle)
-        .max().orElse(1);
-    return new SystolicEngine(p, offChip);
+    return SystolicEngine.of(hw, call.unit());
   }
 }

@@ -1,5 +1,8 @@
 package io.kiln.sim.systolic;
 
+import io.kiln.target.Accelerator;
+import io.kiln.target.DmaEngine;
+import io.kiln.target.HardwareDescription;
 import io.kiln.target.SystolicParameters;
 import io.kiln.target.SystolicParameters.Im2col;
 
@@ -21,6 +24,16 @@ public final class SystolicEngine {
   public SystolicEngine(SystolicParameters p, double offChipBytesPerCycle) {
     this.p = p;
     this.offChipBytesPerCycle = offChipBytesPerCycle;
+  }
+
+  /**
+   * The engine of systolic unit {@code unit} of {@code hw}: its parameters from the description,
+   * the off-chip bandwidth of the fastest DMA engine into or out of its SRAM.
+   */
+  public static SystolicEngine of(HardwareDescription hw, Accelerator unit) {
+    double offChip = hw.dmas().stream().filter(d -> d.to().equals(unit.l1()) || d.from().equals(unit.l1()))
+        .mapToDouble(DmaEngine::bandwidthBytesPerCycle).max().orElse(1);
+    return new SystolicEngine(SystolicParameters.of(hw, unit), offChip);
   }
 
   public SystolicParameters parameters() {
@@ -64,7 +77,12 @@ public final class SystolicEngine {
 
   /** The decomposed-filter tiles side by side on the rows for a layer (1 for C >= rows). */
   public int tiles(GemmTile g) {
-    if (g.c() >= p.rows() || p.im2col() == Im2col.EXPLICIT) {
+    return tiles(g, p.im2col());
+  }
+
+  /** The same for im2col method {@code method} (always 1 for explicit). */
+  public int tiles(GemmTile g, Im2col method) {
+    if (g.c() >= p.rows() || method == Im2col.EXPLICIT) {
       return 1;
     }
     int fit = Math.max(1, p.rows() / g.c());
@@ -76,7 +94,53 @@ public final class SystolicEngine {
     return time(g, p.im2col());
   }
 
+  /**
+   * Times tile {@code g} exactly as given: the planner's tiler ({@code io.kiln.plan.schedule.SystolicTiler})
+   * chose its output positions and channels so that its workspace fits the SRAM, and the engine
+   * does not cut it again. With a batch of images whose workspaces together exceed what the SRAM
+   * holds beside a double-buffered weight tile, the images stream in groups that fit, each group
+   * reloading the weights; one image's workspace larger than the whole SRAM is the caller's error
+   * (an explicit matrix excepted: it streams from off-chip).
+   */
   public Timing time(GemmTile g, Im2col method) {
+    long perImage = workspaceBytes(new GemmTile(g.k(), g.c(), g.fy(), g.fx(), g.stride(), g.positions(),
+        g.inputPositions(), 1, g.depthwise()), method);
+    if (method != Im2col.EXPLICIT && perImage > p.sramBytes()) {
+      throw new IllegalArgumentException("sram: " + p.sramBytes() + " bytes cannot hold the " + perImage
+          + "-byte workspace of one image of a " + g.k() + "x" + g.c() + " " + g.fy() + "x" + g.fx()
+          + " tile of " + g.positions() + " positions: tile it first");
+    }
+    int perGroup = method == Im2col.EXPLICIT ? g.batch()
+        : (int) Math.max(1, Math.min(g.batch(), budget() / Math.max(1, perImage)));
+    if (perGroup >= g.batch()) {
+      return once(g, method);
+    }
+    Timing t = ZERO;
+    Timing full = once(withBatch(g, perGroup), method);
+    for (int i = 0; i < g.batch() / perGroup; i++) {
+      t = t.plus(full);
+    }
+    int rest = g.batch() % perGroup;
+    return rest == 0 ? t : t.plus(once(withBatch(g, rest), method));
+  }
+
+  /**
+   * The on-chip im2col workspace of tile {@code g}: for the implicit methods its input window of
+   * every image, once per decomposed-filter tile side by side on the rows (the input duplicated
+   * in SRAM for multi-tile), or one channel's window per tap for depthwise; for explicit the
+   * lowered matrix, T x C·FY·FX, of every image.
+   */
+  public long workspaceBytes(GemmTile g, Im2col method) {
+    int taps = g.fy() * g.fx();
+    if (g.depthwise()) {
+      return method == Im2col.EXPLICIT ? g.streamed() * taps
+          : (long) Math.min(p.rows(), taps) * g.inputPositions() * g.batch();
+    }
+    return method == Im2col.EXPLICIT ? g.streamed() * g.c() * taps
+        : (long) g.c() * tiles(g, method) * g.inputPositions() * g.batch();
+  }
+
+  private Timing once(GemmTile g, Im2col method) {
     if (g.depthwise()) {
       // One channel at a time: its FY*FX taps are decomposed 1x1 filters of one input channel,
       // side by side on the rows (the input duplicated per tap), one column busy.
@@ -89,26 +153,12 @@ public final class SystolicEngine {
       }
       return t;
     }
-    int n = method == Im2col.EXPLICIT ? 1 : tiles(g);
-    Timing whole = conv(g, method, n);
-    if (method == Im2col.EXPLICIT || whole.workspaceBytes() <= budget()) {
-      return whole;
-    }
-    // The input does not fit the SRAM arrays: tiles of output positions (with their share of the
-    // input window) that do, one after the other.
-    long pieces = ceilDiv(whole.workspaceBytes(), budget());
-    if (pieces > g.positions()) {
-      throw new IllegalArgumentException("sram: " + p.sramBytes() + " bytes cannot hold one "
-          + "output position of a " + g.c() + "-channel input with " + n + " tiles");
-    }
-    GemmTile piece = new GemmTile(g.k(), g.c(), g.fy(), g.fx(), g.stride(),
-        ceilDiv(g.positions(), pieces), ceilDiv(g.inputPositions(), pieces), g.batch(), false);
-    Timing one = conv(piece, method, n);
-    Timing t = ZERO;
-    for (long i = 0; i < pieces; i++) {
-      t = t.plus(one);
-    }
-    return t;
+    return conv(g, method, tiles(g, method));
+  }
+
+  private static GemmTile withBatch(GemmTile g, int batch) {
+    return new GemmTile(g.k(), g.c(), g.fy(), g.fx(), g.stride(), g.positions(), g.inputPositions(), batch,
+        g.depthwise());
   }
 
   /** On-chip bytes left for im2col workspace beside a double-buffered weight tile. */

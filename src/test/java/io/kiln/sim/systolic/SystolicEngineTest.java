@@ -1,6 +1,7 @@
 package io.kiln.sim.systolic;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import io.kiln.target.SystolicParameters;
@@ -138,13 +139,21 @@ class SystolicEngineTest {
   }
 
   @Test
-  void anInputLargerThanTheSramIsTiledByOutputPositions() {
+  void aBatchLargerThanTheSramStreamsInGroupsOfImagesAndOneImageMustFit() {
+    // 224x224x64 twice (two decomposed filters side by side) is 6.1 MiB an image: one image of
+    // the batch a group in 8 MiB, all eight in 64 MiB.
     GemmTile big = GemmTile.conv(224, 64, 64, 3, 1, 8);
-    SystolicEngine e = engine("sram=8MiB");
-    SystolicEngine.Timing t = e.time(big);
-    assertThat(t.workspaceBytes()).isLessThanOrEqualTo(8L << 20);
-    assertThat(t.macs()).isGreaterThanOrEqualTo(big.macs());
-    assertThat(t.folds()).isGreaterThan(engine("sram=64MiB").time(big).folds());
+    SystolicEngine small = engine("sram=8MiB");
+    SystolicEngine.Timing t = small.time(big);
+    assertThat(t.workspaceBytes()).isEqualTo(224L * 224 * 64 * 2).isLessThanOrEqualTo(8L << 20);
+    assertThat(t.macs()).isEqualTo(big.macs());
+    SystolicEngine.Timing whole = engine("sram=64MiB").time(big);
+    assertThat(t.folds()).isEqualTo(8 * whole.folds());
+    assertThat(small.workspaceBytes(big, Im2col.IMPLICIT)).isEqualTo(8 * 224L * 224 * 64 * 2);
+    // At batch 1 the tile is timed as given: one image fits or the caller tiles it first.
+    assertThat(small.time(GemmTile.conv(224, 64, 64, 3, 1, 1)).folds()).isEqualTo(whole.folds());
+    assertThatThrownBy(() -> engine("sram=4MiB").time(big)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("sram: 4194304 bytes cannot hold the 6422528-byte workspace of one image");
   }
 
   @Test
@@ -162,7 +171,7 @@ class SystolicEngineTest {
     assertThat(t.offChipBytes()).isEqualTo(224L * 224 * 8 * 64 * 9);
     assertThat(t.workspaceBytes()).isLessThan(1L << 20);
     assertThat(t.cycles()).isGreaterThanOrEqualTo(t.offChipCycles());
-    assertThat(engine("sram=1MiB,im2col=implicit").time(big).offChipBytes()).isZero();
+    assertThat(engine("sram=8MiB,im2col=implicit").time(big).offChipBytes()).isZero();
   }
 
   @Test
