@@ -224,8 +224,8 @@ public final class LayerPlanner {
     List<Transfer> stores = new ArrayList<>();
     long[] compute = new long[count];
     long[] macs = new long[count];
-    io.kiln.sim.systolic.SystolicEngine systolic = acc.kind() == Accelerator.Kind.SYSTOLIC
-        ? io.kiln.sim.systolic.SystolicEngine.of(hw, acc) : null;
+    SystolicEngine systolic = acc.kind() == Accelerator.Kind.SYSTOLIC
+        ? SystolicEngine.of(hw, acc) : null;
     TileOrder.Tile prev = null;
     for (TileOrder.Tile tile : tiles) {
       List<Transfer> in = new ArrayList<>();

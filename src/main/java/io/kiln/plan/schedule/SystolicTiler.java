@@ -5,8 +5,6 @@ import io.kiln.plan.tiling.Footprint;
 import io.kiln.plan.tiling.LayerShape;
 import io.kiln.plan.tiling.Span;
 import io.kiln.plan.tiling.TileProblem;
-import io.kiln.sim.systolic.GemmTile;
-import io.kiln.sim.systolic.SystolicEngine;
 import io.kiln.target.Accelerator;
 import io.kiln.target.DmaEngine;
 import io.kiln.target.HardwareDescription;

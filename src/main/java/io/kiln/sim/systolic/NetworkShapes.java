@@ -1,5 +1,6 @@
 package io.kiln.sim.systolic;
 
+import io.kiln.plan.schedule.GemmTile;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -2,6 +2,8 @@ package io.kiln.sim.systolic;
 
 import io.kiln.plan.deploy.Step;
 import io.kiln.plan.deploy.TileJob;
+import io.kiln.plan.schedule.GemmTile;
+import io.kiln.plan.schedule.SystolicEngine;
 import io.kiln.sim.CallModel;
 import io.kiln.sim.ProgramCallModel;
 import io.kiln.sim.SimContext;

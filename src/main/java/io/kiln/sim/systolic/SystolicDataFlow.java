@@ -1,9 +1,11 @@
 package io.kiln.sim.systolic;
 
+import io.kiln.plan.schedule.GemmTile;
+import io.kiln.plan.schedule.SystolicEngine;
 import io.kiln.sim.ConvTile;
 import io.kiln.sim.SimulationException;
-import io.kiln.target.SystolicParameters;
 import io.kiln.target.SystolicParameters.Im2col;
+import io.kiln.target.SystolicParameters;
 import java.util.Arrays;
 
 /**

@@ -10,8 +10,6 @@ import io.kiln.plan.tiling.LayerShape;
 import io.kiln.plan.tiling.TileProblem;
 import io.kiln.plan.tiling.Tiling;
 import io.kiln.plan.tiling.TilingChecker;
-import io.kiln.sim.systolic.GemmTile;
-import io.kiln.sim.systolic.SystolicEngine;
 import io.kiln.target.Accelerator;
 import io.kiln.target.HardwareDescription;
 import io.kiln.target.OpPattern;

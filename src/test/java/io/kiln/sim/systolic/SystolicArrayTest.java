@@ -2,6 +2,8 @@ package io.kiln.sim.systolic;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.kiln.plan.schedule.GemmTile;
+import io.kiln.plan.schedule.SystolicEngine;
 import io.kiln.target.SystolicParameters;
 import java.util.Random;
 import org.junit.jupiter.api.Test;

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import io.kiln.plan.schedule.GemmTile;
+import io.kiln.plan.schedule.SystolicEngine;
 import io.kiln.target.SystolicParameters;
 import io.kiln.target.SystolicParameters.Im2col;
 import java.util.Random;

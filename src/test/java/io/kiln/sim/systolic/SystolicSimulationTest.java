@@ -11,6 +11,8 @@ import io.kiln.passes.Pipeline;
 import io.kiln.plan.deploy.Planner;
 import io.kiln.plan.deploy.Step;
 import io.kiln.plan.dispatch.Policy;
+import io.kiln.plan.schedule.GemmTile;
+import io.kiln.plan.schedule.SystolicEngine;
 import io.kiln.plan.tiling.SolverKind;
 import io.kiln.sim.CallModel;
 import io.kiln.sim.CallModels;

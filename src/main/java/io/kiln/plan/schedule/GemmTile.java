@@ -1,4 +1,4 @@
-package io.kiln.sim.systolic;
+package io.kiln.plan.schedule;
 
 import io.kiln.plan.deploy.TileJob;
 import io.kiln.plan.tiling.Halo;

@@ -1,4 +1,4 @@
-package io.kiln.sim.systolic;
+package io.kiln.plan.schedule;
 
 import io.kiln.target.Accelerator;
 import io.kiln.target.DmaEngine;
@@ -15,6 +15,10 @@ import io.kiln.target.SystolicParameters.Im2col;
  * one port: the words the fold reads and the words written for the next fold (double buffering)
  * share it, and a fold whose port work exceeds its own length stalls for the difference. The
  * im2col method decides the folds, the words read and written and the on-chip workspace.
+ *
+ * <p>It is the systolic unit's cost model, as {@link ArrayWork} is the PE arrays': the tiler
+ * ({@link SystolicTiler}) ranks tiles by it and the simulator ({@code io.kiln.sim.systolic}) times
+ * every job by it, so the two agree, and the simulator's cycle-stepped array is its reference.
  */
 public final class SystolicEngine {
   private final SystolicParameters p;
