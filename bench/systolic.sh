@@ -43,7 +43,7 @@ cat <<EOM
 ## Systolic GEMM engine: implicit vs explicit im2col, strides, multi-tile, DSE (issue 12)
 
 \`bash bench/systolic.sh\` on $DATE, commit $COMMIT; $CPU_MODEL, $CPUS cores; $JAVA_VERSION.
-Engine: \`io.kiln.sim.systolic.SystolicEngine\` (per fold 2R + C + T - 2 cycles as SCALE-Sim's
+Engine: \`io.kiln.plan.schedule.SystolicEngine\` (per fold 2R + C + T - 2 cycles as SCALE-Sim's
 weight-stationary model, plus stalls when a single-port SRAM array's reads and next-fold fill writes
 exceed the fold; the cycle-stepped \`SystolicArray\` observes exactly these cycles on full folds and
 fewer on partial ones, see the cross-check). Functional check: \`kiln simulate\` computes every
