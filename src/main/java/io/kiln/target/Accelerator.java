@@ -22,17 +22,31 @@ import java.util.Optional;
  * @param weightLayout how its weights are stored for its DMA (the planner lays each layer's
  *     weights out that way and sizes weight transfers by it)
  * @param timing how a simulator times one job of the array ({@link ArrayTiming})
+ * @param sparsity the N:M sparse weight formats its conv and fully-connected patterns take
+ *     ({@link Sparsity#NONE}: dense only)
  */
 public record Accelerator(String name, Kind kind, long peakMacsPerCycle, List<ArrayDim> array,
     Layout layout, String l1, Optional<MemoryLevel> weightMemory, List<OpPattern> patterns,
     long perCallOverheadCycles, boolean doubleBuffering, double energyPjPerMac,
-    TilingPolicy tiling, WeightLayout weightLayout, ZeroPoints zeroPoints, ArrayTiming timing) {
+    TilingPolicy tiling, WeightLayout weightLayout, ZeroPoints zeroPoints, ArrayTiming timing,
+    Sparsity sparsity) {
 
   public Accelerator {
     array = List.copyOf(array);
     patterns = List.copyOf(patterns);
     java.util.Objects.requireNonNull(zeroPoints);
     java.util.Objects.requireNonNull(timing);
+    java.util.Objects.requireNonNull(sparsity);
+  }
+
+  /** An accelerator that takes dense weights only. */
+  public Accelerator(String name, Kind kind, long peakMacsPerCycle, List<ArrayDim> array,
+      Layout layout, String l1, Optional<MemoryLevel> weightMemory, List<OpPattern> patterns,
+      long perCallOverheadCycles, boolean doubleBuffering, double energyPjPerMac,
+      TilingPolicy tiling, WeightLayout weightLayout, ZeroPoints zeroPoints, ArrayTiming timing) {
+    this(name, kind, peakMacsPerCycle, array, layout, l1, weightMemory, patterns,
+        perCallOverheadCycles, doubleBuffering, energyPjPerMac, tiling, weightLayout, zeroPoints,
+        timing, Sparsity.NONE);
   }
 
   /** An accelerator whose simulated timing is the planner's array steps. */
@@ -59,21 +73,28 @@ public record Accelerator(String name, Kind kind, long peakMacsPerCycle, List<Ar
   public Accelerator withPatterns(List<OpPattern> newPatterns) {
     return new Accelerator(name, kind, peakMacsPerCycle, array, layout, l1, weightMemory,
         newPatterns, perCallOverheadCycles, doubleBuffering, energyPjPerMac, tiling, weightLayout,
-        zeroPoints, timing);
+        zeroPoints, timing, sparsity);
   }
 
   /** The same accelerator with another private weight memory (or none). */
   public Accelerator withWeightMemory(Optional<MemoryLevel> newWeightMemory) {
     return new Accelerator(name, kind, peakMacsPerCycle, array, layout, l1, newWeightMemory,
         patterns, perCallOverheadCycles, doubleBuffering, energyPjPerMac, tiling, weightLayout,
-        zeroPoints, timing);
+        zeroPoints, timing, sparsity);
   }
 
   /** The same accelerator with another handling of activation zero points. */
   public Accelerator withZeroPoints(ZeroPoints z) {
     return new Accelerator(name, kind, peakMacsPerCycle, array, layout, l1, weightMemory,
         patterns, perCallOverheadCycles, doubleBuffering, energyPjPerMac, tiling, weightLayout,
-        z, timing);
+        z, timing, sparsity);
+  }
+
+  /** The same accelerator with other N:M sparse formats ({@link Sparsity#NONE}: none). */
+  public Accelerator withSparsity(Sparsity s) {
+    return new Accelerator(name, kind, peakMacsPerCycle, array, layout, l1, weightMemory,
+        patterns, perCallOverheadCycles, doubleBuffering, energyPjPerMac, tiling, weightLayout,
+        zeroPoints, timing, s);
   }
 
   /**

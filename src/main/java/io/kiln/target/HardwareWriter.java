@@ -141,6 +141,13 @@ public final class HardwareWriter {
       tm.put("output_group", t.outputGroup());
       m.put("timing", tm);
     }
+    if (a.sparsity().declared()) {
+      Map<String, Object> sm = new LinkedHashMap<>();
+      sm.put("formats", a.sparsity().formats().stream().map(Object::toString).toList());
+      sm.put("offset_bits", a.sparsity().offsetBits());
+      sm.put("skip_zeros", a.sparsity().skipsZeros());
+      m.put("sparsity", sm);
+    }
     return m;
   }
 
