@@ -145,6 +145,40 @@ public final class UnitFunctions {
     return (int) Math.max(i("act_min"), Math.min(i("act_max"), v));
   }
 
+  /**
+   * An N:M weight tile ({@code nm_*} fields) as dense (k, reduction) weights, reduction = fy·fx·c
+   * with c innermost: each stored value scattered to its group's position plus its offset.
+   */
+  private int[] nmTile(Buf w, int kt, int reduction) {
+    int n = i("nm_n");
+    int m = i("nm_m");
+    int bits = i("nm_obits");
+    int vals = i("nm_vals");
+    int[] out = new int[kt * reduction];
+    long offsetsAt = 8L * kt * vals;
+    for (int k = 0; k < kt; k++) {
+      for (int v = 0; v < vals; v++) {
+        long e = (long) k * vals + v;
+        int value = w.s8(e);
+        long bit = offsetsAt + e * bits;
+        int off = 0;
+        for (int b = 0; b < bits; b++, bit++) {
+          off |= ((w.s8(bit >>> 3) & 0xff) >> (bit & 7) & 1) << b;
+        }
+        int r = v / n * m + off;
+        if (value == 0) {
+          continue;
+        }
+        if (r >= reduction) {
+          throw new SimulationException(where + ": N:M value " + v + " of channel " + k + " lies at " + r
+              + ", past the tile's " + reduction + " weights");
+        }
+        out[k * reduction + r] = value;
+      }
+    }
+    return out;
+  }
+
   private void conv() {
     boolean depthwise = i("kind") == 2;
     int kt = i("k");
@@ -157,7 +191,9 @@ public final class UnitFunctions {
     boolean first = i("first") == 1;
     boolean last = i("last") == 1;
     Buf in = buf("in_mem", "in", (long) rows * cols * inC, "the input tile");
-    Buf w = buf("w_mem", "w", 0, "the weight tile");
+    int nmN = i("nm_n");
+    long nmValues = (long) kt * i("nm_vals");
+    Buf w = buf("w_mem", "w", nmN > 0 ? nmValues + (nmValues * i("nm_obits") + 7) / 8 : 0, "the weight tile");
     int pBytes = i("p_bytes");
     boolean hasBias = i("has_bias") == 1;
     Buf p = buf("p_mem", "p", (long) kt * pBytes, "the parameters");
@@ -192,8 +228,8 @@ public final class UnitFunctions {
     }
     int pad = inZp - sub;
     // The tile's weights decoded once from the buffer, (k, fy, fx, c) with c innermost.
-    int[] wt = new int[kt * fy * fx * wc];
-    for (int k = 0; k < kt; k++) {
+    int[] wt = nmN > 0 && !depthwise ? nmTile(w, kt, fy * fx * wc) : new int[kt * fy * fx * wc];
+    for (int k = 0; k < (nmN > 0 && !depthwise ? 0 : kt); k++) {
       for (int ty = 0; ty < fy; ty++) {
         for (int tx = 0; tx < fx; tx++) {
           long tap = kOff[k] + ty * sFy + tx * sFx;
