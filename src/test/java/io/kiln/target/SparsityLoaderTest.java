@@ -21,24 +21,12 @@ class SparsityLoaderTest {
   @TempDir
   Path dir;
 
-  /** Where the digital unit's sparsity block goes in the diana preset. */
-  static final String ANCHOR = "    weight_layout: array_blocks\n";
-
-  /** The diana preset with {@code block} (the lines of a {@code sparsity:} field) on its digital unit. */
-  static String dianaWith(String block) {
-    String diana = Presets.commentedYaml("diana").orElseThrow();
-    assertThat(diana).contains(ANCHOR);
-    return diana.replaceFirst(java.util.regex.Pattern.quote(ANCHOR),
-        java.util.regex.Matcher.quoteReplacement(ANCHOR + block));
-  }
-
   /** The diana digital unit with 1:4, 1:8 and 1:16 and 4-bit offsets, as the sparse benchmarks plan it. */
-  public static final String SPARSE_DIGITAL = "    sparsity:\n      formats: [1:4, 1:8, 1:16]\n"
-      + "      offset_bits: 4\n      skip_zeros: true\n";
+  static final String SPARSE_DIGITAL = io.kiln.testing.SparseLayers.DIGITAL_YAML;
 
   private HardwareDescription load(String block) throws IOException {
     Path f = dir.resolve("soc.yaml");
-    Files.writeString(f, dianaWith(block));
+    Files.writeString(f, io.kiln.testing.SparseLayers.dianaYaml(block));
     return HardwareLoader.load(f);
   }
 
@@ -54,6 +42,7 @@ class SparsityLoaderTest {
   @Test
   void declaredFormatsLoadAndRoundTrip() throws IOException {
     HardwareDescription hw = load(SPARSE_DIGITAL);
+    assertThat(hw).isEqualTo(io.kiln.testing.SparseLayers.diana());
     Sparsity s = hw.accelerator("digital").orElseThrow().sparsity();
     assertThat(s.formats()).containsExactly(new Encoding.NM(1, 4), new Encoding.NM(1, 8), new Encoding.NM(1, 16));
     assertThat(s.offsetBits()).isEqualTo(4);

@@ -30,6 +30,24 @@ public final class SparseLayers {
   public static final Sparsity DIGITAL = new Sparsity(List.of(new Encoding.NM(1, 4), new Encoding.NM(1, 8),
       new Encoding.NM(1, 16)), 4, true);
 
+  /** The lines of the digital unit's {@code sparsity:} field that give it {@link #DIGITAL}. */
+  public static final String DIGITAL_YAML = "    # N:M sparse weights (not in the published DIANA): int8 values and 4-bit offsets,\n"
+      + "    # one group's N values per reduction step.\n"
+      + "    sparsity:\n      formats: [1:4, 1:8, 1:16]\n      offset_bits: 4\n      skip_zeros: true\n";
+
+  /** Where the digital unit's sparsity block goes in the diana preset: after its weight layout. */
+  public static final String ANCHOR = "    weight_layout: array_blocks\n";
+
+  /** The commented diana preset with {@code block} (the lines of a {@code sparsity:} field) on its digital unit. */
+  public static String dianaYaml(String block) {
+    String diana = io.kiln.target.Presets.commentedYaml("diana").orElseThrow();
+    if (!diana.contains(ANCHOR)) {
+      throw new IllegalStateException("the diana preset no longer has '" + ANCHOR.strip() + "'");
+    }
+    return diana.replaceFirst(java.util.regex.Pattern.quote(ANCHOR),
+        java.util.regex.Matcher.quoteReplacement(ANCHOR + block));
+  }
+
   /** diana with {@link #DIGITAL} on its digital unit. */
   public static HardwareDescription diana() {
     return withSparsity(Targets.resolve("diana"), DIGITAL);
