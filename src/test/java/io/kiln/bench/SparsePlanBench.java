@@ -29,7 +29,7 @@ import java.util.Map;
 /**
  * Plans of pruned models on one description (run by {@code bench/sparse-plan.sh}, not a test):
  * {@code SparsePlanBench TARGET POLICY LABEL=MODEL...} plans each model with the policy, re-checks
- * every plan with {@link DeploymentChecker}, simulates one seeded inference with the simulator's
+ * every plan ({@code PlanChecker} per layer, {@code WeightPlacementChecker}, {@link DeploymentChecker}), simulates one seeded inference with the simulator's
  * check against the interpreter on the lowered graph, and prints, per accelerated layer, its tile
  * sizes, L1 and weight-memory reservation, weight blob bytes, DMA bytes, analytic cycles and
  * utilization, then one totals line per model. Markdown rows, tab-free.
@@ -49,7 +49,12 @@ public final class SparsePlanBench {
     for (Map.Entry<String, String> m : models.entrySet()) {
       Graph g = Pipeline.DEFAULT.apply(ModelSource.load(m.getValue()));
       Planner.Planned p = Planner.plan(g, hw, new Planner.Options(policy, false, SolverKind.BNB));
-      List<String> errors = DeploymentChecker.check(p.plan());
+      // Every plan re-checked: each layer plan, the weight placement and the deployment.
+      List<String> errors = new ArrayList<>(DeploymentChecker.check(p.plan()));
+      for (io.kiln.plan.schedule.LayerPlan lp : p.costs().schedule().layers()) {
+        errors.addAll(io.kiln.plan.schedule.PlanChecker.check(lp));
+      }
+      errors.addAll(io.kiln.plan.schedule.WeightPlacementChecker.check(hw, p.costs().schedule()));
       List<Tensor> in = new ArrayList<>(SeededInputs.of(p.plan().graph(), 7));
       Simulation s = Simulator.simulate(p.plan(), p.costs(), Simulator.CpuTiming.of(p.costs()), in, true,
           policy.cliName());
