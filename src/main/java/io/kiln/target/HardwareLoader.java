@@ -435,6 +435,12 @@ public final class HardwareLoader {
     if (a.weightLayout() == WeightLayout.CROSSBAR) {
       validateCrossbar(a, at, f);
     }
+    // The job backend (host HAL, the simulator's job model) executes N:M tiles; the DLA's command
+    // streams and the systolic engine do not.
+    if (a.sparsity().declared() && a.kind() != Accelerator.Kind.DIGITAL_PE_ARRAY) {
+      throw f.errorAt(at + ".sparsity", "N:M formats run on digital_pe_array units only, not "
+          + YamlFields.yamlName(a.kind()));
+    }
   }
 
   /**

@@ -89,6 +89,17 @@ class SparsityLoaderTest {
   }
 
   @Test
+  void onlyADigitalArrayDeclaresFormats() throws IOException {
+    Path f = dir.resolve("soc.yaml");
+    String analog = "    weight_layout: crossbar\n";
+    String yaml = Presets.commentedYaml("diana").orElseThrow();
+    assertThat(yaml).contains(analog);
+    Files.writeString(f, yaml.replace(analog, analog + SPARSE_DIGITAL));
+    assertThatThrownBy(() -> HardwareLoader.load(f)).isInstanceOf(KilnException.class)
+        .hasMessageContaining("accelerators[1].sparsity: N:M formats run on digital_pe_array units only, not analog_imc");
+  }
+
+  @Test
   void aUnitStoresAFormatInTheSparsestDeclaredOneItFollows() {
     Sparsity s = new Sparsity(List.of(new Encoding.NM(1, 4), new Encoding.NM(1, 8)), 4, true);
     assertThat(s.formatFor(new Encoding.NM(1, 16))).contains(new Encoding.NM(1, 8));
