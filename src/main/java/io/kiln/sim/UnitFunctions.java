@@ -191,8 +191,9 @@ public final class UnitFunctions {
     boolean first = i("first") == 1;
     boolean last = i("last") == 1;
     Buf in = buf("in_mem", "in", (long) rows * cols * inC, "the input tile");
-    int nmN = i("nm_n");
-    long nmValues = (long) kt * i("nm_vals");
+    // A DLA instruction's registers carry no nm_* fields: its weights are dense.
+    int nmN = (int) (long) f.getOrDefault("nm_n", 0L);
+    long nmValues = nmN > 0 ? (long) kt * i("nm_vals") : 0;
     Buf w = buf("w_mem", "w", nmN > 0 ? nmValues + (nmValues * i("nm_obits") + 7) / 8 : 0, "the weight tile");
     int pBytes = i("p_bytes");
     boolean hasBias = i("has_bias") == 1;

@@ -200,9 +200,11 @@ public final class Jobs {
    */
   private static void weightAddressing(Map<String, Long> f, BlobLayout blob, TileJob job, LayerShape l) {
     long big = 1L << 30;
-    if (blob == null || job.weights().isEmpty() || blob.weights() instanceof io.kiln.plan.weights.NmTiles) {
+    boolean nm = blob != null && job.weights().isPresent() && blob.weights() instanceof io.kiln.plan.weights.NmTiles;
+    if (blob == null || job.weights().isEmpty() || nm) {
+      // N:M tiles are addressed by their nm_* fields, not by strides; their values are int8.
       for (String s : new String[] {"w_bits", "kb", "cb", "s_kb", "s_ki", "s_cb", "s_ci", "s_fy", "s_fx"}) {
-        f.put(s, s.equals("kb") || s.equals("cb") ? big : s.equals("w_bits") && blob != null ? 8L : 0L);
+        f.put(s, s.equals("kb") || s.equals("cb") ? big : s.equals("w_bits") && nm ? 8L : 0L);
       }
       nmFields(f, blob, job);
       return;

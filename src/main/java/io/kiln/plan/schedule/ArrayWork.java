@@ -108,16 +108,21 @@ public final class ArrayWork {
   public static Work work(Accelerator acc, OpPattern pattern, LayerGeometry geo, int kLen, int cLen, int yLen,
       int xLen) {
     Work w = work(acc, pattern, geo.shape(), geo.hasWeights(), kLen, cLen, yLen, xLen);
-    java.util.Optional<io.kiln.ir.Encoding.NM> f = ProblemBuilder.sparseFormat(acc, pattern, geo);
-    boolean reductionUnrolled = pattern.unroll().stream().flatMap(u -> u.loops().stream())
-        .anyMatch(d -> d == LoopDim.C || d == LoopDim.FY || d == LoopDim.FX);
-    if (f.isEmpty() || !acc.sparsity().skipsZeros() || reductionUnrolled) {
+    if (!skipsZeros(acc, pattern, geo)) {
       return w;
     }
     LayerShape l = geo.shape();
-    long steps = f.get().valuesPerRow(cLen * l.fy() * l.fx());
+    long steps = ProblemBuilder.sparseFormat(acc, pattern, geo).orElseThrow().valuesPerRow(cLen * l.fy() * l.fx());
     return new Work(w.calls(), w.outputBlocks(), steps, w.rowLoads(), w.outputs(),
         (long) kLen * yLen * xLen * steps);
+  }
+
+  /** Whether the unit stores {@code geo}'s weights N:M and skips their zeros along an un-unrolled reduction. */
+  static boolean skipsZeros(Accelerator acc, OpPattern pattern, LayerGeometry geo) {
+    boolean reductionUnrolled = pattern.unroll().stream().flatMap(u -> u.loops().stream())
+        .anyMatch(d -> d == LoopDim.C || d == LoopDim.FY || d == LoopDim.FX);
+    return acc.sparsity().skipsZeros() && !reductionUnrolled
+        && ProblemBuilder.sparseFormat(acc, pattern, geo).isPresent();
   }
 
   /**
@@ -155,8 +160,7 @@ public final class ArrayWork {
         tile.y().length(), tile.x().length());
     if (acc.timing().equals(io.kiln.target.ArrayTiming.STEPS)) {
       long fusedSteps = tile.lastC(l) ? fused * outputSteps(pattern, tile) : 0;
-      if (w.macs() != ArrayWork.work(acc, pattern, l, geo.hasWeights(), tile.k().length(), tile.c().length(),
-          tile.y().length(), tile.x().length()).macs()) {
+      if (skipsZeros(acc, pattern, geo)) {
         // Skipped N:M zeros: the array steps of the shortened reduction.
         return w.calls() * ((long) Math.ceil(w.steps() * acc.cyclesPerArrayStep()) + acc.perCallOverheadCycles())
             + fusedSteps;
