@@ -147,18 +147,21 @@ public final class UnitFunctions {
 
   /**
    * An N:M weight tile ({@code nm_*} fields) as dense (k, reduction) weights, reduction = fy·fx·c
-   * with c innermost: each stored value scattered to its group's position plus its offset.
+   * with c innermost: each stored value (entries in blocks of {@code nm_kb} channels, a reduction
+   * step's values together) scattered to its group's position plus its offset.
    */
   private int[] nmTile(Buf w, int kt, int reduction) {
     int n = i("nm_n");
     int m = i("nm_m");
     int bits = i("nm_obits");
     int vals = i("nm_vals");
+    int kb = i("nm_kb");
     int[] out = new int[kt * reduction];
     long offsetsAt = 8L * kt * vals;
     for (int k = 0; k < kt; k++) {
+      int width = Math.min(kb, kt - k / kb * kb);
       for (int v = 0; v < vals; v++) {
-        long e = (long) k * vals + v;
+        long e = (long) (k / kb) * kb * vals + (long) v * width + k % kb;
         int value = w.s8(e);
         long bit = offsetsAt + e * bits;
         int off = 0;

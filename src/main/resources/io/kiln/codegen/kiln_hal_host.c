@@ -143,8 +143,10 @@ static int64_t kiln_hal_nm_sum(const kiln_job *j, const int8_t *in, const uint8_
                                int32_t sub, kiln_where at) {
   int64_t acc = 0;
   int reduction = j->fy * j->fx * j->c;
+  int block = k / j->nm_kb;
+  int width = j->k - block * j->nm_kb < j->nm_kb ? j->k - block * j->nm_kb : j->nm_kb;
   for (int v = 0; v < j->nm_vals; ++v) {
-    uint64_t e = (uint64_t)k * j->nm_vals + v;
+    uint64_t e = (uint64_t)block * j->nm_kb * j->nm_vals + (uint64_t)v * width + k % j->nm_kb;
     int32_t wv = (int8_t)w[e];
     if (wv == 0) {
       continue; /* a group with fewer than N non-zeros is filled with zeros */

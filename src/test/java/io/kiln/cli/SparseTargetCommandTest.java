@@ -42,7 +42,7 @@ class SparseTargetCommandTest {
     Path out = tmp.resolve("c");
     CliRunner.Result compile = kiln(concat(new String[] {"compile", model.toString(), "-o", out.toString()}, target));
     assertThat(compile.code()).as(compile.err()).isZero();
-    assertThat(Files.readString(out.resolve("kiln_weights.c"))).contains("(1:4 tiles K24, int8 values + 4-bit offsets)");
+    assertThat(Files.readString(out.resolve("kiln_weights.c"))).contains("(1:4 tiles K24, int8 values + 4-bit offsets, K16-interleaved)");
     byte[] in = new byte[10 * 9 * 20 * 3];
     new Random(4).nextBytes(in);
     Path inFile = tmp.resolve("in.bin");

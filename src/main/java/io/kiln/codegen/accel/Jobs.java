@@ -265,9 +265,10 @@ public final class Jobs {
       f.put("nm_m", (long) nm.format().m());
       f.put("nm_obits", (long) nm.offsetBits());
       f.put("nm_vals", (long) nm.valuesPerChannel(job.c().length()));
+      f.put("nm_kb", (long) nm.kBlock());
       return;
     }
-    for (String s : new String[] {"nm_n", "nm_m", "nm_obits", "nm_vals"}) {
+    for (String s : new String[] {"nm_n", "nm_m", "nm_obits", "nm_vals", "nm_kb"}) {
       f.put(s, 0L);
     }
   }

@@ -144,7 +144,7 @@ final class ProblemBuilder {
   static WeightStorage storage(Accelerator acc, OpPattern pattern, LayerGeometry geo) {
     java.util.Optional<io.kiln.ir.Encoding.NM> f = sparseFormat(acc, pattern, geo);
     if (f.isPresent()) {
-      return WeightStorage.sparse(acc.weightLayout(), f.get(), acc.sparsity().offsetBits());
+      return WeightStorage.sparse(acc.weightLayout(), pattern, f.get(), acc.sparsity().offsetBits());
     }
     return WeightStorage.of(acc, pattern, geo.shape().depthwise(), weightBits(pattern, geo));
   }

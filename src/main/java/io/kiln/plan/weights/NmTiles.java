@@ -10,18 +10,24 @@ import io.kiln.plan.tiling.Span;
  * {@code tileK} output channels × {@code tileC} input channels (the last of each may be narrower;
  * K tiles outermost), the tile's non-zero values, one int8 byte each, and then their offsets,
  * {@code offsetBits} each, packed from bit 0 of the byte after the last value (the first offset in
- * the low bits, continuing across bytes and channels); the next tile starts on the next byte. One
- * DMA transfer brings a tile's values and offsets together.
+ * the low bits, continuing across bytes); the next tile starts on the next byte. One DMA transfer
+ * brings a tile's values and offsets together.
  *
  * <p>Inside a tile each channel's reduction runs in the model's order restricted to the tile:
  * taps (FY, FX) outermost, the tile's input channels innermost, {@code R = FY·FX·tileC} weights in
  * groups of M, each group stored as its N values (zero values at offset 0 where it has fewer
- * non-zeros, see {@link NmWeights}), so a channel holds {@code ceil(R / M)·N} values. The tiler
- * only cuts C into multiples of M when C is one (so the tile's groups are the layer's own), and
- * otherwise not at all. These are the bytes {@link io.kiln.plan.tiling.ElementSizes#weightBytes}
- * counts for N:M sizes: {@code k·V + ceil(k·V·offsetBits / 8)} for {@code V} values a channel.
+ * non-zeros, see {@link NmWeights}), so a channel holds {@code V = ceil(R / M)·N} values. The
+ * tile's channels are stored in blocks of {@code kBlock} (the array's columns; the last block may
+ * be narrower, unpadded): per block, value 0 of each of its channels, then value 1 of each, and
+ * so on, so what the array consumes in one reduction step (one value and one offset for every
+ * column) lies together. Entry {@code e} of a tile, value and offset alike, is that of channel
+ * {@code k}, value {@code v} at {@code e = (k / kBlock)·kBlock·V + v·w + k % kBlock}, with
+ * {@code w} the width of {@code k}'s block. The tiler only cuts C into multiples of M when C is
+ * one (so the tile's groups are the layer's own), and otherwise not at all. These are the bytes
+ * {@link io.kiln.plan.tiling.ElementSizes#weightBytes} counts for N:M sizes:
+ * {@code k·V + ceil(k·V·offsetBits / 8)}.
  */
-public record NmTiles(LayerShape shape, Encoding.NM format, int tileK, int tileC, int offsetBits)
+public record NmTiles(LayerShape shape, Encoding.NM format, int tileK, int tileC, int offsetBits, int kBlock)
     implements Arrangement {
 
   public NmTiles {
@@ -38,6 +44,16 @@ public record NmTiles(LayerShape shape, Encoding.NM format, int tileK, int tileC
     if (offsetBits < 1 || offsetBits > 8 || (1 << offsetBits) < format.m()) {
       throw new IllegalArgumentException(offsetBits + "-bit offsets for " + format);
     }
+    if (kBlock < 1) {
+      throw new IllegalArgumentException("channel blocks of " + kBlock);
+    }
+  }
+
+  /** Entry of channel {@code k} (of {@code channels} in the tile), value {@code v} of {@code per}. */
+  public int entry(int k, int v, int channels, int per) {
+    int block = k / kBlock;
+    int width = Math.min(kBlock, channels - block * kBlock);
+    return block * kBlock * per + v * width + k % kBlock;
   }
 
   private int taps() {
@@ -120,8 +136,8 @@ public record NmTiles(LayerShape shape, Encoding.NM format, int tileK, int tileC
 
   @Override
   public String describe() {
-    return format + " tiles K" + tileK + (tileC < shape.c() ? " C" + tileC : "") + ", int8 values + "
-        + offsetBits + "-bit offsets";
+    return format + " tiles K" + tileK + (tileC < shape.c() ? " C" + tileC : "") + ", int8 values + " + offsetBits
+        + "-bit offsets" + (kBlock > 1 ? ", K" + kBlock + "-interleaved" : "");
   }
 
   /** The reduction of channel {@code k} restricted to C tile {@code c}, from model-order {@code w}. */
@@ -157,9 +173,9 @@ public record NmTiles(LayerShape shape, Encoding.NM format, int tileK, int tileC
           int[] values = p.values();
           int[] offsets = p.offsets();
           for (int v = 0; v < per; v++) {
-            out[at + k * per + v] = (byte) values[v];
-            long bit = offsetBit + (long) (k * per + v) * offsetBits;
-            writeBits(out, bit, offsets[v]);
+            int e = entry(k, v, ks.length(), per);
+            out[at + e] = (byte) values[v];
+            writeBits(out, offsetBit + (long) e * offsetBits, offsets[v]);
           }
         }
       }
@@ -182,8 +198,9 @@ public record NmTiles(LayerShape shape, Encoding.NM format, int tileK, int tileC
         long offsetBit = 8L * (at + (long) ks.length() * per);
         for (int k = 0; k < ks.length(); k++) {
           for (int v = 0; v < per; v++) {
-            int value = region[at + k * per + v];
-            int off = readBits(region, offsetBit + (long) (k * per + v) * offsetBits);
+            int e = entry(k, v, ks.length(), per);
+            int value = region[at + e];
+            int off = readBits(region, offsetBit + (long) e * offsetBits);
             int r = v / format.n() * format.m() + off;
             if (value == 0) {
               continue;

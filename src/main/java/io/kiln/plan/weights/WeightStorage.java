@@ -33,9 +33,11 @@ import io.kiln.ir.Encoding;
  * @param sparse the N:M format of a unit that stores the layer's weights sparse ({@link NmTiles},
  *     whatever its dense {@code layout}); empty for dense storage
  * @param offsetBits bits of one stored offset of {@code sparse} (0 when dense)
+ * @param sparseKBlock the channels whose values of one reduction step an N:M tile stores together:
+ *     the factor of the array dimension that unrolls K alone (1 when none does; see {@link NmTiles})
  */
 public record WeightStorage(WeightLayout layout, int bits, int kBlock, int cBlock, List<LoopDim> rowOrder,
-    Optional<Encoding.NM> sparse, int offsetBits) {
+    Optional<Encoding.NM> sparse, int offsetBits, int sparseKBlock) {
 
   public WeightStorage {
     rowOrder = List.copyOf(rowOrder);
@@ -43,16 +45,18 @@ public record WeightStorage(WeightLayout layout, int bits, int kBlock, int cBloc
 
   /** Dense storage. */
   public WeightStorage(WeightLayout layout, int bits, int kBlock, int cBlock, List<LoopDim> rowOrder) {
-    this(layout, bits, kBlock, cBlock, rowOrder, Optional.empty(), 0);
+    this(layout, bits, kBlock, cBlock, rowOrder, Optional.empty(), 0, 1);
   }
 
   /**
-   * N:M storage in {@code format} with {@code offsetBits} offsets ({@link NmTiles}): int8 values,
-   * no blocks (a tile stores the values of its own channels; a partial array block of K just
-   * leaves columns idle).
+   * N:M storage in {@code format} with {@code offsetBits} offsets ({@link NmTiles}) for layers
+   * that {@code pattern} runs: int8 values, no padded blocks in the sizes (a tile stores the values
+   * of its own channels; a partial array block of K just leaves columns idle), each reduction
+   * step's values stored together for the channels the pattern unrolls K on.
    */
-  public static WeightStorage sparse(WeightLayout layout, Encoding.NM format, int offsetBits) {
-    return new WeightStorage(layout, 8, 1, 1, List.of(), Optional.of(format), offsetBits);
+  public static WeightStorage sparse(WeightLayout layout, OpPattern pattern, Encoding.NM format, int offsetBits) {
+    return new WeightStorage(layout, 8, 1, 1, List.of(), Optional.of(format), offsetBits,
+        factorAlone(pattern, LoopDim.K));
   }
 
   /**
@@ -130,7 +134,7 @@ public record WeightStorage(WeightLayout layout, int bits, int kBlock, int cBloc
    */
   public Arrangement arrange(LayerShape shape, int tileK, int tileC) {
     if (sparse.isPresent()) {
-      return new NmTiles(shape, sparse.get(), tileK, tileC, offsetBits);
+      return new NmTiles(shape, sparse.get(), tileK, tileC, offsetBits, sparseKBlock);
     }
     return switch (layout) {
       case TFLITE -> new Arrangement.ModelOrder(shape);

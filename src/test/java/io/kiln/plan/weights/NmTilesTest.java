@@ -36,7 +36,7 @@ class NmTilesTest {
       int tileK = 1 + r.nextInt(k);
       int tileC = c % f.m() == 0 && r.nextBoolean() ? f.m() * (1 + r.nextInt(c / f.m())) : c;
       int bits = Math.max(Integer.numberOfTrailingZeros(f.m()), 1 + r.nextInt(8));
-      NmTiles a = new NmTiles(l, f, tileK, tileC, bits);
+      NmTiles a = new NmTiles(l, f, tileK, tileC, bits, 1 + r.nextInt(20));
       int[] w = SparseLayers.weights(r, k, fy * fx * c, f);
       assertThat(NmWeights.follows(w, k, f)).isTrue();
       byte[] region = a.pack(w);
@@ -52,7 +52,6 @@ class NmTilesTest {
           assertThat(s.runs()).isEqualTo(1);
           assertThat(s.offset()).as("tiles follow each other").isEqualTo(end);
           assertThat(s.bytes()).isEqualTo(sizes.weightBytes(ks.length(), cs.length(), (long) fy * fx));
-          // The tile's first bytes are its first channel's values: the tile's own weights, in order.
           int per = a.valuesPerChannel(cs.length());
           assertThat(s.bytes()).isEqualTo((long) ks.length() * per + ((long) ks.length() * per * bits + 7) / 8);
           end = s.offset() + s.bytes();
@@ -68,16 +67,33 @@ class NmTilesTest {
   void aTileIsItsValuesThenItsOffsets() {
     // One channel of 8 weights in 1:4: groups [0, 5, 0, 0] and [0, 0, 0, -3].
     LayerShape l = new LayerShape(1, 8, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, false);
-    NmTiles a = new NmTiles(l, new Encoding.NM(1, 4), 1, 8, 4);
+    NmTiles a = new NmTiles(l, new Encoding.NM(1, 4), 1, 8, 4, 16);
     assertThat(a.pack(new int[] {0, 5, 0, 0, 0, 0, 0, -3})).containsExactly(5, -3, 1 | 3 << 4);
+  }
+
+  @Test
+  void aReductionStepsValuesLieTogetherPerBlockOfColumns() {
+    // Three channels of 8 weights in 1:4: channel k keeps k+1 at offset k of its first group and
+    // -(k+1) at offset 3 of its second; blocks of 2 channels.
+    LayerShape l = new LayerShape(3, 8, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, false);
+    int[] w = new int[24];
+    for (int k = 0; k < 3; k++) {
+      w[k * 8 + k] = k + 1;
+      w[k * 8 + 7] = -(k + 1);
+    }
+    NmTiles a = new NmTiles(l, new Encoding.NM(1, 4), 3, 8, 4, 2);
+    // Block {0, 1}: value 0 of channels 0, 1, then value 1 of channels 0, 1; block {2}: its two.
+    // Offsets in the same order, two to a byte.
+    assertThat(a.pack(w)).containsExactly(1, 2, -1, -2, 3, -3, 0 | 1 << 4, 3 | 3 << 4, 2 | 3 << 4);
+    assertThat(a.unpack(a.pack(w))).isEqualTo(w);
   }
 
   @Test
   void tilesThatCutGroupsAndBadOffsetsAreRefused() {
     LayerShape l = new LayerShape(4, 10, 3, 3, 1, 1, 3, 3, 1, 1, 1, 1, 0, 0, false);
-    assertThatThrownBy(() -> new NmTiles(l, new Encoding.NM(1, 4), 4, 8, 4)).hasMessageContaining("cuts");
-    assertThatThrownBy(() -> new NmTiles(l, new Encoding.NM(1, 16), 4, 10, 3)).hasMessageContaining("offsets");
-    NmTiles a = new NmTiles(l, new Encoding.NM(1, 4), 2, 10, 4);
+    assertThatThrownBy(() -> new NmTiles(l, new Encoding.NM(1, 4), 4, 8, 4, 1)).hasMessageContaining("cuts");
+    assertThatThrownBy(() -> new NmTiles(l, new Encoding.NM(1, 16), 4, 10, 3, 1)).hasMessageContaining("offsets");
+    NmTiles a = new NmTiles(l, new Encoding.NM(1, 4), 2, 10, 4, 16);
     assertThatThrownBy(() -> a.slice(new Span(1, 2), new Span(0, 10))).hasMessageContaining("not one of");
     int[] dense = new int[4 * 90];
     dense[0] = 1;
