@@ -159,6 +159,43 @@ public final class UnitFunctions {
     return (int) Math.max(i("act_min"), Math.min(i("act_max"), v));
   }
 
+  /**
+   * An N:M weight tile ({@code nm_*} fields) as dense (k, reduction) weights, reduction = fy·fx·c
+   * with c innermost: each stored value (entries in blocks of {@code nm_kb} channels, a reduction
+   * step's values together) scattered to its group's position plus its offset.
+   */
+  private byte[] nmTile(Buf w, int kt, int reduction) {
+    int n = i("nm_n");
+    int m = i("nm_m");
+    int bits = i("nm_obits");
+    int vals = i("nm_vals");
+    int kb = i("nm_kb");
+    byte[] out = new byte[kt * reduction];
+    long offsetsAt = 8L * kt * vals;
+    for (int k = 0; k < kt; k++) {
+      int width = Math.min(kb, kt - k / kb * kb);
+      for (int v = 0; v < vals; v++) {
+        long e = (long) (k / kb) * kb * vals + (long) v * width + k % kb;
+        int value = w.s8(e);
+        long bit = offsetsAt + e * bits;
+        int off = 0;
+        for (int b = 0; b < bits; b++, bit++) {
+          off |= ((w.s8(bit >>> 3) & 0xff) >> (bit & 7) & 1) << b;
+        }
+        int r = v / n * m + off;
+        if (value == 0) {
+          continue;
+        }
+        if (r >= reduction) {
+          throw new SimulationException(where + ": N:M value " + v + " of channel " + k + " lies at " + r
+              + ", past the tile's " + reduction + " weights");
+        }
+        out[k * reduction + r] = (byte) value;
+      }
+    }
+    return out;
+  }
+
   private void conv() {
     boolean depthwise = i("kind") == 2;
     int kt = i("k");
@@ -171,7 +208,10 @@ public final class UnitFunctions {
     boolean first = i("first") == 1;
     boolean last = i("last") == 1;
     Buf in = buf("in_mem", "in", (long) rows * cols * inC, "the input tile");
-    Buf w = buf("w_mem", "w", 0, "the weight tile");
+    // A DLA instruction's registers carry no nm_* fields: its weights are dense.
+    int nmN = (int) (long) f.getOrDefault("nm_n", 0L);
+    long nmValues = nmN > 0 ? (long) kt * i("nm_vals") : 0;
+    Buf w = buf("w_mem", "w", nmN > 0 ? nmValues + (nmValues * i("nm_obits") + 7) / 8 : 0, "the weight tile");
     int pBytes = i("p_bytes");
     boolean hasBias = i("has_bias") == 1;
     Buf p = buf("p_mem", "p", (long) kt * pBytes, "the parameters");
@@ -198,8 +238,9 @@ public final class UnitFunctions {
       x[e] = (byte) narrow(in.s8(e));
     }
     // The tile's weights decoded once from the buffer, (k, fy, fx, c) with c innermost.
-    byte[] wt = new byte[kt * fy * fx * wc];
-    for (int k = 0; k < kt; k++) {
+    boolean sparse = nmN > 0 && !depthwise;
+    byte[] wt = sparse ? nmTile(w, kt, fy * fx * wc) : new byte[kt * fy * fx * wc];
+    for (int k = 0; k < (sparse ? 0 : kt); k++) {
       for (int ty = 0; ty < fy; ty++) {
         for (int tx = 0; tx < fx; tx++) {
           long tap = kOff[k] + ty * sFy + tx * sFx;

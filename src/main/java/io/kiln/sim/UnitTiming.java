@@ -20,8 +20,8 @@ public final class UnitTiming {
   }
 
   public static ArrayWork.Work work(Step.AcceleratorCall call, TileJob job) {
-    return ArrayWork.work(call.unit(), pattern(call), call.geometry().shape(), call.geometry().hasWeights(),
-        job.k().length(), job.c().length(), job.y().length(), job.x().length());
+    return ArrayWork.work(call.unit(), pattern(call), call.geometry(), job.k().length(), job.c().length(),
+        job.y().length(), job.x().length());
   }
 
   /** Cycles the unit computes job {@code job} of {@code call} (the host's per-job overhead apart). */

@@ -22,6 +22,8 @@ import java.util.Optional;
  * @param weightLayout how its weights are stored for its DMA (the planner lays each layer's
  *     weights out that way and sizes weight transfers by it)
  * @param timing how a simulator times one job of the array ({@link ArrayTiming})
+ * @param sparsity the N:M sparse weight formats its conv and fully-connected patterns take
+ *     ({@link Sparsity#NONE}: dense only)
  * @param systolic how the SRAM arrays of a {@link Kind#SYSTOLIC} unit feed it; empty for other
  *     kinds (and for a systolic unit that leaves it to the defaults)
  */
@@ -29,24 +31,25 @@ public record Accelerator(String name, Kind kind, long peakMacsPerCycle, List<Ar
     Layout layout, String l1, Optional<MemoryLevel> weightMemory, List<OpPattern> patterns,
     long perCallOverheadCycles, boolean doubleBuffering, double energyPjPerMac,
     TilingPolicy tiling, WeightLayout weightLayout, ZeroPoints zeroPoints, ArrayTiming timing,
-    java.util.Optional<SystolicFeed> systolic) {
+    Sparsity sparsity, java.util.Optional<SystolicFeed> systolic) {
 
   public Accelerator {
     array = List.copyOf(array);
     patterns = List.copyOf(patterns);
     java.util.Objects.requireNonNull(zeroPoints);
     java.util.Objects.requireNonNull(timing);
+    java.util.Objects.requireNonNull(sparsity);
     java.util.Objects.requireNonNull(systolic);
   }
 
-  /** An accelerator that is not a configured systolic unit. */
+  /** An accelerator that takes dense weights only and is not a configured systolic unit. */
   public Accelerator(String name, Kind kind, long peakMacsPerCycle, List<ArrayDim> array,
       Layout layout, String l1, Optional<MemoryLevel> weightMemory, List<OpPattern> patterns,
       long perCallOverheadCycles, boolean doubleBuffering, double energyPjPerMac,
       TilingPolicy tiling, WeightLayout weightLayout, ZeroPoints zeroPoints, ArrayTiming timing) {
     this(name, kind, peakMacsPerCycle, array, layout, l1, weightMemory, patterns,
         perCallOverheadCycles, doubleBuffering, energyPjPerMac, tiling, weightLayout, zeroPoints,
-        timing, Optional.empty());
+        timing, Sparsity.NONE, Optional.empty());
   }
 
   /** An accelerator whose simulated timing is the planner's array steps. */
@@ -73,28 +76,35 @@ public record Accelerator(String name, Kind kind, long peakMacsPerCycle, List<Ar
   public Accelerator withPatterns(List<OpPattern> newPatterns) {
     return new Accelerator(name, kind, peakMacsPerCycle, array, layout, l1, weightMemory,
         newPatterns, perCallOverheadCycles, doubleBuffering, energyPjPerMac, tiling, weightLayout,
-        zeroPoints, timing, systolic);
+        zeroPoints, timing, sparsity, systolic);
   }
 
   /** The same accelerator with another private weight memory (or none). */
   public Accelerator withWeightMemory(Optional<MemoryLevel> newWeightMemory) {
     return new Accelerator(name, kind, peakMacsPerCycle, array, layout, l1, newWeightMemory,
         patterns, perCallOverheadCycles, doubleBuffering, energyPjPerMac, tiling, weightLayout,
-        zeroPoints, timing, systolic);
+        zeroPoints, timing, sparsity, systolic);
   }
 
   /** The same accelerator with another handling of activation zero points. */
   public Accelerator withZeroPoints(ZeroPoints z) {
     return new Accelerator(name, kind, peakMacsPerCycle, array, layout, l1, weightMemory,
         patterns, perCallOverheadCycles, doubleBuffering, energyPjPerMac, tiling, weightLayout,
-        z, timing, systolic);
+        z, timing, sparsity, systolic);
   }
 
   /** The same accelerator with another SRAM feed (a systolic unit's word, im2col, tiles). */
   public Accelerator withSystolic(Optional<SystolicFeed> feed) {
     return new Accelerator(name, kind, peakMacsPerCycle, array, layout, l1, weightMemory,
         patterns, perCallOverheadCycles, doubleBuffering, energyPjPerMac, tiling, weightLayout,
-        zeroPoints, timing, feed);
+        zeroPoints, timing, sparsity, feed);
+  }
+
+  /** The same accelerator with other N:M sparse formats ({@link Sparsity#NONE}: none). */
+  public Accelerator withSparsity(Sparsity s) {
+    return new Accelerator(name, kind, peakMacsPerCycle, array, layout, l1, weightMemory,
+        patterns, perCallOverheadCycles, doubleBuffering, energyPjPerMac, tiling, weightLayout,
+        zeroPoints, timing, s, systolic);
   }
 
   /**

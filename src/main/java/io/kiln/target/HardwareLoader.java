@@ -202,8 +202,16 @@ public final class HardwareLoader {
       feed = Optional.of(SystolicFields.read(sf.get()));
       sf.get().done();
     }
+    // Optional: without a word on sparsity, the unit takes dense weights only.
+    Sparsity sparsity = Sparsity.NONE;
+    Optional<YamlFields> nm = f.optionalObject("sparsity");
+    if (nm.isPresent()) {
+      sparsity = SparsityLoader.read(nm.get());
+      nm.get().done();
+    }
     return new Accelerator(name, kind, peak, array, layout, l1, weights, patterns, overhead,
-        doubleBuffering, energy, tiling, weightLayout, zeroPoints, timing, feed);
+        doubleBuffering, energy, tiling, weightLayout, zeroPoints, timing, sparsity,
+        feed);
   }
 
   /** The simulator's array timing ({@link ArrayTiming}); every constant defaults to 0. */
@@ -388,6 +396,12 @@ public final class HardwareLoader {
     }
     if (a.weightLayout() == WeightLayout.CROSSBAR) {
       validateCrossbar(a, at, f);
+    }
+    // The job backend (host HAL, the simulator's job model) executes N:M tiles; the DLA's command
+    // streams and the systolic engine do not.
+    if (a.sparsity().declared() && a.kind() != Accelerator.Kind.DIGITAL_PE_ARRAY) {
+      throw f.errorAt(at + ".sparsity", "N:M formats run on digital_pe_array units only, not "
+          + YamlFields.yamlName(a.kind()));
     }
   }
 

@@ -148,6 +148,13 @@ public final class HardwareWriter {
       fm.put("tiles", sf.tiles() == 0 ? (Object) "auto" : (Object) sf.tiles());
       m.put("systolic", fm);
     });
+    if (a.sparsity().declared()) {
+      Map<String, Object> sm = new LinkedHashMap<>();
+      sm.put("formats", a.sparsity().formats().stream().map(Object::toString).toList());
+      sm.put("offset_bits", a.sparsity().offsetBits());
+      sm.put("skip_zeros", a.sparsity().skipsZeros());
+      m.put("sparsity", sm);
+    }
     return m;
   }
 

@@ -186,7 +186,7 @@ public record SystolicParameters(int rows, int cols, int word, long sramBytes, I
         List.of(new ArrayDim("rows", rows), new ArrayDim("cols", cols)), a.layout(), a.l1(),
         a.weightMemory(), patterns, a.perCallOverheadCycles(), a.doubleBuffering(),
         a.energyPjPerMac(), tiling, a.weightLayout(), a.zeroPoints(), a.timing(),
-        java.util.Optional.of(feed()));
+        a.sparsity(), java.util.Optional.of(feed()));
   }
 
   private static int positive(String key, String value) {

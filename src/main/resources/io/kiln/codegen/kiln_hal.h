@@ -68,6 +68,13 @@ typedef struct {
   int32_t has_bias, p_bytes;
   int32_t w_bits, kb, cb;
   uint32_t s_kb, s_ki, s_cb, s_ci, s_fy, s_fx;
+  /* N:M sparse weights when nm_n > 0 (io.kiln.plan.weights.NmTiles; the strides above are unused):
+   * the weight buffer holds k * nm_vals entries, first their int8 values, then their offsets,
+   * nm_obits bits each, packed from bit 0 of the byte after the last value. Channels go in blocks of
+   * nm_kb (the last may be narrower, w wide): entry (k / nm_kb) * nm_kb * nm_vals + v * w + k % nm_kb
+   * is value v of channel k, the weight at index (v / nm_n) * nm_m + its offset of the tile's
+   * reduction, taps (fy, fx) outermost and the tile's c innermost. */
+  int32_t nm_n, nm_m, nm_obits, nm_vals, nm_kb;
   /* Element-wise Add (TFLite's int8 scheme): operands offset, shifted left, each rescaled, summed,
    * rescaled to the output. */
   int32_t add_left_shift, add_in_offset, add_in_mult, add_in_shift, add_opd_offset, add_opd_mult,

@@ -128,12 +128,56 @@ static int32_t kiln_hal_stage(const kiln_job *j, const uint8_t *params, int k, i
 
 static void kiln_hal_fused(const kiln_job *j, int8_t *out, kiln_where at);
 
+/* Offset e of an N:M weight tile: nm_obits bits after the tile's k * nm_vals values. */
+static int kiln_hal_nm_offset(const kiln_job *j, const uint8_t *w, uint64_t e) {
+  uint64_t bit = (uint64_t)j->k * j->nm_vals * 8 + e * (uint64_t)j->nm_obits;
+  int v = 0;
+  for (int b = 0; b < j->nm_obits; ++b, ++bit) {
+    v |= ((w[bit >> 3] >> (bit & 7)) & 1) << b;
+  }
+  return v;
+}
+
+/* Output (oy, ox, k)'s sum over an N:M tile: only the stored values, each at its offset. */
+static int64_t kiln_hal_nm_sum(const kiln_job *j, const int8_t *in, const uint8_t *w, int oy, int ox, int k,
+                               int32_t sub, kiln_where at) {
+  int64_t acc = 0;
+  int reduction = j->fy * j->fx * j->c;
+  int block = k / j->nm_kb;
+  int width = j->k - block * j->nm_kb < j->nm_kb ? j->k - block * j->nm_kb : j->nm_kb;
+  for (int v = 0; v < j->nm_vals; ++v) {
+    uint64_t e = (uint64_t)block * j->nm_kb * j->nm_vals + (uint64_t)v * width + k % j->nm_kb;
+    int32_t wv = (int8_t)w[e];
+    if (wv == 0) {
+      continue; /* a group with fewer than N non-zeros is filled with zeros */
+    }
+    int r = v / j->nm_n * j->nm_m + kiln_hal_nm_offset(j, w, e);
+    if (r >= reduction) {
+      fprintf(stderr, "kiln_hal: layer %s tile %d: N:M value %d of channel %d lies at %d, past the tile's %d weights\n",
+              at.layer, at.tile, v, k, r, reduction);
+      exit(3);
+    }
+    int tap = r / j->c, c = r % j->c, fy = tap / j->fx, fx = tap % j->fx;
+    int iy = oy * j->sy + fy * j->dy + j->y0;
+    int ix = ox * j->sx + fx * j->dx + j->x0;
+    int in_tile = iy >= 0 && iy < j->rows && ix >= 0 && ix < j->cols;
+    if (!in_tile && !j->fold) {
+      continue;
+    }
+    int32_t x = in_tile ? kiln_hal_narrow(j, in[kiln_hal_idx(j, j->rows, j->cols, j->c, iy, ix, c)]) : j->in_zp;
+    acc += (int64_t)(x - sub) * wv;
+  }
+  return acc;
+}
+
 static void kiln_hal_conv(const kiln_job *j, kiln_where at) {
   int depthwise = j->kind == KILN_JOB_DEPTHWISE;
   int in_c = depthwise ? j->k : j->c;
   const int8_t *in = (const int8_t *)kiln_hal_at(j->in_mem, j->in, (uint64_t)j->rows * j->cols * in_c, at,
                                                  "the input tile");
-  const uint8_t *w = kiln_hal_at(j->w_mem, j->w, 0, at, "the weight tile");
+  uint64_t nm_values = (uint64_t)j->k * j->nm_vals;
+  const uint8_t *w = kiln_hal_at(j->w_mem, j->w, j->nm_n ? nm_values + (nm_values * j->nm_obits + 7) / 8 : 0, at,
+                                 "the weight tile");
   const uint8_t *params = kiln_hal_at(j->p_mem, j->p, (uint64_t)j->k * j->p_bytes, at, "the parameters");
   uint64_t outs = (uint64_t)j->oy * j->ox * j->k;
   uint8_t *out = kiln_hal_at(j->out_mem, j->out, outs * (j->last && j->first ? 1 : 4), at, "the output tile");
@@ -149,7 +193,10 @@ static void kiln_hal_conv(const kiln_job *j, kiln_where at) {
     /* A padded tap reads the (narrowed) input zero point. A TFLite stage sums (x - zp) * w;
      * a shift stage whose bias has -zp * sum(w) folded in (fold) sums x * w. */
     int32_t sub = j->fold ? 0 : j->in_zp;
-    for (int fy = 0; fy < j->fy; ++fy) {
+    if (j->nm_n && !depthwise) {
+      acc += kiln_hal_nm_sum(j, in, w, oy, ox, k, sub, at);
+    }
+    for (int fy = 0; fy < (j->nm_n && !depthwise ? 0 : j->fy); ++fy) {
       int iy = oy * j->sy + fy * j->dy + j->y0;
       int row_in = iy >= 0 && iy < j->rows;
       for (int fx = 0; fx < j->fx; ++fx) {

@@ -200,10 +200,13 @@ public final class Jobs {
    */
   private static void weightAddressing(Map<String, Long> f, BlobLayout blob, TileJob job, LayerShape l) {
     long big = 1L << 30;
-    if (blob == null || job.weights().isEmpty()) {
+    boolean nm = blob != null && job.weights().isPresent() && blob.weights() instanceof io.kiln.plan.weights.NmTiles;
+    if (blob == null || job.weights().isEmpty() || nm) {
+      // N:M tiles are addressed by their nm_* fields, not by strides; their values are int8.
       for (String s : new String[] {"w_bits", "kb", "cb", "s_kb", "s_ki", "s_cb", "s_ci", "s_fy", "s_fx"}) {
-        f.put(s, s.equals("kb") || s.equals("cb") ? big : 0L);
+        f.put(s, s.equals("kb") || s.equals("cb") ? big : s.equals("w_bits") && nm ? 8L : 0L);
       }
+      nmFields(f, blob, job);
       return;
     }
     Arrangement a = blob.weights();
@@ -252,6 +255,22 @@ public final class Jobs {
     f.put("s_ci", sCi);
     f.put("s_fy", sFy);
     f.put("s_fx", sFx);
+    nmFields(f, blob, job);
+  }
+
+  /** The {@code nm_*} fields: the tile's N:M format and values per channel; zeros for dense weights. */
+  private static void nmFields(Map<String, Long> f, BlobLayout blob, TileJob job) {
+    if (blob != null && job.weights().isPresent() && blob.weights() instanceof io.kiln.plan.weights.NmTiles nm) {
+      f.put("nm_n", (long) nm.format().n());
+      f.put("nm_m", (long) nm.format().m());
+      f.put("nm_obits", (long) nm.offsetBits());
+      f.put("nm_vals", (long) nm.valuesPerChannel(job.c().length()));
+      f.put("nm_kb", (long) nm.kBlock());
+      return;
+    }
+    for (String s : new String[] {"nm_n", "nm_m", "nm_obits", "nm_vals", "nm_kb"}) {
+      f.put(s, 0L);
+    }
   }
 
   private interface Bit {

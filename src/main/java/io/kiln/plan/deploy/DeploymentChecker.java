@@ -32,6 +32,7 @@ public final class DeploymentChecker {
       check("dma-in-tensor", DeploymentChecker::dmaInTensor),
       check("tiles-cover-output-once", DeploymentChecker::coverOnce),
       check("blobs-clear-of-arena", DeploymentChecker::blobsClear),
+      check("weights-fit-format", SparseWeightCheck::run),
       check("buffers-read-before-overwrite", BufferOrderCheck::run));
 
   /** Every violation of every check, each prefixed with the check's name. */

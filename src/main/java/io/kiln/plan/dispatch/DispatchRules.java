@@ -125,14 +125,31 @@ public final class DispatchRules {
   /**
    * The weights' encoding against the formats the array holds: int8 cells hold dense int8 and
    * ternary weights alike; ternary (and int2/int4) cells hold ternary-encoded weights, and with
-   * {@code --ternarize} dense int8 ones, which target-exact lowering then converts.
+   * {@code --ternarize} dense int8 ones, which target-exact lowering then converts. N:M sparse
+   * weights run on a unit whose {@code sparsity:} declares a format they follow ({@link
+   * io.kiln.target.Sparsity#formatFor}) in a conv or fully-connected pattern of int8 cells;
+   * elsewhere the CPU's sparse kernels take them.
    */
   public static final DispatchRule WEIGHT_FORMAT = new DispatchRule("weight-format", (l, s) -> {
     if (l.weights().isPresent()
         && l.weights().get().type().encoding() instanceof Encoding.NM nm) {
-      // No description declares N:M formats yet: the CPU's sparse kernel takes such a layer.
-      return Verdict.reject(nm + " sparse weights not supported by " + s.unit()
-          + ": it declares no N:M format");
+      io.kiln.target.Sparsity sp = s.accelerator().sparsity();
+      if (!sp.declared()) {
+        return Verdict.reject(nm + " sparse weights not supported by " + s.unit()
+            + ": it declares no N:M format");
+      }
+      if (sp.formatFor(nm).isEmpty()) {
+        return Verdict.reject(nm + " sparse weights not supported by " + s.unit()
+            + ": it declares " + sp.describe() + ", none of which " + nm + " weights follow");
+      }
+      boolean sparseOp = s.pattern().op() == OpPattern.Op.CONV2D
+          || s.pattern().op() == OpPattern.Op.FULLY_CONNECTED;
+      if (!sparseOp || !s.pattern().weights().contains(WeightFormat.INT8)) {
+        return Verdict.reject(nm + " sparse weights not supported by " + s.unit() + "'s "
+            + s.pattern().name() + " pattern: N:M formats run on int8 conv and fully-connected"
+            + " patterns");
+      }
+      return Verdict.PASS;
     }
     if (l.weights().isEmpty() || s.pattern().weights().isEmpty()) {
       return Verdict.PASS;
@@ -300,6 +317,14 @@ public final class DispatchRules {
     int bits = s.pattern().weights().contains(WeightFormat.TERNARY)
         && !s.pattern().weights().contains(WeightFormat.INT8) ? 2 : 8;
     long total = ((long) l.weights().get().type().elements() * bits + 7) / 8;
+    if (l.weights().get().type().encoding() instanceof Encoding.NM nm
+        && s.accelerator().sparsity().formatFor(nm).isPresent()) {
+      // Stored as the unit's format: the values and their offsets (io.kiln.plan.weights.NmTiles).
+      Encoding.NM f = s.accelerator().sparsity().formatFor(nm).get();
+      long length = l.weights().get().type().elements() / l.outputChannels();
+      long stored = (long) l.outputChannels() * f.valuesPerRow((int) length);
+      total = stored + (stored * s.accelerator().sparsity().offsetBits() + 7) / 8;
+    }
     long perK = (total + l.outputChannels() - 1) / l.outputChannels();
     boolean splitK = s.accelerator().tiling().split().contains(LoopDim.K);
     if (total > capacity && (!splitK || perK > capacity)) {

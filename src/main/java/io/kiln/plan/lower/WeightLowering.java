@@ -157,10 +157,25 @@ final class WeightLowering {
     }
   }
 
+  /**
+   * Int8 cells: dense int8, except N:M weights on a unit that declares a format they follow,
+   * which keep it in that format (the unit's blob stores values and offsets).
+   */
   private static void dense(Work w, int at, Op.ConstantSlots slots, Lowering.Unit unit) {
     Value v = w.input(at, slots.weights());
     if (v.type().encoding() instanceof Encoding.Dense) {
       return;
+    }
+    if (v.type().encoding() instanceof Encoding.NM nm && unit.accelerator() != null
+        && !(w.node(at).op() instanceof Op.DepthwiseConv2D)) {
+      java.util.Optional<Encoding.NM> f = unit.accelerator().sparsity().formatFor(nm);
+      if (f.isPresent()) {
+        if (!f.get().equals(nm)) {
+          w.setConstant(at, slots.weights(), v.type().withEncoding(f.get()), v.data());
+          w.note(at, unit.name(), "weights: " + nm + " sparse, stored as " + f.get(), false);
+        }
+        return;
+      }
     }
     w.setConstant(at, slots.weights(), v.type().withEncoding(Encoding.DENSE), v.data());
     w.note(at, unit.name(), "weights: stored as int8", false);

@@ -97,6 +97,35 @@ public final class ArrayWork {
   }
 
   /**
+   * The work of a tile of the layer {@code geo}: {@link #work(Accelerator, OpPattern, LayerShape,
+   * boolean, int, int, int, int)}, except that N:M weights on a unit that stores them sparse and
+   * skips their zeros ({@code sparsity: skip_zeros}) reduce in {@code ceil(c·FY·FX / M)·N} steps
+   * instead of {@code c·FY·FX} (the array takes one group's N values a step, each column selecting
+   * its activation by the offset), when no reduction loop is unrolled on the array. The input rows
+   * it loads stay as many (the activations arrive dense), and its MACs are the ones it executes:
+   * the stored values times the outputs.
+   */
+  public static Work work(Accelerator acc, OpPattern pattern, LayerGeometry geo, int kLen, int cLen, int yLen,
+      int xLen) {
+    Work w = work(acc, pattern, geo.shape(), geo.hasWeights(), kLen, cLen, yLen, xLen);
+    if (!skipsZeros(acc, pattern, geo)) {
+      return w;
+    }
+    LayerShape l = geo.shape();
+    long steps = ProblemBuilder.sparseFormat(acc, pattern, geo).orElseThrow().valuesPerRow(cLen * l.fy() * l.fx());
+    return new Work(w.calls(), w.outputBlocks(), steps, w.rowLoads(), w.outputs(),
+        (long) kLen * yLen * xLen * steps);
+  }
+
+  /** Whether the unit stores {@code geo}'s weights N:M and skips their zeros along an un-unrolled reduction. */
+  static boolean skipsZeros(Accelerator acc, OpPattern pattern, LayerGeometry geo) {
+    boolean reductionUnrolled = pattern.unroll().stream().flatMap(u -> u.loops().stream())
+        .anyMatch(d -> d == LoopDim.C || d == LoopDim.FY || d == LoopDim.FX);
+    return acc.sparsity().skipsZeros() && !reductionUnrolled
+        && ProblemBuilder.sparseFormat(acc, pattern, geo).isPresent();
+  }
+
+  /**
    * Cycles the unit computes a tile whose work is {@code w} (its per-call overhead apart); the
    * last tile of a reduction also runs the output stage and {@code fusedStages} fused passes.
    */
@@ -127,11 +156,17 @@ public final class ArrayWork {
    */
   static long tileCycles(Accelerator acc, OpPattern pattern, LayerGeometry geo, TileOrder.Tile tile, int fused) {
     LayerShape l = geo.shape();
-    if (acc.timing().equals(io.kiln.target.ArrayTiming.STEPS)) {
-      return computeCycles(acc, pattern, l, tile) + (tile.lastC(l) ? fused * outputSteps(pattern, tile) : 0);
-    }
-    ArrayWork.Work w = ArrayWork.work(acc, pattern, l, geo.hasWeights(), tile.k().length(), tile.c().length(),
+    ArrayWork.Work w = ArrayWork.work(acc, pattern, geo, tile.k().length(), tile.c().length(),
         tile.y().length(), tile.x().length());
+    if (acc.timing().equals(io.kiln.target.ArrayTiming.STEPS)) {
+      long fusedSteps = tile.lastC(l) ? fused * outputSteps(pattern, tile) : 0;
+      if (skipsZeros(acc, pattern, geo)) {
+        // Skipped N:M zeros: the array steps of the shortened reduction.
+        return w.calls() * ((long) Math.ceil(w.steps() * acc.cyclesPerArrayStep()) + acc.perCallOverheadCycles())
+            + fusedSteps;
+      }
+      return computeCycles(acc, pattern, l, tile) + fusedSteps;
+    }
     return ArrayWork.cycles(acc, w, tile.lastC(l), fused) + w.calls() * acc.perCallOverheadCycles();
   }
 

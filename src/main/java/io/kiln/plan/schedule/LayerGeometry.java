@@ -32,10 +32,12 @@ import java.util.Optional;
  *     {@code operandCols}); the DMA reads its tiles there
  * @param poolY pooling window (= stride) height of a fused pooling; 1 without one
  * @param poolX pooling window (= stride) width of a fused pooling; 1 without one
+ * @param nmWeights the N:M encoding of the weights (from recognition or lowering), if sparse; a
+ *     unit stores them so only if it declares a format they follow ({@code ProblemBuilder})
  */
 public record LayerGeometry(LayerShape shape, OpPattern.Op op, boolean hasWeights, boolean hasBias, DType inputType,
     DType outputType, boolean ternaryWeights, Optional<DType> operandType, int operandRows, int operandCols,
-    int poolY, int poolX) {
+    int poolY, int poolX, Optional<io.kiln.ir.Encoding.NM> nmWeights) {
 
   /** The geometry of {@code n}, or empty (with no reason needed) when it is not a tileable layer. */
   static Optional<LayerGeometry> of(Graph g, Node n) {
@@ -83,7 +85,7 @@ public record LayerGeometry(LayerShape shape, OpPattern.Op op, boolean hasWeight
         LayerShape s = new LayerShape(f[0], in[3], in[1], in[2], out[1], out[2], f[1], f[2], c.strideH(),
             c.strideW(), c.dilationH(), c.dilationW(), c.pads().top(), c.pads().left(), false);
         yield Optional.of(plain(s, OpPattern.Op.CONV2D, true, n.hasInput(Op.Conv2D.BIAS),
-            g.input(n, Op.Conv2D.INPUT).dtype(), g.output(n).dtype(), ternary(g.input(n, Op.Conv2D.FILTER))));
+            g.input(n, Op.Conv2D.INPUT).dtype(), g.output(n).dtype(), ternary(g.input(n, Op.Conv2D.FILTER))).withNm(g.input(n, Op.Conv2D.FILTER)));
       }
       case Op.DepthwiseConv2D d -> {
         int[] in = g.input(n, Op.DepthwiseConv2D.INPUT).shape().dims();
@@ -110,7 +112,7 @@ public record LayerGeometry(LayerShape shape, OpPattern.Op op, boolean hasWeight
         LayerShape s = new LayerShape(w[0], w[1], 1, batch, 1, batch, 1, 1, 1, 1, 1, 1, 0, 0, false);
         yield Optional.of(plain(s, OpPattern.Op.FULLY_CONNECTED, true, n.hasInput(Op.FullyConnected.BIAS),
             g.input(n, Op.FullyConnected.INPUT).dtype(), g.output(n).dtype(),
-            ternary(g.input(n, Op.FullyConnected.WEIGHTS))));
+            ternary(g.input(n, Op.FullyConnected.WEIGHTS))).withNm(g.input(n, Op.FullyConnected.WEIGHTS)));
       }
       case Op.MaxPool2D p -> pool(g, n, OpPattern.Op.MAX_POOL, p.filterH(), p.filterW(), p.strideH(), p.strideW(),
           p.pads());
@@ -128,7 +130,16 @@ public record LayerGeometry(LayerShape shape, OpPattern.Op op, boolean hasWeight
 
   private static LayerGeometry plain(LayerShape s, OpPattern.Op op, boolean hasWeights, boolean hasBias,
       DType in, DType out, boolean ternary) {
-    return new LayerGeometry(s, op, hasWeights, hasBias, in, out, ternary, Optional.empty(), s.oy(), s.ox(), 1, 1);
+    return new LayerGeometry(s, op, hasWeights, hasBias, in, out, ternary, Optional.empty(), s.oy(), s.ox(), 1, 1,
+        Optional.empty());
+  }
+
+  /** This geometry with the N:M encoding of weights {@code w}, if it has one. */
+  private LayerGeometry withNm(Value w) {
+    Optional<io.kiln.ir.Encoding.NM> nm = w.type().encoding() instanceof io.kiln.ir.Encoding.NM f
+        ? Optional.of(f) : Optional.empty();
+    return new LayerGeometry(shape, op, hasWeights, hasBias, inputType, outputType, ternaryWeights, operandType,
+        operandRows, operandCols, poolY, poolX, nm);
   }
 
   private static Optional<LayerGeometry> pool(Graph g, Node n, OpPattern.Op op, int fh, int fw, int sh, int sw,
@@ -165,7 +176,7 @@ public record LayerGeometry(LayerShape shape, OpPattern.Op op, boolean hasWeight
     int cols = image ? d[2] : out.shape().elements() / channels;
     LayerShape s = new LayerShape(channels, channels, rows, cols, rows, cols, 1, 1, 1, 1, 1, 1, 0, 0, true);
     return Optional.of(new LayerGeometry(s, op, false, false, in.dtype(), out.dtype(), false,
-        rhs.map(Value::dtype), rows, cols, 1, 1));
+        rhs.map(Value::dtype), rows, cols, 1, 1, Optional.empty()));
   }
 
   /** This conv with residual Add {@code add} (one of whose operands is {@code convOut}) in its output stage. */
@@ -184,7 +195,7 @@ public record LayerGeometry(LayerShape shape, OpPattern.Op op, boolean hasWeight
       throw new IllegalArgumentException("the residual Add broadcasts " + convShape + " with " + skip.shape());
     }
     return new LayerGeometry(shape, op, hasWeights, hasBias, inputType, g.output(add).dtype(), ternaryWeights,
-        Optional.of(skip.dtype()), operandRows, operandCols, 1, 1);
+        Optional.of(skip.dtype()), operandRows, operandCols, 1, 1, nmWeights);
   }
 
   /**
@@ -213,7 +224,7 @@ public record LayerGeometry(LayerShape shape, OpPattern.Op op, boolean hasWeight
     LayerShape trimmed = new LayerShape(s.k(), s.c(), s.iy(), s.ix(), pooledY * fh, pooledX * fw, s.fy(), s.fx(),
         s.strideY(), s.strideX(), s.dilationY(), s.dilationX(), s.padTop(), s.padLeft(), s.depthwise());
     return new LayerGeometry(trimmed, op, hasWeights, hasBias, inputType, g.output(pool).dtype(), ternaryWeights,
-        operandType, operandRows, operandCols, fh, fw);
+        operandType, operandRows, operandCols, fh, fw, nmWeights);
   }
 
   /** Whether a constant integer weight tensor holds only -1, 0 and +1. */

@@ -217,7 +217,7 @@ public final class LayerPlanner {
     List<TileOrder.Tile> tiles = TileOrder.of(l, t);
     int count = tiles.size();
     Optional<BlobLayout> blob = geo.hasWeights()
-        ? Optional.of(new BlobLayout(ProblemBuilder.storage(acc, pattern, geo).arrange(l, t.tileK()),
+        ? Optional.of(new BlobLayout(ProblemBuilder.storage(acc, pattern, geo).arrange(l, t.tileK(), t.tileC()),
             ProblemBuilder.paramFormat(pattern, geo)))
         : Optional.empty();
     List<List<Transfer>> loads = new ArrayList<>();
@@ -267,10 +267,11 @@ public final class LayerPlanner {
       }
       compute[tile.index()] = systolic != null ? SystolicTiler.tileCycles(systolic, acc, l, tile)
           : ArrayWork.tileCycles(acc, pattern, geo, tile, fused.size());
-      macs[tile.index()] = geo.hasWeights()
-          ? (long) tile.k().length() * (l.depthwise() ? 1 : tile.c().length()) * tile.y().length()
-              * tile.x().length() * l.fy() * l.fx()
-          : 0;
+      // The MACs the array executes (for skipped N:M zeros, the stored values' only).
+      macs[tile.index()] = systolic == null ? ArrayWork.work(acc, pattern, geo, tile.k().length(),
+          tile.c().length(), tile.y().length(), tile.x().length()).macs()
+          : geo.hasWeights() ? (long) tile.k().length() * (l.depthwise() ? 1 : tile.c().length())
+              * tile.y().length() * tile.x().length() * l.fy() * l.fx() : 0;
       prev = tile;
     }
 

@@ -331,6 +331,15 @@ public final class PlanChecker {
             + blob.weights().bytes() + " B)");
         continue;
       }
+      if (blob.weights() instanceof io.kiln.plan.weights.NmTiles nm) {
+        // N:M tiles place no pruned weight: the tile's values and offsets are one run of their own.
+        BlobSlice expected = nm.slice(tile.k(), tile.c());
+        if (!slice.equals(expected)) {
+          errors.add("weights of tile " + tile.index() + " read " + slice + ", not its " + nm.format()
+              + " values and offsets " + expected);
+        }
+        continue;
+      }
       LayerShape l = plan.problem().layer();
       Span cs = l.depthwise() ? new Span(0, 1) : tile.c();
       search:

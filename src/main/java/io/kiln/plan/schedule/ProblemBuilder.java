@@ -62,7 +62,7 @@ final class ProblemBuilder {
       // The unit's weight layout decides the bits and blocks a tile of weights takes.
       WeightStorage storage = storage(acc, pattern, geo);
       sizes = storage.applyTo(sizes);
-      constraints.addAll(storage.constraints());
+      constraints.addAll(storage.constraints(geo.shape()));
     }
     TilingPolicy policy = acc.tiling();
     for (Dim d : Dim.values()) {
@@ -137,9 +137,24 @@ final class ProblemBuilder {
     return new Ok(new TileProblem(geo.shape(), sizes, mem, constraints, objective), pattern);
   }
 
-  /** How {@code acc} stores this layer's weights. */
+  /**
+   * How {@code acc} stores this layer's weights: N:M weights in the unit's format for them when it
+   * declares one ({@link io.kiln.target.Sparsity#formatFor}), else its dense layout.
+   */
   static WeightStorage storage(Accelerator acc, OpPattern pattern, LayerGeometry geo) {
+    java.util.Optional<io.kiln.ir.Encoding.NM> f = sparseFormat(acc, pattern, geo);
+    if (f.isPresent()) {
+      return WeightStorage.sparse(acc.weightLayout(), pattern, f.get(), acc.sparsity().offsetBits());
+    }
     return WeightStorage.of(acc, pattern, geo.shape().depthwise(), weightBits(pattern, geo));
+  }
+
+  /** The N:M format {@code acc} stores this layer's weights in, if it stores them sparse. */
+  static java.util.Optional<io.kiln.ir.Encoding.NM> sparseFormat(Accelerator acc, OpPattern pattern,
+      LayerGeometry geo) {
+    boolean op = pattern.op() == OpPattern.Op.CONV2D || pattern.op() == OpPattern.Op.FULLY_CONNECTED;
+    return op && !geo.shape().depthwise() ? geo.nmWeights().flatMap(acc.sparsity()::formatFor)
+        : java.util.Optional.empty();
   }
 
   /** The per-channel record the pattern's output stage reads for this layer. */

@@ -11,7 +11,8 @@ import java.util.List;
  * that holds one tile's weights. Positions are distinct and the region's other bits are
  * padding, zero in a packed blob. A depthwise layer's channel is its {@code k}; {@code c} is 0.
  */
-public sealed interface Arrangement {
+public sealed interface Arrangement permits Arrangement.ModelOrder, Arrangement.ArrayBlocks,
+    Arrangement.Crossbar, NmTiles {
 
   /** The layer whose weights are arranged. */
   LayerShape shape();
@@ -30,6 +31,11 @@ public sealed interface Arrangement {
 
   /** A short description for reports: {@code array_blocks K16}, {@code crossbar K tile 64}. */
   String describe();
+
+  /** Bytes the weights take without padding: packed at {@link #bits()} each (see {@link NmTiles}). */
+  default long packedBytes() {
+    return ceilDiv(weights() * bits(), 8);
+  }
 
   /** The number of real weights (what an unpadded dense layout would store). */
   default long weights() {

@@ -49,7 +49,7 @@ public record BlobLayout(Arrangement weights, ChannelParams.Format params) {
 
   /** Bytes the same constants take without padding: packed weights and parameter records. */
   public long denseBytes() {
-    return Arrangement.ceilDiv(weights.weights() * weights.bits(), 8) + paramBytes();
+    return weights.packedBytes() + paramBytes();
   }
 
   /** Padding bytes: blocks, row ends and the gap before the parameters. */
@@ -82,6 +82,12 @@ public record BlobLayout(Arrangement weights, ChannelParams.Format params) {
           + l.k() + " channels");
     }
     byte[] blob = new byte[Math.toIntExact(bytes())];
+    if (weights instanceof NmTiles nm) {
+      byte[] region = nm.pack(constants.weights());
+      System.arraycopy(region, 0, blob, 0, region.length);
+      writeParams(constants, blob);
+      return blob;
+    }
     int bits = weights.bits();
     int min = -(1 << (bits - 1));
     int max = (1 << (bits - 1)) - 1;
@@ -95,13 +101,17 @@ public record BlobLayout(Arrangement weights, ChannelParams.Format params) {
       int code = v & ((1 << bits) - 1);
       blob[(int) (at >>> 3)] |= (byte) (code << (at & 7));
     });
+    writeParams(constants, blob);
+    return blob;
+  }
+
+  private void writeParams(LayerConstants constants, byte[] blob) {
     if (params.bytes() > 0) {
       ByteBuffer b = ByteBuffer.wrap(blob).order(ByteOrder.LITTLE_ENDIAN).position((int) paramsOffset());
-      for (int k = 0; k < l.k(); k++) {
+      for (int k = 0; k < shape().k(); k++) {
         constants.params().write(k, b);
       }
     }
-    return blob;
   }
 
   /** The constants {@code blob} holds: the inverse of {@link #pack}. */
@@ -111,13 +121,18 @@ public record BlobLayout(Arrangement weights, ChannelParams.Format params) {
     }
     int bits = weights.bits();
     int[] out = new int[Math.toIntExact(weights.weights())];
-    int[] i = {0};
-    forEachWeight(shape(), (k, c, fy, fx) -> {
-      long at = weights.bitOffset(k, c, fy, fx);
-      int code = ((blob[(int) (at >>> 3)] & 0xff) >>> (at & 7)) & ((1 << bits) - 1);
-      // Two's complement of `bits` bits: for 2-bit cells 00 = 0, 01 = +1, 11 = -1.
-      out[i[0]++] = code << (32 - bits) >> (32 - bits);
-    });
+    if (weights instanceof NmTiles nm) {
+      out = nm.unpack(java.util.Arrays.copyOf(blob, Math.toIntExact(nm.bytes())));
+    } else {
+      int[] i = {0};
+      int[] o = out;
+      forEachWeight(shape(), (k, c, fy, fx) -> {
+        long at = weights.bitOffset(k, c, fy, fx);
+        int code = ((blob[(int) (at >>> 3)] & 0xff) >>> (at & 7)) & ((1 << bits) - 1);
+        // Two's complement of `bits` bits: for 2-bit cells 00 = 0, 01 = +1, 11 = -1.
+        o[i[0]++] = code << (32 - bits) >> (32 - bits);
+      });
+    }
     ChannelParams p = params.bytes() == 0 ? new ChannelParams(params, new int[0], new int[0], new int[0])
         : ChannelParams.read(params, shape().k(),
             ByteBuffer.wrap(blob).order(ByteOrder.LITTLE_ENDIAN).position((int) paramsOffset()));

@@ -10,6 +10,8 @@ import io.kiln.target.OpPattern;
 import io.kiln.target.WeightLayout;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import io.kiln.ir.Encoding;
 
 /**
  * How one accelerator stores the weights of layers of one pattern: the bits per weight and the
@@ -28,11 +30,33 @@ import java.util.List;
  * @param kBlock output channels per block (1: unblocked)
  * @param cBlock input channels per block (1: unblocked)
  * @param rowOrder a crossbar's rows, outermost loop first (empty for other layouts)
+ * @param sparse the N:M format of a unit that stores the layer's weights sparse ({@link NmTiles},
+ *     whatever its dense {@code layout}); empty for dense storage
+ * @param offsetBits bits of one stored offset of {@code sparse} (0 when dense)
+ * @param sparseKBlock the channels whose values of one reduction step an N:M tile stores together:
+ *     the factor of the array dimension that unrolls K alone (1 when none does; see {@link NmTiles})
  */
-public record WeightStorage(WeightLayout layout, int bits, int kBlock, int cBlock, List<LoopDim> rowOrder) {
+public record WeightStorage(WeightLayout layout, int bits, int kBlock, int cBlock, List<LoopDim> rowOrder,
+    Optional<Encoding.NM> sparse, int offsetBits, int sparseKBlock) {
 
   public WeightStorage {
     rowOrder = List.copyOf(rowOrder);
+  }
+
+  /** Dense storage. */
+  public WeightStorage(WeightLayout layout, int bits, int kBlock, int cBlock, List<LoopDim> rowOrder) {
+    this(layout, bits, kBlock, cBlock, rowOrder, Optional.empty(), 0, 1);
+  }
+
+  /**
+   * N:M storage in {@code format} with {@code offsetBits} offsets ({@link NmTiles}) for layers
+   * that {@code pattern} runs: int8 values, no padded blocks in the sizes (a tile stores the values
+   * of its own channels; a partial array block of K just leaves columns idle), each reduction
+   * step's values stored together for the channels the pattern unrolls K on.
+   */
+  public static WeightStorage sparse(WeightLayout layout, OpPattern pattern, Encoding.NM format, int offsetBits) {
+    return new WeightStorage(layout, 8, 1, 1, List.of(), Optional.of(format), offsetBits,
+        factorAlone(pattern, LoopDim.K));
   }
 
   /**
@@ -75,17 +99,24 @@ public record WeightStorage(WeightLayout layout, int bits, int kBlock, int cBloc
         .mapToInt(u -> Math.max(1, u.factor())).findFirst().orElse(1);
   }
 
-  /** {@code sizes} with this storage's weight bits and blocks. */
+  /** {@code sizes} with this storage's weight bits and blocks (and N:M values plus offsets). */
   public ElementSizes applyTo(ElementSizes sizes) {
-    return sizes.withWeightBits(bits).withBlocks(kBlock, cBlock);
+    ElementSizes s = sizes.withWeightBits(bits).withBlocks(kBlock, cBlock);
+    return sparse.map(f -> s.withSparsity(f.n(), f.m(), offsetBits)).orElse(s);
   }
 
   /**
    * The tile sizes blocks impose: array blocks are fixed in the blob, so a tile is whole blocks
-   * (or the whole dimension); a crossbar image is cut per tile and needs nothing.
+   * (or the whole dimension); a crossbar image is cut per tile and needs nothing. N:M tiles keep
+   * the layer's groups whole: C tiles are multiples of M when C is, else C is not cut.
    */
-  public List<TileConstraint> constraints() {
+  public List<TileConstraint> constraints(LayerShape shape) {
     List<TileConstraint> out = new ArrayList<>();
+    if (sparse.isPresent()) {
+      int m = sparse.get().m();
+      out.add(shape.c() % m == 0 ? new TileConstraint.MultipleOf(Dim.C, m) : new TileConstraint.Untiled(Dim.C));
+      return out;
+    }
     if (layout == WeightLayout.ARRAY_BLOCKS) {
       if (kBlock > 1) {
         out.add(new TileConstraint.MultipleOf(Dim.K, kBlock));
@@ -97,8 +128,14 @@ public record WeightStorage(WeightLayout layout, int bits, int kBlock, int cBloc
     return out;
   }
 
-  /** Where the weights of {@code shape} sit when its K tiles are {@code tileK} channels wide. */
-  public Arrangement arrange(LayerShape shape, int tileK) {
+  /**
+   * Where the weights of {@code shape} sit when its K tiles are {@code tileK} channels wide and its
+   * C tiles {@code tileC}.
+   */
+  public Arrangement arrange(LayerShape shape, int tileK, int tileC) {
+    if (sparse.isPresent()) {
+      return new NmTiles(shape, sparse.get(), tileK, tileC, offsetBits, sparseKBlock);
+    }
     return switch (layout) {
       case TFLITE -> new Arrangement.ModelOrder(shape);
       case ARRAY_BLOCKS -> new Arrangement.ArrayBlocks(shape, kBlock, cBlock);

@@ -161,20 +161,25 @@ class DispatchRulesTest {
             + " memory digital.weights of 65536 bytes");
   }
 
-  @Test
-  void nmSparseWeightsStayOnTheCpuWithReason() {
-    // One non-zero in every group of 4 along FY·FX·C: the 1:4 pattern, recognized as such.
+  /** {@link #conv3x3}'s shape with one non-zero weight in every {@code every} along FY·FX·C. */
+  static Graph nmConv(int every) {
     Graph dense = conv(16, 16, 3, 3, 1, 1, new Op.Pads(1, 1, 1, 1), 0, Op.Activation.RELU,
         0.125f);
     var w = dense.values().get(1);
     int[] v = new int[w.shape().elements()];
-    for (int i = 0; i < v.length; i += 4) {
+    for (int i = 0; i < v.length; i += every) {
       v[i] = 3;
     }
     var values = new java.util.ArrayList<>(dense.values());
     values.set(1, new io.kiln.ir.Value(1, w.name(), w.type(), ConstData.ofInts(DType.INT8, v)));
-    Graph g = io.kiln.passes.NmRecognition.apply(new Graph("nm", values, dense.nodes(),
+    return io.kiln.passes.NmRecognition.apply(new Graph("nm", values, dense.nodes(),
         dense.inputs(), dense.outputs()));
+  }
+
+  @Test
+  void nmSparseWeightsStayOnTheCpuWithReason() {
+    // One non-zero in every group of 4 along FY·FX·C: the 1:4 pattern, recognized as such.
+    Graph g = nmConv(4);
     assertThat(g.values().get(1).type().encoding()).isEqualTo(new io.kiln.ir.Encoding.NM(1, 4));
     assertThat(reasons(g, "digital")).contains(
         "1:4 sparse weights not supported by diana.digital: it declares no N:M format");
@@ -182,6 +187,25 @@ class DispatchRulesTest {
     assertThat(d.layers().get(0).unit()).isEqualTo("host");
   }
 
+  private static List<String> sparseReasons(Graph g, io.kiln.target.Sparsity sp) {
+    Layer l = LayerPatterns.match(new GraphIndex(g), g.nodes().get(0)).layer().orElseThrow();
+    var a = DIANA.accelerator("digital").orElseThrow().withSparsity(sp);
+    return Dispatcher.check(l, new DispatchRule.Site("diana", a, a.patterns(l.kind()).get(0), false));
+  }
+
+  @Test
+  void nmSparseWeightsRunOnAUnitDeclaringAFormatTheyFollow() {
+    var only14 = new io.kiln.target.Sparsity(List.of(new io.kiln.ir.Encoding.NM(1, 4)), 4, true);
+    assertThat(sparseReasons(nmConv(4), only14)).isEmpty();
+    // 1:16 weights follow 1:4 too: the unit stores them as 1:4.
+    Graph sparsest = nmConv(16);
+    assertThat(sparsest.values().get(1).type().encoding()).isEqualTo(new io.kiln.ir.Encoding.NM(1, 16));
+    assertThat(sparseReasons(sparsest, only14)).isEmpty();
+    var only116 = new io.kiln.target.Sparsity(List.of(new io.kiln.ir.Encoding.NM(1, 16)), 4, true);
+    assertThat(sparseReasons(nmConv(4), only116)).containsExactly("1:4 sparse weights not supported by"
+        + " diana.digital: it declares 1:16, none of which 1:4 weights follow");
+  }
+  
   @Test
   void depthwiseUnsupportedFallsBackWithReason() {
     GraphBuilder b = new GraphBuilder("dw");
