@@ -159,7 +159,7 @@ class SparseCodegenTest {
         .contains("cortex-m4");
     CompileResult mcu = CpuCodegen.generate(convLayer(new Encoding.NM(1, 8)),
         tmp.resolve("m8"), m4);
-    assertThat(mcu.layers().get(0).kernel()).isEqualTo("sparse-1:8");
+    assertThat(mcu.layers().get(0).kernel()).isEqualTo("dsp-sparse-1:8");
     CompileResult never = CpuCodegen.generate(convLayer(new Encoding.NM(1, 16)),
         tmp.resolve("n16"), host.withSparse(CodegenOptions.SparseKernels.NEVER));
     assertThat(never.layers().get(0).kernelReason()).contains("sparse kernels switched off");

@@ -248,7 +248,8 @@ public final class CpuCodegen {
       LayerContext ctx = new LayerContext(graph, n, k, layers, weights, dspFamily());
       long macs = switch (n.op()) {
         case Op.Conv2D op -> f32(ctx) ? FloatConvEmitter.conv2d(ctx, op)
-            : SparseChoice.emit(ctx, options, Op.Conv2D.FILTER, f -> SparseEmitter.conv2d(ctx, op, f),
+            : SparseChoice.emit(ctx, options, Op.Conv2D.FILTER, f -> dspFamily()
+            ? DspSparseEmitter.conv2d(ctx, op, f) : SparseEmitter.conv2d(ctx, op, f),
             () -> ctx.in(Op.Conv2D.INPUT).dtype() == DType.INT16 ? Conv16x8Emitter.emit(ctx, op)
             : options.winograd() && WinogradEmitter.rejection(ctx, op).isEmpty()
             ? WinogradEmitter.emit(ctx, op) : !dsp(ctx, DspGemmEmitter.rejects(ctx, op))

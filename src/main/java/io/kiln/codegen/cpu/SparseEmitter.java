@@ -145,9 +145,9 @@ final class SparseEmitter {
   }
 
   /** The names and strides of a layer's value and offset tables. */
-  private record Tables(String values, String offsets, int perRow, int offsetBytes) {}
+  record Tables(String values, String offsets, int perRow, int offsetBytes) {}
 
-  private static Tables tables(LayerContext ctx, int slot, int rows, int length,
+  static Tables tables(LayerContext ctx, int slot, int rows, int length,
       Encoding.NM f) {
     NmWeights w = NmWeights.pack(ctx.constantInts(slot), rows, f);
     byte[] packed = w.packedOffsets();
