@@ -124,7 +124,7 @@ for layer in conv_C32 conv_C64 conv_C128 conv_C256 fc_C256 fc_C512 fc_C1024 fc_C
     m4plain+=" | $(fmt "$mq") ($(ratio "$md" "$mq"))"
     echo "$layer $f host dense=$hd sparse=$hs m4 dsp=$md plain=$mp sparse=$ms plain-sparse=$mq" >&2
   done
-  L_ROWS+=("$row $m4row $m4plain | $same |")
+  L_ROWS+=("$row $m4row$m4plain | $same |")
 done
 
 # ---- end to end -----------------------------------------------------------------------------

@@ -24,13 +24,49 @@ class DeployCompileSparseTest {
   static Path tmp;
 
   static Path model;
+  static Path model4;
 
   @BeforeAll
   static void prune() {
-    model = tmp.resolve("r16.tflite");
+    model = prune("1:16", "conv3x3");
+    model4 = prune("1:4", "conv");
+  }
+
+  private static Path prune(String nm, String layers) {
+    Path out = tmp.resolve("r" + nm.replace(':', 'x') + ".tflite");
     CliRunner.Result r = kiln("prune", SharedModels.file("mlperf-tiny/pretrainedResnet_quant.tflite").toString(),
-        "--nm", "1:16", "--layers", "conv3x3", "--samples", "1", "-o", model.toString());
+        "--nm", nm, "--layers", layers, "--samples", "1", "-o", out.toString());
     assertThat(r.code()).as(r.err()).isZero();
+    return out;
+  }
+
+  /**
+   * A description's core decides as in a CPU-only compile: on DIANA's generic core the host's
+   * costs keep 1:4 dense, the same description with {@code core: rv32imc} (plain C on a
+   * microcontroller) takes the sparse kernel.
+   */
+  @Test
+  void theDescriptionsPlainCCoreChoosesAsACpuOnlyCompileWould() throws Exception {
+    CliRunner.Result shown = kiln("target", "show", "diana");
+    assertThat(shown.code()).isZero();
+    String yaml = shown.out().replaceFirst("(?m)^cpu:\n", "cpu:\n  core: rv32imc\n");
+    assertThat(yaml).isNotEqualTo(shown.out());
+    Path rv = Files.writeString(tmp.resolve("diana-rv.yaml"), yaml);
+    for (String target : List.of("diana", rv.toString())) {
+      boolean mcu = !target.equals("diana");
+      Path json = tmp.resolve(mcu ? "rv.json" : "diana.json");
+      CliRunner.Result r = kiln("compile", model4.toString(), "--target", target, "--no-object-sizes",
+          "-o", tmp.resolve(mcu ? "rv" : "diana").toString(), "--json", json.toString());
+      assertThat(r.code()).as(r.err()).isZero();
+      List<JsonNode> convs = cpuKernels(json).stream().filter(k -> k.get("op").asText().equals("Conv2D"))
+          .toList();
+      assertThat(convs).as(target).isNotEmpty();
+      for (JsonNode k : convs) {
+        assertThat(k.get("kernel").asText()).as(target).isEqualTo(mcu ? "sparse-1:4" : "plain-c");
+        assertThat(k.get("kernel_reason").asText()).as(target)
+            .startsWith(mcu ? "1:4 sparse:" : "1:4 weights stay dense").contains(mcu ? "rv32imc" : "the host");
+      }
+    }
   }
 
   private static List<JsonNode> cpuKernels(Path json) throws Exception {

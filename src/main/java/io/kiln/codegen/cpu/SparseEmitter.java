@@ -19,7 +19,8 @@ import io.kiln.quant.ConvRequant;
  * FullyConnected selects from the offset input vector directly, two output channels per
  * iteration. Offsets are unpacked with shifts and masks, one byte at a time; values and offsets
  * are read sequentially. The terms are the dense kernel's minus its zero-weight ones, so every
- * partial sum is an exact int32 as there and the result is bit-exact with it.
+ * partial sum is an exact int32 as there and the result is bit-exact with it. Cores with the
+ * DSP extension get {@link DspSparseEmitter}'s Conv2D instead, the reference it is tested against.
  */
 final class SparseEmitter {
   private SparseEmitter() {}

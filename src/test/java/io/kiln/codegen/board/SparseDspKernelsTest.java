@@ -26,7 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
  * dilation, pointwise, reductions not a multiple of M or of four values, zero kept weights, an
  * all-zero channel, input zero points at both ends of int8) built with {@code --sparse always}
  * for {@code cpu:core=cortex-m4} on mps2-an386 and run under QEMU gives the interpreter's bytes;
- * so does the same model built with the M3's plain sparse kernels.
+ * so do the Cortex-M55 build on mps3-an547 (Helium cores have the DSP extension: the same
+ * kernel) and the same model with the plain sparse kernels on the M3.
  */
 class SparseDspKernelsTest {
   @TempDir
@@ -46,13 +47,13 @@ class SparseDspKernelsTest {
       new SplittableRandom(trial++).nextBytes(input);
       Arrays.fill(input, 0, size / 2, (byte) (zp < 0 ? 127 : -128));
       byte[] expected = interpret(g, input, batch);
-      for (Board board : List.of(Board.MPS2_AN386, Board.MPS2_AN385)) {
-        CpuCore core = board == Board.MPS2_AN386 ? CpuCore.CORTEX_M4 : CpuCore.GENERIC;
+      for (Board board : List.of(Board.MPS2_AN386, Board.MPS3_AN547, Board.MPS2_AN385)) {
+        CpuCore core = board == Board.MPS2_AN385 ? CpuCore.GENERIC : board.core();
         Path dir = tmp.resolve(f.n() + "x" + f.m() + board.id());
         CompileResult r = CpuCodegen.generate(g, dir, CodegenOptions.defaults().withBoard(board)
             .withCore(core).withSparse(CodegenOptions.SparseKernels.ALWAYS));
         List<String> kernels = r.layers().stream().map(CompileResult.Layer::kernel).toList();
-        boolean dsp = core == CpuCore.CORTEX_M4;
+        boolean dsp = core != CpuCore.GENERIC;
         assertThat(kernels).as("%s %s: conv", f, board.id()).filteredOn(("dsp-sparse-" + f)::equals)
             .hasSize(dsp ? 3 : 0);
         assertThat(kernels).as("%s %s: FC", f, board.id()).filteredOn(("sparse-" + f)::equals)
