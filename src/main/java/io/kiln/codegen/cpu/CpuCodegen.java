@@ -82,11 +82,6 @@ public final class CpuCodegen {
     }
   }
 
-  /** See {@link Kernels}; the kernels the default options choose. */
-  public static Kernels kernels(Graph graph, java.util.Set<Integer> nodes, Map<Integer, String> where) {
-    return kernels(graph, nodes, where, CodegenOptions.defaults());
-  }
-
   /**
    * See {@link Kernels}; {@code options} choose the kernels as for a CPU-only compile (the core's
    * family, {@code --sparse}). Its planner and board are not used: the caller owns the storage.
