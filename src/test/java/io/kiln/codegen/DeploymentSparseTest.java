@@ -31,8 +31,10 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The N:M layers a deployment leaves on the CPU get the kernel {@code --sparse} chooses, as in a
  * CPU-only compile, and the program stays byte-identical to the interpreter on the lowered graph:
- * pruned MLPerf Tiny ResNet8 and the DS-CNN built-in (pruned as {@code bench/sparse.sh} prunes
- * them) on the DLA and on DIANA, built with -Werror and ASan/UBSan and run on the host HAL.
+ * the MLPerf Tiny int8 ResNet8 pruned as {@code kiln prune} prunes an int8 model, and the DS-CNN
+ * built-in pruned as {@code bench/sparse.sh} prunes it, on the DLA and on DIANA (whose units
+ * declare no N:M format, so those layers stay on the CPU), built with -Werror or ASan/UBSan and
+ * run on the host HAL.
  */
 class DeploymentSparseTest {
   @TempDir
