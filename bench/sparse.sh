@@ -4,8 +4,11 @@
 #     C in 256..2048): instructions per inference of the dense kernel and of the 1:4, 1:8 and
 #     1:16 sparse kernels on the host (valgrind --tool=callgrind, (I(3) - I(1)) / 2) and on an
 #     emulated Cortex-M4 (kiln compile --board mps2-an386, qemu-system-arm -icount shift=0, SysTick
-#     around the second of two inferences, 40 instructions a tick), with the outputs of each sparse
-#     build checked against the dense kernel's on the same weights (bench_main's checksum);
+#     around the second of two inferences, 40 instructions a tick): for cpu:core=cortex-m4 (the
+#     conv's SMLAD sparse kernel, the FC's plain one) and for cpu:core=generic (plain C), with the
+#     outputs of each sparse build checked against the dense kernel's on the same weights
+#     (bench_main's checksum on the host) and the M4's two sparse builds against each other
+#     (bench/cortexm/bench_main.c's output hash);
 #  2. end to end: ResNet8 (float pretrainedResnet -> kiln prune -> kiln quantize) and the DS-CNN
 #     built-in (int8, pruned directly), 3x3 convolutions only and all convolutions, at 1:4, 1:8,
 #     1:16: weight bytes, instructions per inference (host and M4, the compiler's own choice of
@@ -71,8 +74,10 @@ m4() { # model dir sparse-mode core -> instructions per inference on the M4 unde
     -fdata-sections -I"$2" -o "$2/bench.elf" "$2/kiln_model.c" "$2/kiln_weights.c" \
     "$ROOT/bench/cortexm/bench_main.c" "$2/startup_$stem.c" -nostartfiles -T "$2/$stem.ld" \
     -Wl,--gc-sections -lm
-  ticks=$(timeout 600 qemu-system-arm -M "$BOARD" -nographic -semihosting-config \
-    enable=on,target=native -icount shift=0 -kernel "$2/bench.elf" 2>&1 | sed -n 's/^ticks //p')
+  timeout 600 qemu-system-arm -M "$BOARD" -nographic -semihosting-config \
+    enable=on,target=native -icount shift=0 -kernel "$2/bench.elf" > "$2/qemu.txt" 2>&1
+  ticks=$(sed -n 's/^ticks //p' "$2/qemu.txt")
+  sed -n 's/^output //p' "$2/qemu.txt" > "$2/sum"
   echo $(( (ticks * 1000000000 + CLOCK / 2) / CLOCK ))
 }
 
@@ -103,6 +108,7 @@ for layer in conv_C32 conv_C64 conv_C128 conv_C256 fc_C256 fc_C512 fc_C1024 fc_C
   mp=$(m4 "$WORK/layers/${layer}_dense.tflite" "$d-m4plain" never generic)
   row="| $layer | $(fmt "$macs") | $(fmt "$hd")"
   m4row="| $(fmt "$md") | $(fmt "$mp")"
+  m4plain=""
   same=yes
   for f in 1x4 1x8 1x16; do
     model="$WORK/layers/${layer}_$f.tflite"
@@ -111,11 +117,14 @@ for layer in conv_C32 conv_C64 conv_C128 conv_C256 fc_C256 fc_C512 fc_C1024 fc_C
     [[ "$("$d-$f/bench" count 1)" == "$("$d-$f-dense/bench" count 1)" ]] || same=NO
     hs=$(host_instr "$d-$f/bench")
     ms=$(m4 "$model" "$d-m4$f" always cortex-m4)
+    mq=$(m4 "$model" "$d-m4p$f" always generic)
+    [[ -s "$d-m4$f/sum" && "$(cat "$d-m4$f/sum")" == "$(cat "$d-m4p$f/sum")" ]] || same=NO
     row+=" | $(fmt "$hs") ($(ratio "$hd" "$hs"))"
     m4row+=" | $(fmt "$ms") ($(ratio "$md" "$ms"))"
-    echo "$layer $f host dense=$hd sparse=$hs m4 dsp=$md plain=$mp sparse=$ms" >&2
+    m4plain+=" | $(fmt "$mq") ($(ratio "$md" "$mq"))"
+    echo "$layer $f host dense=$hd sparse=$hs m4 dsp=$md plain=$mp sparse=$ms plain-sparse=$mq" >&2
   done
-  L_ROWS+=("$row $m4row | $same |")
+  L_ROWS+=("$row $m4row$m4plain | $same |")
 done
 
 # ---- end to end -----------------------------------------------------------------------------
@@ -159,10 +168,13 @@ done
 
 {
   echo "Single layers, instructions per inference (speedup against the dense kernel of the same"
-  echo "build: host plain C, M4 DSP-extension kernels; the M4 plain-C dense kernel for scale):"
+  echo "build: host plain C, M4 DSP-extension kernels; the M4 plain-C dense kernel for scale). \"M4"
+  echo "1:x\" is the cortex-m4 build (conv: the SMLAD sparse kernel; FC: the plain sparse one), \"M4"
+  echo "plain 1:x\" the plain-C sparse kernels on the same M4 (cpu:core=generic), against the same"
+  echo "DSP dense kernel:"
   echo
-  echo "| layer | MACs | host dense | host 1:4 | host 1:8 | host 1:16 | M4 dense (DSP) | M4 dense (plain C) | M4 1:4 | M4 1:8 | M4 1:16 | sparse outputs = dense |"
-  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+  echo "| layer | MACs | host dense | host 1:4 | host 1:8 | host 1:16 | M4 dense (DSP) | M4 dense (plain C) | M4 1:4 | M4 1:8 | M4 1:16 | M4 plain 1:4 | M4 plain 1:8 | M4 plain 1:16 | sparse outputs = dense |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
   printf '%s\n' "${L_ROWS[@]}"
   echo
   echo "End to end, the compiler choosing each layer's kernel by its cost estimate (\`--sparse auto\`):"

@@ -111,7 +111,8 @@ final class CompileCommand implements Callable<Integer> {
       converter = SparseConverter.class,
       description = "Kernels for layers with N:M sparse weights (pruned by 'kiln prune'): auto"
           + " chooses the sparse kernel where its cost estimate beats the dense one (the report"
-          + " says which and why); always and never force one (default: ${DEFAULT-VALUE}).")
+          + " says which and why); always and never force one; with a --target that has"
+          + " accelerators, for the layers the CPU runs (default: ${DEFAULT-VALUE}).")
   CodegenOptions.SparseKernels sparse;
 
   static final class SparseConverter
@@ -195,7 +196,7 @@ final class CompileCommand implements Callable<Integer> {
     boolean outExisted = Files.exists(outDir);
     if (hw != null) {
       DeployReport r = DeployCompile.run(g, hw, new io.kiln.plan.deploy.Planner.Options(p, ternarize, solverKind),
-          outDir, !noObjectSizes);
+          outDir, !noObjectSizes, sparse);
       if (json != null) {
         DeployCompile.writeJson(r, json, outDir, outExisted);
       }

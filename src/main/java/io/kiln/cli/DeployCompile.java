@@ -1,6 +1,7 @@
 package io.kiln.cli;
 
 import io.kiln.KilnException;
+import io.kiln.codegen.CodegenOptions;
 import io.kiln.codegen.DeploymentCodegen;
 import io.kiln.codegen.GeneratedFiles;
 import io.kiln.ir.Graph;
@@ -32,14 +33,16 @@ final class DeployCompile {
   /** The sources of the library proper whose object sizes the report gives. */
   static final List<String> LIBRARY = List.of("kiln_model.c", "kiln_weights.c", "kiln_memories.c");
 
-  static DeployReport run(Graph g, HardwareDescription hw, Planner.Options options, Path outDir, boolean sizes) {
+  static DeployReport run(Graph g, HardwareDescription hw, Planner.Options options, Path outDir, boolean sizes,
+      CodegenOptions.SparseKernels sparse) {
     Planner.Planned planned = Planner.plan(g, hw, options);
     DeploymentPlan plan = planned.plan();
     List<String> errors = DeploymentChecker.check(plan);
     if (!errors.isEmpty()) {
       throw new IllegalStateException("the deployment plan fails its check: " + String.join("; ", errors));
     }
-    Map<String, String> files = DeploymentCodegen.emit(plan);
+    DeploymentCodegen.Program program = DeploymentCodegen.program(plan, cpuOptions(hw, sparse));
+    Map<String, String> files = program.files();
     GeneratedFiles.write(files, outDir);
     ObjectSizes objects = sizes ? ObjectSizer.measureSources(outDir, ObjectSizer.findCompiler(), LIBRARY)
         : ObjectSizes.unavailable(null, "not measured: --no-object-sizes");
@@ -64,7 +67,18 @@ final class DeployCompile {
     }
     PlanReport report = PlanReport.of(g.name(), hw, plan.dispatch(), planned.costs().schedule());
     return new DeployReport(report, outDir.toString(), List.copyOf(files.keySet()),
-        DeployReport.memories(plan, capacities), objects, numerics);
+        DeployReport.memories(plan, capacities), objects, numerics, DeployReport.cpuKernels(program.cpuLayers()));
+  }
+
+  /**
+   * The CPU kernels' options: portable C (the host HAL runs the program), with {@code sparse}
+   * deciding N:M layers as in a CPU-only compile, for the description's core where that core's
+   * kernels are portable C (its cost estimate then applies), else for the generic one.
+   */
+  static CodegenOptions cpuOptions(HardwareDescription hw, CodegenOptions.SparseKernels sparse) {
+    CodegenOptions o = CodegenOptions.defaults().withSparse(sparse);
+    io.kiln.target.CpuCore core = hw.cpu().core();
+    return core.family() == io.kiln.target.CpuCore.KernelFamily.PLAIN_C ? o.withCore(core) : o;
   }
 
   /** Samples the numeric report compares on. */

@@ -38,9 +38,36 @@ public final class DeploymentCodegen {
       List.of("kiln_runtime.h", "kiln_hal.h", "kiln_hal_host.h", "kiln_hal_host.c", "kiln_hal_host_dla.c",
           "main_host.c");
 
-  /** The generated files, name to text, in a fixed order. */
+  /** The generated files, name to text, in a fixed order, with the default CPU kernels. */
   public static Map<String, String> emit(DeploymentPlan plan) {
-    return new Generator(plan).run();
+    return program(plan, CodegenOptions.defaults()).files();
+  }
+
+  /**
+   * The generated program.
+   *
+   * @param files name to text, in a fixed order
+   * @param cpuLayers the report row of each layer the CPU runs: its kernel and why
+   */
+  public record Program(Map<String, String> files, List<CompileResult.Layer> cpuLayers) {
+    public Program {
+      files = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(files));
+      cpuLayers = List.copyOf(cpuLayers);
+    }
+  }
+
+  /**
+   * The program whose CPU layers get the kernels {@code cpu} chooses, as a CPU-only compile with
+   * those options would ({@code --sparse} decides N:M layers the same way). The kernels must be
+   * portable C ({@link io.kiln.target.CpuCore.KernelFamily#PLAIN_C}): the host HAL runs the
+   * program on this machine. The options' planner and board are not used: the plan owns storage.
+   */
+  public static Program program(DeploymentPlan plan, CodegenOptions cpu) {
+    if (cpu.core().family() != io.kiln.target.CpuCore.KernelFamily.PLAIN_C || cpu.board().isPresent()) {
+      throw new IllegalArgumentException("deployments take portable C kernels without a board, not "
+          + cpu.core().id());
+    }
+    return new Generator(plan, cpu).run();
   }
 
   private static final class Generator {
@@ -49,9 +76,11 @@ public final class DeploymentCodegen {
     final List<String> memories = new ArrayList<>();
     final Map<String, Long> sizes = new LinkedHashMap<>();
     final List<Accelerator> units = new ArrayList<>();
+    final CodegenOptions cpuOptions;
 
-    Generator(DeploymentPlan plan) {
+    Generator(DeploymentPlan plan, CodegenOptions cpuOptions) {
       this.plan = plan;
+      this.cpuOptions = cpuOptions;
       this.g = plan.graph();
       plan.sharedExtents().forEach(this::memory);
       plan.localPeaks().forEach(this::memory);
@@ -81,7 +110,7 @@ public final class DeploymentCodegen {
       return "kiln_mem_" + memory.replaceAll("[^A-Za-z0-9_]", "_");
     }
 
-    Map<String, String> run() {
+    Program run() {
       String l2 = plan.arena().memory();
       Map<Integer, String> where = new LinkedHashMap<>();
       plan.values().forEach((id, r) -> where.put(id, "(" + CSource.ctype(g.value(id).dtype()) + " *)(" + cname(l2)
@@ -92,7 +121,7 @@ public final class DeploymentCodegen {
           cpu.add(k.node());
         }
       }
-      CpuCodegen.Kernels kernels = CpuCodegen.kernels(g, cpu, where);
+      CpuCodegen.Kernels kernels = CpuCodegen.kernels(g, cpu, where, cpuOptions);
 
       CSource calls = new CSource();
       CSource blobs = new CSource();
@@ -134,7 +163,7 @@ public final class DeploymentCodegen {
         files.put(f, CodegenResources.text(f));
       }
       files.put("Makefile", CodegenResources.text("Makefile.deploy"));
-      return files;
+      return new Program(files, kernels.layers());
     }
 
     private byte[] pack(Step.AcceleratorCall c) {

@@ -22,14 +22,25 @@ import java.util.TreeMap;
  *
  * @param memories per memory: what the program uses of it and its capacity
  * @param numerics lines on the numeric change of the lowered graph against the int8 graph
+ * @param cpuKernels the kernel of each layer the CPU runs and why (an N:M layer's sparse or dense
+ *     kernel, as {@code --sparse} and the cost estimate chose)
  */
 public record DeployReport(PlanReport plan, String outputDir, List<String> files, List<MemoryRow> memories,
-    ObjectSizes objects, List<String> numerics) {
+    ObjectSizes objects, List<String> numerics, List<CpuKernel> cpuKernels) {
 
   public DeployReport {
     files = List.copyOf(files);
     memories = List.copyOf(memories);
     numerics = List.copyOf(numerics);
+    cpuKernels = List.copyOf(cpuKernels);
+  }
+
+  /** The kernel one CPU layer (node {@code index} of the lowered graph) got, and why. */
+  public record CpuKernel(int index, String op, String kernel, String reason) {}
+
+  /** The rows of {@code layers}, the CPU backend's report rows. */
+  public static List<CpuKernel> cpuKernels(List<io.kiln.codegen.CompileResult.Layer> layers) {
+    return layers.stream().map(l -> new CpuKernel(l.index(), l.op(), l.kernel(), l.kernelReason())).toList();
   }
 
   /**
@@ -74,6 +85,12 @@ public record DeployReport(PlanReport plan, String outputDir, List<String> files
     } else {
       sb.append("object sizes: n/a (").append(objects.reason()).append(")\n");
     }
+    if (!cpuKernels.isEmpty()) {
+      sb.append("CPU kernels of the generated program:\n");
+      for (CpuKernel k : cpuKernels) {
+        sb.append(String.format(Locale.ROOT, "  %3d %-18s %-20s %s%n", k.index(), k.op(), k.kernel(), k.reason()));
+      }
+    }
     for (String n : numerics) {
       sb.append(n).append('\n');
     }
@@ -81,7 +98,8 @@ public record DeployReport(PlanReport plan, String outputDir, List<String> files
     return sb.toString();
   }
 
-  /** The JSON form: the plan report's fields, plus {@code output_dir}, {@code files}, {@code memories}, {@code object_sizes}, {@code numerics}. */
+  /** The JSON form: the plan report's fields, plus {@code output_dir}, {@code files}, {@code memories}, {@code object_sizes}, {@code numerics},
+   * {@code cpu_kernels}. */
   public String toJson() {
     ObjectMapper m = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     try {
@@ -107,6 +125,14 @@ public record DeployReport(PlanReport plan, String outputDir, List<String> files
       os.put("bss_bytes", objects.bssBytes());
       os.put("reason", objects.reason());
       root.set("numerics", m.valueToTree(numerics));
+      var kernels = root.putArray("cpu_kernels");
+      for (CpuKernel k : cpuKernels) {
+        ObjectNode o = kernels.addObject();
+        o.put("index", k.index());
+        o.put("op", k.op());
+        o.put("kernel", k.kernel());
+        o.put("kernel_reason", k.reason());
+      }
       return m.writeValueAsString(root) + "\n";
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new UncheckedIOException(e);

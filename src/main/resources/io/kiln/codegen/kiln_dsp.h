@@ -41,6 +41,21 @@ KILN_DSP_INLINE uint32_t kiln_dsp_ror8(uint32_t w) {
   return (w >> 8) | (w << 24);
 }
 
+/* The bottom halves of two words as one word, (lo's bottom, hi's bottom): PKHBT. ACLE has no
+ * intrinsic for it and gcc spells the C form as two instructions, so it is written out. */
+KILN_DSP_INLINE uint32_t kiln_dsp_pack_bottoms(uint32_t lo, uint32_t hi) {
+  uint32_t r;
+  __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(r) : "r"(lo), "r"(hi));
+  return r;
+}
+
+/* The top halves of two words as one word, (lo's top, hi's top): PKHTB. */
+KILN_DSP_INLINE uint32_t kiln_dsp_pack_tops(uint32_t lo, uint32_t hi) {
+  uint32_t r;
+  __asm__("pkhtb %0, %1, %2, asr #16" : "=r"(r) : "r"(hi), "r"(lo));
+  return r;
+}
+
 /* Widens n4 groups of four int8 at src into 2 x n4 int16 pairs at dst, in SMLAD order: for each
  * group (x0, x2) then (x1, x3). */
 KILN_DSP_INLINE void kiln_dsp_widen(const int8_t *src, uint32_t *dst, int n4) {

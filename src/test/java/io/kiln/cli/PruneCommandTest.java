@@ -14,6 +14,7 @@ import io.kiln.testing.SharedModels;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -84,5 +85,38 @@ class PruneCommandTest {
         .contains("no layer named 'conv9'");
     assertThat(CliRunner.kiln("prune", SharedModels.file("onnx-node/test_add/model.onnx")
         .toString(), "--nm", "1:4", "-o", o).err()).contains("has no prunable layer");
+  }
+
+  /**
+   * The rest of what a request can get wrong: formats the encoding has but the CLI does not take
+   * (2:4), malformed formats, a layer that exists but is not prunable, a class that selects no
+   * layer, an empty entry. One line naming it, exit 2, nothing written.
+   */
+  @Test
+  void otherBadRequestsAreOneLineErrorsToo() {
+    String ds = "builtin:ds_cnn";
+    String o = dir.resolve("y.tflite").toString();
+    Graph g = io.kiln.passes.Pipeline.DEFAULT.apply(io.kiln.models.ModelSource.load(ds));
+    String softmax = g.nodes().stream().filter(n -> n.op() instanceof Op.Softmax)
+        .map(n -> g.output(n).name()).findFirst().orElseThrow();
+    String ad01 = SharedModels.file("mlperf-tiny/ad01_int8.tflite").toString();
+    String[][] cases = {
+        {"--nm 2:4 is not supported", ds, "--nm", "2:4"},
+        {"--nm 0:4 is not supported", ds, "--nm", "0:4"},
+        {"--nm 1:4:2 is not supported", ds, "--nm", "1:4:2"},
+        {"--nm x is not supported", ds, "--nm", "x"},
+        {"layer '" + softmax + "' is not prunable", ds, "--nm", "1:4", "--layers", softmax},
+        {"--layers conv selects no layer of ad01_int8", ad01, "--nm", "1:8", "--layers", "conv"},
+        {"has an empty entry", ds, "--nm", "1:4", "--layers", "conv,"}};
+    for (String[] c : cases) {
+      List<String> args = new java.util.ArrayList<>(List.of("prune"));
+      args.addAll(List.of(c).subList(1, c.length));
+      args.addAll(List.of("-o", o));
+      CliRunner.Result r = CliRunner.kiln(args.toArray(String[]::new));
+      assertThat(r.code()).as(String.join(" ", args)).isEqualTo(2);
+      assertThat(r.err().strip()).as(String.join(" ", args)).startsWith("kiln: ").contains(c[0])
+          .doesNotContain("\n");
+      assertThat(Files.exists(Path.of(o))).isFalse();
+    }
   }
 }

@@ -136,6 +136,14 @@ class SparseCodegenTest {
     return sparsify(s.builder().build(), f, new SplittableRandom(1));
   }
 
+  /** One 1024 -> 64 fully-connected layer pruned to {@code f}. */
+  private static Graph fcLayer(Encoding.NM f) {
+    SmallGraphs s = new SmallGraphs("fc", 10);
+    int x = s.input(1, 1024);
+    s.builder().output(s.fc(x, 64, Activation.NONE, true));
+    return sparsify(s.builder().build(), f, new SplittableRandom(2));
+  }
+
   @Test
   void autoModeFollowsTheCostEstimateAndTheReportSaysWhy() throws IOException {
     CodegenOptions host = CodegenOptions.defaults();
@@ -150,14 +158,19 @@ class SparseCodegenTest {
         tmp.resolve("h16"), host);
     assertThat(sparse.layers().get(0).kernel()).isEqualTo("sparse-1:16");
     assertThat(sparse.weightBytes()).isLessThan(dense.weightBytes() / 5);
-    // On the Cortex-M4 the sparse 1:4 kernel is estimated level with the DSP one: not enough;
-    // 1:8 wins clearly.
-    CompileResult level = CpuCodegen.generate(convLayer(new Encoding.NM(1, 4)),
+    // On the Cortex-M4 the SMLAD sparse conv beats the DSP dense one from 1:4 on; the FC
+    // kernel's plain selections are estimated level with the DSP FC at 1:4: not enough.
+    CompileResult conv4 = CpuCodegen.generate(convLayer(new Encoding.NM(1, 4)),
         tmp.resolve("m4"), m4);
-    assertThat(level.layers().get(0).kernel()).isEqualTo("dsp-im2col-gemm");
+    assertThat(conv4.layers().get(0).kernel()).isEqualTo("dsp-sparse-1:4");
+    assertThat(conv4.layers().get(0).kernelReason()).startsWith("1:4 sparse:")
+        .contains("cortex-m4").contains("SMLAD");
+    CompileResult level = CpuCodegen.generate(fcLayer(new Encoding.NM(1, 4)),
+        tmp.resolve("m4fc"), m4);
+    assertThat(level.layers().get(0).kernel()).isEqualTo("dsp-gemm-fc");
     assertThat(level.layers().get(0).kernelReason()).startsWith("1:4 weights stay dense")
         .contains("cortex-m4");
-    CompileResult mcu = CpuCodegen.generate(convLayer(new Encoding.NM(1, 8)),
+    CompileResult mcu = CpuCodegen.generate(fcLayer(new Encoding.NM(1, 8)),
         tmp.resolve("m8"), m4);
     assertThat(mcu.layers().get(0).kernel()).isEqualTo("sparse-1:8");
     CompileResult never = CpuCodegen.generate(convLayer(new Encoding.NM(1, 16)),

@@ -136,51 +136,64 @@ final class ConvEmitter {
 
   /** Copies the taps of one output pixel into {@code patch} as int16 with the input offset. */
   static void fillPatch(CSource c, Geometry g, int inOffset, String patch) {
+    fillPatch(c, g, inOffset, patch, 1);
+  }
+
+  /**
+   * {@link #fillPatch(CSource, Geometry, int, String)} writing element i at
+   * {@code patch[i * stride]}, so that patches of several pixels can interleave.
+   */
+  static void fillPatch(CSource c, Geometry g, int inOffset, String patch, int stride) {
     int row = g.kw() * g.ic();
     c.open("for (int ky = 0; ky < %d; ++ky)", g.kh());
     c.line("const int iy = iy0%s;", g.dh() == 1 ? " + ky" : " + ky * " + g.dh());
-    c.line("int16_t *p = %s + ky * %d;", patch, row);
+    c.line("int16_t *p = %s + ky * %d;", patch, row * stride);
     if (g.clips()) {
       c.open("if (iy < 0 || iy >= %d)", g.ih());
-      zeros(c, row);
+      zeros(c, row, stride);
       c.line("continue;");
       c.close();
     }
     if (g.dw() == 1 && !g.clips()) {
       c.line("const int8_t *x = in + (iy * %d + ix0) * %d;", g.iw(), g.ic());
-      copy(c, row, inOffset);
+      copy(c, row, inOffset, stride);
     } else {
-      c.open("for (int kx = 0; kx < %d; ++kx%s)", g.kw(), g.ic() == 1 ? ", ++p" : ", p += " + g.ic());
+      int step = g.ic() * stride;
+      c.open("for (int kx = 0; kx < %d; ++kx%s)", g.kw(), step == 1 ? ", ++p" : ", p += " + step);
       c.line("const int ix = ix0%s;", g.dw() == 1 ? " + kx" : " + kx * " + g.dw());
       if (g.clips()) {
         c.open("if (ix < 0 || ix >= %d)", g.iw());
-        zeros(c, g.ic());
+        zeros(c, g.ic(), stride);
         c.line("continue;");
         c.close();
       }
       c.line("const int8_t *x = in + %s;", CSource.times("(iy * " + g.iw() + " + ix)", g.ic()));
-      copy(c, g.ic(), inOffset);
+      copy(c, g.ic(), inOffset, stride);
       c.close();
     }
     c.close();
   }
 
-  private static void zeros(CSource c, int n) {
+  private static String at(String i, int stride) {
+    return stride == 1 ? i : i.equals("0") ? "0" : i + " * " + stride;
+  }
+
+  private static void zeros(CSource c, int n, int stride) {
     if (n == 1) {
       c.line("p[0] = 0;");
     } else {
       c.open("for (int i = 0; i < %d; ++i)", n);
-      c.line("p[i] = 0;");
+      c.line("p[%s] = 0;", at("i", stride));
       c.close();
     }
   }
 
-  private static void copy(CSource c, int n, int inOffset) {
+  private static void copy(CSource c, int n, int inOffset, int stride) {
     if (n == 1) {
       c.line("p[0] = (int16_t)(x[0]%s);", CSource.plus(inOffset));
     } else {
       c.open("for (int i = 0; i < %d; ++i)", n);
-      c.line("p[i] = (int16_t)(x[i]%s);", CSource.plus(inOffset));
+      c.line("p[%s] = (int16_t)(x[i]%s);", at("i", stride), CSource.plus(inOffset));
       c.close();
     }
   }

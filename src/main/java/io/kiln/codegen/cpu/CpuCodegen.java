@@ -70,15 +70,26 @@ public final class CpuCodegen {
    * @param stateBytes the static state the kernels keep between runs ({@code KILN_STATE_BYTES})
    * @param reset the body of {@code kiln_reset}, which returns that state to its reset bytes
    * @param initialReset whether {@code kiln_run} must reset once before its first inference
+   * @param layers the report row of each node, in order: its kernel and why (the sparse choice
+   *     of an N:M layer included)
    */
   public record Kernels(String functions, Map<Integer, List<String>> calls, String weightsHeader,
       String weightsSource, long weightBytes, long stateBytes, String reset,
-      boolean initialReset) {}
+      boolean initialReset, List<CompileResult.Layer> layers) {
 
-  /** See {@link Kernels}. */
-  public static Kernels kernels(Graph graph, java.util.Set<Integer> nodes, Map<Integer, String> where) {
+    public Kernels {
+      layers = List.copyOf(layers);
+    }
+  }
+
+  /**
+   * See {@link Kernels}; {@code options} choose the kernels as for a CPU-only compile (the core's
+   * family, {@code --sparse}). Its planner and board are not used: the caller owns the storage.
+   */
+  public static Kernels kernels(Graph graph, java.util.Set<Integer> nodes, Map<Integer, String> where,
+      CodegenOptions options) {
     Verifier.verify(graph);
-    Generator gen = new Generator(graph, CodegenOptions.defaults());
+    Generator gen = new Generator(graph, options);
     gen.where.putAll(where);
     Map<Integer, List<String>> calls = new LinkedHashMap<>();
     List<Node> all = graph.nodes();
@@ -92,7 +103,8 @@ public final class CpuCodegen {
     CSource reset = new CSource();
     gen.state.emitReset(reset);
     return new Kernels(gen.layers.toString(), calls, gen.weights.header(), gen.weights.source(),
-        gen.weights.bytes(), gen.state.bytes(), reset.toString(), gen.state.needsInitialReset());
+        gen.weights.bytes(), gen.state.bytes(), reset.toString(), gen.state.needsInitialReset(),
+        gen.report);
   }
 
   /** One generation: storage decisions, per-layer code, then the files around it. */
@@ -231,7 +243,8 @@ public final class CpuCodegen {
       LayerContext ctx = new LayerContext(graph, n, k, layers, weights, dspFamily());
       long macs = switch (n.op()) {
         case Op.Conv2D op -> f32(ctx) ? FloatConvEmitter.conv2d(ctx, op)
-            : SparseChoice.emit(ctx, options, Op.Conv2D.FILTER, f -> SparseEmitter.conv2d(ctx, op, f),
+            : SparseChoice.emit(ctx, options, Op.Conv2D.FILTER, f -> dspFamily()
+            ? DspSparseEmitter.conv2d(ctx, op, f) : SparseEmitter.conv2d(ctx, op, f),
             () -> ctx.in(Op.Conv2D.INPUT).dtype() == DType.INT16 ? Conv16x8Emitter.emit(ctx, op)
             : options.winograd() && WinogradEmitter.rejection(ctx, op).isEmpty()
             ? WinogradEmitter.emit(ctx, op) : !dsp(ctx, DspGemmEmitter.rejects(ctx, op))

@@ -24,24 +24,53 @@ final class SparseChoice {
   record Decision(Encoding.NM format, String reason) {}
 
   /**
-   * Instructions per dense MAC, measured by {@code bench/sparse.sh} on the single layers of
-   * BENCHMARKS.md (K = 256, 8x8, 3x3 conv; 256-unit FC): on the host gcc vectorizes the dense
-   * dot products (pmaddwd) but not the sparse gathers; on a microcontroller neither is vector
-   * code except the DSP family's SMLAD kernels.
+   * The instructions of one output (one channel at one pixel, or one unit): per term of its
+   * reduction (a dense MAC, a stored sparse value), per output, and per element of the pixel's
+   * patch (built once for all channels, so an output pays {@code k / channels} of them).
    */
-  private static double densePerMac(boolean mcu, CpuCore.KernelFamily f, boolean conv) {
+  private record Cost(double perTerm, double perOutput, double perPatchElement) {
+    static Cost perTerm(double c) {
+      return new Cost(c, 0, 0);
+    }
+
+    double of(double terms, int k, int channels) {
+      return terms * perTerm + perOutput + perPatchElement * k / channels;
+    }
+  }
+
+  /**
+   * The dense kernel, measured by {@code bench/sparse.sh} on the single layers of BENCHMARKS.md
+   * (K = 256, 8x8, 3x3 conv; 256-unit FC): on the host gcc vectorizes the dense dot products
+   * (pmaddwd) but not the sparse gathers; on a microcontroller neither is vector code except the
+   * DSP family's SMLAD kernels, whose conv is fitted per output and patch element on ResNet8's and
+   * the DS-CNN's layers on the M4 (1x1: no patch), to weigh against {@link DspSparseEmitter}.
+   */
+  private static Cost dense(boolean mcu, CpuCore.KernelFamily f, boolean conv, boolean pointwise) {
     if (!mcu) {
-      return conv ? 0.80 : 0.82;
+      return Cost.perTerm(conv ? 0.80 : 0.82);
     }
     return switch (f) {
-      case PLAIN_C -> conv ? 2.84 : 2.81;
-      case DSP, MVE -> conv ? 1.31 : 1.52;
+      case PLAIN_C -> Cost.perTerm(conv ? 2.84 : 2.81);
+      case DSP, MVE -> !conv ? Cost.perTerm(1.52) : pointwise ? new Cost(1.22, 20, 0)
+          : new Cost(1.24, 23, 3.3);
     };
   }
 
-  /** Instructions per stored value and output (conv: per pixel, two pixels share a decode). */
-  private static double sparsePerValue(boolean mcu, boolean conv) {
-    return mcu ? (conv ? 5.2 : 6.1) : (conv ? 6.7 : 9.7);
+  /**
+   * The sparse kernel, per stored value and output (conv: per pixel, two pixels share a
+   * decode). On a DSP-extension core the conv kernel pairs its selections for SMLAD ({@link
+   * DspSparseEmitter}), fitted on the M4 as the dense one: 3.43 per value where the plain one
+   * takes 5.2, but 49 per output (the dense kernel's 23) and 6.5 per patch element (its 3.3); its
+   * FC kernel is the plain one.
+   */
+  private static Cost sparse(boolean mcu, CpuCore.KernelFamily f, boolean conv) {
+    if (!mcu) {
+      return Cost.perTerm(conv ? 6.7 : 9.7);
+    }
+    if (!conv) {
+      return Cost.perTerm(6.1);
+    }
+    return f == CpuCore.KernelFamily.PLAIN_C ? Cost.perTerm(5.2) : new Cost(3.43, 49, 6.5);
   }
 
   /** Null when the layer's weights are not N:M (nothing to decide). */
@@ -65,8 +94,9 @@ final class SparseChoice {
     }
     int rows = w.shape().dim(0);
     int length = w.elements() / rows;
-    double dense = (double) length * densePerMac(mcu, core.family(), conv);
-    double sparse = (double) nm.valuesPerRow(length) * sparsePerValue(mcu, conv);
+    boolean pointwise = conv && w.shape().dim(1) == 1 && w.shape().dim(2) == 1;
+    double dense = dense(mcu, core.family(), conv, pointwise).of(length, length, rows);
+    double sparse = sparse(mcu, core.family(), conv).of(nm.valuesPerRow(length), length, rows);
     String ratio = String.format(Locale.ROOT, "%.2f", sparse / dense);
     String on = (mcu ? "" : "the host, ") + core.id();
     if (mode == io.kiln.codegen.CodegenOptions.SparseKernels.NEVER) {
@@ -76,9 +106,10 @@ final class SparseChoice {
       return new Decision(nm, nm + " sparse (requested); estimated " + ratio
           + "x the dense kernel's instructions on " + on);
     }
-    // The estimate leaves out per-output costs (patches shared by few channels, loop and
+    // Most estimates leave out per-output costs (patches shared by few channels, loop and
     // requantization overhead): ResNet8's 16-channel 1:4 layers measured 1.09x the M4's DSP
-    // kernel where the 256-channel layer is level. So the sparse kernel must win by a margin.
+    // kernel with the plain sparse kernel where the 256-channel layer was level. So the sparse
+    // kernel must win by a margin.
     if (sparse < MARGIN * dense) {
       return new Decision(nm, nm + " sparse: values and offsets selected from the input by"
           + " offset; estimated " + ratio + "x the dense kernel's instructions on " + on);

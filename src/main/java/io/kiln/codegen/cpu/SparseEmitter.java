@@ -19,7 +19,8 @@ import io.kiln.quant.ConvRequant;
  * FullyConnected selects from the offset input vector directly, two output channels per
  * iteration. Offsets are unpacked with shifts and masks, one byte at a time; values and offsets
  * are read sequentially. The terms are the dense kernel's minus its zero-weight ones, so every
- * partial sum is an exact int32 as there and the result is bit-exact with it.
+ * partial sum is an exact int32 as there and the result is bit-exact with it. Cores with the
+ * DSP extension get {@link DspSparseEmitter}'s Conv2D instead, the reference it is tested against.
  */
 final class SparseEmitter {
   private SparseEmitter() {}
@@ -145,9 +146,9 @@ final class SparseEmitter {
   }
 
   /** The names and strides of a layer's value and offset tables. */
-  private record Tables(String values, String offsets, int perRow, int offsetBytes) {}
+  record Tables(String values, String offsets, int perRow, int offsetBytes) {}
 
-  private static Tables tables(LayerContext ctx, int slot, int rows, int length,
+  static Tables tables(LayerContext ctx, int slot, int rows, int length,
       Encoding.NM f) {
     NmWeights w = NmWeights.pack(ctx.constantInts(slot), rows, f);
     byte[] packed = w.packedOffsets();
