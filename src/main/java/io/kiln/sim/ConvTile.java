@@ -13,10 +13,47 @@ package io.kiln.sim;
  *     TFLite's stage, 0 for shift stages, which carry it in the bias)
  * @param pad the value a tap outside the tile reads (the zero point, narrowed like an input)
  * @param weights {@code k x fy x fx x wc} with {@code wc = depthwise ? 1 : c}
+ * @param weightOffset subtracted from every weight before the product: a matmul's right operand
+ *     is an activation with a zero point (0 for conv and fully-connected weights, which are
+ *     symmetric)
  */
 public record ConvTile(boolean depthwise, boolean chw, int rows, int cols, int inC, byte[] input,
     int offset, int pad, int k, int c, int fy, int fx, int sy, int sx, int dy, int dx, int y0, int x0,
-    int oy, int ox, byte[] weights) {
+    int oy, int ox, byte[] weights, int weightOffset) {
+
+  /** A tile of symmetric weights (conv, depthwise, fully connected). */
+  public ConvTile(boolean depthwise, boolean chw, int rows, int cols, int inC, byte[] input,
+      int offset, int pad, int k, int c, int fy, int fx, int sy, int sx, int dy, int dx, int y0, int x0,
+      int oy, int ox, byte[] weights) {
+    this(depthwise, chw, rows, cols, inC, input, offset, pad, k, c, fy, fx, sy, sx, dy, dx, y0, x0, oy, ox,
+        weights, 0);
+  }
+
+  /**
+   * {@code Σ (x - offset)} over the taps and channels each output position reads (padding reads
+   * {@code pad}), by position: what a weight offset multiplies, {@code Σ (x - o)(w - wo) =
+   * Σ (x - o) w - wo Σ (x - o)}. Not for depthwise tiles.
+   */
+  public long[] inputSums() {
+    long[] out = new long[positions()];
+    for (int ay = 0; ay < oy; ay++) {
+      for (int ax = 0; ax < ox; ax++) {
+        long sum = 0;
+        for (int ty = 0; ty < fy; ty++) {
+          for (int tx = 0; tx < fx; tx++) {
+            int iy = inputRow(ay, ty);
+            int ix = inputCol(ax, tx);
+            boolean inside = iy >= 0 && iy < rows && ix >= 0 && ix < cols;
+            for (int ch = 0; ch < c; ch++) {
+              sum += (inside ? input[inputIndex(iy, ix, ch)] : pad) - offset;
+            }
+          }
+        }
+        out[ay * ox + ax] = sum;
+      }
+    }
+    return out;
+  }
 
   /**
    * How a unit computes a conv job's sums: {@code Σ (x - offset) · w} over the taps and channels
@@ -76,7 +113,7 @@ public record ConvTile(boolean depthwise, boolean chw, int rows, int cols, int i
     int pad = t.pad - t.offset;
     int[] wt = new int[t.weights.length];
     for (int e = 0; e < wt.length; e++) {
-      wt[e] = t.weights[e];
+      wt[e] = t.weights[e] - t.weightOffset;
     }
     int step = t.chw ? t.rows * t.cols : 1;
     long[] sums = new long[t.positions() * kt];
@@ -102,8 +139,8 @@ public record ConvTile(boolean depthwise, boolean chw, int rows, int cols, int i
                 }
               } else {
                 int base = t.inputIndex(iy, ix, 0);
-                if (ct <= 1 << 15) {
-                  // Exact in int32: at most 2^15 products of |x| <= 2^8 and |w| <= 2^7 per tap.
+                if (ct <= 1 << 14) {
+                  // Exact in int32: at most 2^14 products of |x| <= 2^8 and |w| <= 2^8 per tap.
                   int sum = 0;
                   for (int c = 0; c < ct; c++) {
                     sum += x[base + c * step] * wt[at + c];

@@ -85,6 +85,7 @@ public final class UnitFunctions {
       case 3, 4 -> pool();
       case 5 -> add();
       case 6 -> lut();
+      case 7 -> matmul();
       default -> throw new SimulationException(where + ": unknown job kind " + i("kind"));
     }
   }
@@ -266,6 +267,50 @@ public final class UnitFunctions {
     }
     if (last) {
       fused(out);
+    }
+  }
+
+  /**
+   * One batch of a matmul (kiln_hal.h KILN_JOB_MATMUL): a 1x1 conv tile whose weights, the right
+   * operand's k x c tile, have zero point {@code w_zp}; no bias, and the last C tile requantizes
+   * with the tensor's one multiplier and shift ({@code mm_mult}, {@code mm_shift}).
+   */
+  private void matmul() {
+    int kt = i("k");
+    int ct = i("c");
+    int rows = i("rows");
+    int cols = i("cols");
+    int oy = i("oy");
+    int ox = i("ox");
+    boolean first = i("first") == 1;
+    boolean last = i("last") == 1;
+    Buf in = buf("in_mem", "in", (long) rows * cols * ct, "the input tile");
+    Buf w = buf("w_mem", "w", (long) kt * ct, "the weight tile");
+    long outs = (long) oy * ox * kt;
+    Buf out = buf("out_mem", "out", outs * (first && last ? 1 : 4), "the output tile");
+    byte[] x = new byte[rows * cols * ct];
+    for (int e = 0; e < x.length; e++) {
+      x[e] = (byte) in.s8(e);
+    }
+    byte[] wt = new byte[kt * ct];
+    for (int k = 0; k < kt; k++) {
+      long row = (k / kb) * sKb + (k % kb) * sKi;
+      for (int c = 0; c < ct; c++) {
+        wt[k * ct + c] = (byte) weightAt(w.m(), w.base(), row + (c / cb) * sCb + (c % cb) * sCi);
+      }
+    }
+    int inZp = i("in_zp");
+    ConvTile tile = new ConvTile(false, chw, rows, cols, ct, x, inZp, inZp, kt, ct, 1, 1, i("sy"), i("sx"), 1, 1,
+        i("y0"), i("x0"), oy, ox, wt, i("w_zp"));
+    long[] sums = this.sums.of(tile);
+    for (long o = 0; o < outs; o++) {
+      long acc = (first ? 0 : out.i32(4 * o)) + sums[(int) o];
+      if (last) {
+        long v = (long) FixedPoint.multiplyByQuantizedMultiplier((int) acc, i("mm_mult"), i("mm_shift")) + i("out_zp");
+        out.put8(o, clamp(v, i("act_min"), i("act_max")));
+      } else {
+        out.put32(4 * o, (int) acc);
+      }
     }
   }
 

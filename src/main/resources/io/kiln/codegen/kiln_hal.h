@@ -38,7 +38,8 @@ enum {
   KILN_JOB_MAX_POOL = 3,
   KILN_JOB_AVG_POOL = 4,
   KILN_JOB_ADD = 5,
-  KILN_JOB_LUT = 6       /* an int8 activation: out = lut[in + 128] (a unit's lookup table) */
+  KILN_JOB_LUT = 6,      /* an int8 activation: out = lut[in + 128] (a unit's lookup table) */
+  KILN_JOB_MATMUL = 7    /* one batch of an int8 matmul: the weights are the right operand's tile */
 };
 
 /* Output stages. */
@@ -96,6 +97,10 @@ typedef struct {
   int32_t chw;
   /* KILN_JOB_LUT: the 256 outputs of the int8 inputs -128..127, which the host loads into the unit. */
   const int8_t *lut;
+  /* KILN_JOB_MATMUL: a 1x1 conv job whose weights (the right operand, k x c, no parameter
+   * records) have zero point w_zp: it sums (x - in_zp) * (w - w_zp), and its last C tile
+   * requantizes with the tensor's TFLite multiplier mm_mult and shift mm_shift, + out_zp, clamped. */
+  int32_t w_zp, mm_mult, mm_shift;
 } kiln_job;
 
 /* The memories the program uses, indexed by KILN_MEM_*; provided by the generated code. */

@@ -230,6 +230,34 @@ static void kiln_hal_conv(const kiln_job *j, kiln_where at) {
   }
 }
 
+/* One batch of a matmul: a 1x1 conv over the tile's positions whose weights carry a zero point,
+ * with no bias and one requantization for the tensor (see KILN_JOB_MATMUL). */
+static void kiln_hal_matmul(const kiln_job *j, kiln_where at) {
+  const int8_t *in = (const int8_t *)kiln_hal_at(j->in_mem, j->in, (uint64_t)j->rows * j->cols * j->c, at,
+                                                 "the input tile");
+  const uint8_t *w = kiln_hal_at(j->w_mem, j->w, (uint64_t)j->k * j->c, at, "the weight tile");
+  uint64_t outs = (uint64_t)j->oy * j->ox * j->k;
+  uint8_t *out = kiln_hal_at(j->out_mem, j->out, outs * (j->last && j->first ? 1 : 4), at, "the output tile");
+  for (size_t o = 0; o < outs; ++o) {
+    int oy, ox, k;
+    kiln_hal_at_index(j, o, j->oy, j->ox, j->k, &oy, &ox, &k);
+    /* |(x - zp) * (w - zp)| <= 2^16, so the int32 sum of a tile is exact below 2^15 channels; the
+     * sum over the tiles wraps like the reference's int32. */
+    int64_t acc = j->first ? 0 : kiln_hal_i32(out + 4 * o);
+    for (int c = 0; c < j->c; ++c) {
+      int32_t x = in[kiln_hal_idx(j, j->rows, j->cols, j->c, oy * j->sy + j->y0, ox * j->sx + j->x0, c)];
+      acc += (int64_t)(x - j->in_zp) * (kiln_hal_weight(j, w, k, c, 0, 0) - j->w_zp);
+    }
+    if (j->last) {
+      int32_t v = kiln_mbqm((int32_t)(uint32_t)acc, j->mm_mult, j->mm_shift) + j->out_zp;
+      v = v < j->act_min ? j->act_min : v;
+      out[o] = (uint8_t)(int8_t)(v > j->act_max ? j->act_max : v);
+    } else {
+      kiln_hal_put_i32(out + 4 * o, (int32_t)(uint32_t)acc);
+    }
+  }
+}
+
 /* TFLite's int8 Add before its output zero point: each operand offset, shifted left, rescaled,
  * then the sum rescaled to the output (the add_* fields). */
 static int64_t kiln_hal_tflite_add(const kiln_job *j, int32_t a, int32_t b) {
@@ -372,6 +400,9 @@ void kiln_job_submit(int unit, const kiln_job *j, kiln_where at) {
       break;
     case KILN_JOB_LUT:
       kiln_hal_lut(j, at);
+      break;
+    case KILN_JOB_MATMUL:
+      kiln_hal_matmul(j, at);
       break;
     default:
       fprintf(stderr, "kiln_hal: layer %s tile %d: unknown job kind %d\n", at.layer, at.tile, j->kind);

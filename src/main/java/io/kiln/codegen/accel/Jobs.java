@@ -37,6 +37,7 @@ public final class Jobs {
   static final int AVG_POOL = 4;
   static final int ADD = 5;
   static final int LUT = 6;
+  static final int MATMUL = 7;
 
   /** Output stages. */
   static final int FIXED_POINT = 1;
@@ -88,6 +89,7 @@ public final class Jobs {
       case Op.Relu6 r -> LUT;
       case Op.Logistic r -> LUT;
       case Op.Tanh r -> LUT;
+      case Op.BatchMatMul m -> MATMUL;
       default -> throw new KilnException("the " + call.unit().name() + " backend does not generate "
           + n.op().opName() + " yet (%" + n.output() + ")");
     };
@@ -153,7 +155,27 @@ public final class Jobs {
     f.put("chw", call.unit().layout() == io.kiln.target.Layout.CHW ? 1L : 0L);
     // The table pointer: LUT_TABLE stands for the call's table, 0 for none.
     f.put("lut", kind == LUT ? LUT_TABLE : 0L);
+    matmulFields(f, g, n, kind == MATMUL, where);
     return f;
+  }
+
+  /**
+   * The {@code mm_*} fields of a matmul job: the right operand's zero point (subtracted from every
+   * weight, as from every input) and TFLite's one multiplier and shift of the tensor
+   * (lhs scale × rhs scale / out scale); zeros for other jobs.
+   */
+  private static void matmulFields(Map<String, Long> f, Graph g, Node n, boolean matmul, String where) {
+    if (!matmul) {
+      f.put("w_zp", 0L);
+      f.put("mm_mult", 0L);
+      f.put("mm_shift", 0L);
+      return;
+    }
+    io.kiln.quant.ConvRequant rq = io.kiln.quant.ConvRequant.fullyConnected(g.input(n, Op.BatchMatMul.LHS).type(),
+        g.input(n, Op.BatchMatMul.RHS).type(), g.output(n).type(), 1, where);
+    f.put("w_zp", zeroPoint(g.input(n, Op.BatchMatMul.RHS)));
+    f.put("mm_mult", (long) rq.multipliers()[0]);
+    f.put("mm_shift", (long) rq.shifts()[0]);
   }
 
   private static long zeroPoint(Value v) {

@@ -70,6 +70,9 @@ final class CallBuilder {
     TensorPlace output = place(out, l.oy() / geo.poolY(), l.ox() / geo.poolX(), l.k());
     Optional<TensorPlace> operand = operandValue(n, plan.fused())
         .map(id -> place(id, geo.operandRows(), geo.operandCols(), l.k()));
+    // A matmul's weights are its right operand, read from the arena where no blob holds them.
+    Optional<Region> weightSource = geo.dynamicWeights()
+        ? Optional.of(arenaRegion(n.input(Op.BatchMatMul.RHS))) : blob;
 
     // Which copy of each buffer every tile uses: a new copy per load (per output tile for
     // outputs and operands), loads in tile order.
@@ -130,7 +133,7 @@ final class CallBuilder {
     for (Object s : steps) {
       if (s instanceof Transfer x) {
         TileJob job = jobs.get(x.tileIndex());
-        List<DmaDescriptor> ds = descriptors(program, x, job, geo, input, output, operand, blob, acc);
+        List<DmaDescriptor> ds = descriptors(program, x, job, geo, input, output, operand, weightSource, acc);
         long bytes = ds.stream().mapToLong(DmaDescriptor::bytes).sum();
         if (bytes != x.bytes()) {
           throw new IllegalStateException("descriptors of " + bytes + " B for a planned " + x.kind() + " transfer of "
@@ -188,6 +191,14 @@ final class CallBuilder {
       current = f.output();
     }
     return Optional.empty();
+  }
+
+  private Region arenaRegion(int value) {
+    Region r = arena.get(value);
+    if (r == null) {
+      throw new IllegalStateException("value %" + value + " has no place in the arena");
+    }
+    return r;
   }
 
   private TensorPlace place(int value, int rows, int cols, int channels) {

@@ -112,7 +112,10 @@ public final class DeploymentChecker {
     return out;
   }
 
-  /** Each activation transfer reads or writes only its own tensor; each weight transfer its blob. */
+  /**
+   * Each activation transfer reads or writes only its own tensor; each weight transfer its blob (a
+   * matmul's, whose weights are its right operand, that operand's tensor in the arena).
+   */
   private static List<String> dmaInTensor(DeploymentPlan plan) {
     List<String> out = new ArrayList<>();
     for (Step.AcceleratorCall c : plan.calls()) {
@@ -121,7 +124,8 @@ public final class DeploymentChecker {
           case INPUT -> c.input().region();
           case OPERAND -> c.operand().map(TensorPlace::region).orElse(null);
           case OUTPUT -> c.output().region();
-          case WEIGHTS, PARAMS -> c.blob().orElse(null);
+          case WEIGHTS, PARAMS -> c.blob().orElseGet(() -> c.geometry().dynamicWeights()
+              ? plan.values().get(plan.graph().nodes().get(c.node()).input(1)) : null);
         };
         Region touched = d.kind() == Transfer.Kind.OUTPUT ? d.dstExtent() : d.srcExtent();
         if (l2 == null || !touched.memory().equals(l2.memory()) || touched.offset() < l2.offset()

@@ -249,10 +249,14 @@ public final class DispatchRules {
     return Verdict.PASS;
   });
 
-  /** The array is CHW or NHWC; either way the layer's activations must be images or vectors. */
+  /**
+   * The array is CHW or NHWC; either way the layer's activations must be images or vectors (a
+   * matmul's operands: matrices with any leading batch dimensions).
+   */
   public static final DispatchRule LAYOUT = new DispatchRule("layout", (l, s) -> {
     int rank = l.input().shape().rank();
-    boolean ok = l.window().isPresent() ? rank == 4 : rank == 2 || rank == 4;
+    boolean ok = l.kind() == OpPattern.Op.MATMUL ? rank >= 2
+        : l.window().isPresent() ? rank == 4 : rank == 2 || rank == 4;
     return ok ? Verdict.PASS : Verdict.reject("layout: rank-" + rank + " input not supported by "
         + s.unit() + " (" + s.accelerator().layout().name().toLowerCase(Locale.ROOT)
         + " layout needs 4-D images or 2-D vectors); reshape the model");
@@ -337,7 +341,7 @@ public final class DispatchRules {
 
   /** Element-wise units stream two equal tensors; broadcasting stays on the CPU. */
   public static final DispatchRule NO_BROADCAST = new DispatchRule("no-broadcast", (l, s) ->
-      l.rhs().filter(r -> !r.shape().equals(l.input().shape()))
+      l.rhs().filter(r -> l.kind() != OpPattern.Op.MATMUL && !r.shape().equals(l.input().shape()))
           .<Verdict>map(r -> Verdict.reject("broadcast " + l.input().shape() + " with "
               + r.shape() + " not supported by " + s.unit() + ": operands must have equal"
               + " shapes"))
@@ -415,11 +419,53 @@ public final class DispatchRules {
     return Verdict.PASS;
   });
 
+  /**
+   * A matmul runs as one GEMM per batch: the left operand's rows stream through the array and the
+   * right operand of that batch is loaded as the stationary matrix. So the unit takes TFLite's
+   * BATCH_MATMUL (int8, requantized by TFLite's fixed-point stage; both zero points are exact in
+   * the vector ALUs) whose left operand is not transposed and not broadcast across batches. The
+   * IR's MatMul (ONNX MatMulInteger, QLinearMatMul) writes int32 accumulators that, for
+   * QLinearMatMul, a Quantize requantizes in float with half-even rounding: not the unit's
+   * fixed-point stage, so it stays on the CPU.
+   */
+  public static final DispatchRule MATMUL_OPERANDS = new DispatchRule("matmul-operands", (l, s) -> {
+    if (l.kind() != OpPattern.Op.MATMUL) {
+      return Verdict.PASS;
+    }
+    if (l.node().op() instanceof Op.MatMul) {
+      return Verdict.reject("MatMul (ONNX MatMulInteger/QLinearMatMul: int32 accumulators"
+          + " requantized by a float Quantize, half-even) not supported by " + s.unit()
+          + ": its matmul requantizes in TFLite's fixed-point output stage, which rounds"
+          + " differently; export BATCH_MATMUL int8 (TFLite) to run it there");
+    }
+    if (l.node().op() instanceof Op.BatchMatMul bm && bm.adjX()) {
+      return Verdict.reject("adj_x (a transposed left operand) not supported by " + s.unit()
+          + ": the array streams the rows of the left operand as they are stored");
+    }
+    if (l.rhs().orElseThrow().isConstant()) {
+      return Verdict.reject("a constant right operand (weights) of a matmul not supported by " + s.unit()
+          + ": its matmul loads the right operand from the activation arena; make it a"
+          + " FULLY_CONNECTED layer");
+    }
+    int[] a = l.input().shape().dims();
+    int[] o = l.output().shape().dims();
+    boolean sameBatches = a.length == o.length;
+    for (int i = 0; sameBatches && i < o.length - 2; i++) {
+      sameBatches = a[i] == o[i];
+    }
+    if (!sameBatches) {
+      return Verdict.reject("left operand " + l.input().shape() + " broadcast to the output's"
+          + " batches " + l.output().shape() + " not supported by " + s.unit()
+          + ": each batch streams its own rows");
+    }
+    return Verdict.PASS;
+  });
+
   /** Every rule, in the order reports list their reasons. */
   public static final List<DispatchRule> ALL = List.of(KERNEL_SIZE, STRIDE, DILATION, PADDING,
       DEPTHWISE, INPUT_DTYPE, INPUT_BITS, ZERO_POINTS, WEIGHT_FORMAT, OUTPUT_DTYPE, REQUANT_SCHEME, ACTIVATION,
       LAYOUT, CHANNEL_LIMITS, UNROLL_FITS, WEIGHTS_FIT, NO_BROADCAST, FUSED_STAGES,
-      FUSED_GEOMETRY, FUSED_REQUANT);
+      FUSED_GEOMETRY, FUSED_REQUANT, MATMUL_OPERANDS);
 
   private static Optional<Layer.Window> window(Layer l) {
     return l.window();

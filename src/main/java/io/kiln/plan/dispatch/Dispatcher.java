@@ -255,7 +255,8 @@ public final class Dispatcher {
   public static long macs(Layer l) {
     long outputs = l.output().type().elements();
     int window = l.window().map(w -> w.fy() * w.fx()).orElse(1);
-    return l.weights().isPresent() ? outputs * l.inputChannels() * window : outputs * window;
+    boolean reduces = l.weights().isPresent() || l.kind() == OpPattern.Op.MATMUL;
+    return reduces ? outputs * l.inputChannels() * window : outputs * window;
   }
 
   private static String kinds(Accelerator a) {

@@ -104,10 +104,22 @@ public final class LayerPatterns {
           m.value("input"), Optional.empty(), Optional.empty(), Optional.empty(), m.value("act"),
           Optional.empty(), Op.Activation.NONE, 1, List.of()));
 
+  /**
+   * A matrix product of two activations (TFLite BATCH_MATMUL, requantized to int8 by its output's
+   * quantization; or the IR's MatMul, ONNX's int32 accumulators): the left operand is the input,
+   * the right one ({@code rhs}) the matrix an array holds stationary, loaded from the activation
+   * arena per batch. The rules check which of these a unit can take ({@link
+   * DispatchRules#MATMUL_OPERANDS}).
+   */
+  public static final Named MATMUL_REQUANT = new Named("matmul_requant", OpPattern.Op.MATMUL,
+      op("mm", Op.BatchMatMul.class, Op.MatMul.class).in(Op.BatchMatMul.LHS, any("input"))
+          .in(Op.BatchMatMul.RHS, any("rhs")),
+      m -> binary(m, "mm", "matmul_requant", OpPattern.Op.MATMUL, Op.Activation.NONE));
+
   /** Every single-node pattern, tried in this order. */
   public static final List<Named> ALL = List.of(CONV2D_BIAS_REQUANT_ACT,
       DEPTHWISE_BIAS_REQUANT_ACT, FULLY_CONNECTED_BIAS_REQUANT_ACT, MAX_POOL, AVG_POOL_REQUANT,
-      ADD_REQUANT_ACT, MUL_REQUANT_ACT, ACTIVATION_REQUANT);
+      ADD_REQUANT_ACT, MUL_REQUANT_ACT, ACTIVATION_REQUANT, MATMUL_REQUANT);
 
   /**
    * A convolution whose output only the stage after it reads (so fusing removes the

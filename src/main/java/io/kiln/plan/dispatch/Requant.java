@@ -80,7 +80,8 @@ final class Requant {
           r.add(new Ratio("in/out", in / out));
         }
       }
-      case MAX_POOL, CONV2D, DEPTHWISE_CONV2D, FULLY_CONNECTED, MATMUL -> { }
+      case MATMUL -> r.add(new Ratio("in·rhs/out", in * Layer.scale(l.rhs().orElseThrow()) / out));
+      case MAX_POOL, CONV2D, DEPTHWISE_CONV2D, FULLY_CONNECTED -> { }
     }
     return r;
   }

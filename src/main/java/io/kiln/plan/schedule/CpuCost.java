@@ -27,6 +27,10 @@ public final class CpuCost {
       int[] f = g.input(n, Op.DepthwiseConv2D.FILTER).shape().dims();
       return f.length == 4 ? g.output(n).shape().elements() * f[1] * f[2] : 0;
     }
+    if (geo.isEmpty() && n.op() instanceof Op.BatchMatMul bm) {
+      int[] a = g.input(n, Op.BatchMatMul.LHS).shape().dims();
+      return (long) g.output(n).shape().elements() * a[bm.adjX() ? a.length - 2 : a.length - 1];
+    }
     if (geo.isEmpty() && n.op() instanceof Op.MatMul) {
       int[] a = g.input(n, 0).shape().dims();
       int[] out = g.output(n).shape().dims();
@@ -76,6 +80,7 @@ public final class CpuCost {
       case Op.DepthwiseConv2D d -> Cpu.KernelKind.DEPTHWISE_CONV2D;
       case Op.FullyConnected f -> Cpu.KernelKind.FULLY_CONNECTED;
       case Op.MatMul m -> Cpu.KernelKind.MATMUL;
+      case Op.BatchMatMul m -> Cpu.KernelKind.MATMUL;
       case Op.AveragePool2D p -> Cpu.KernelKind.POOL;
       case Op.MaxPool2D p -> Cpu.KernelKind.POOL;
       case Op.Mean m -> Cpu.KernelKind.POOL;

@@ -1,5 +1,6 @@
 package io.kiln.plan.schedule;
 
+import io.kiln.ir.BatchMatMulLayout;
 import io.kiln.ir.ConstData;
 import io.kiln.ir.DType;
 import io.kiln.ir.Graph;
@@ -37,7 +38,35 @@ import java.util.Optional;
  */
 public record LayerGeometry(LayerShape shape, OpPattern.Op op, boolean hasWeights, boolean hasBias, DType inputType,
     DType outputType, boolean ternaryWeights, Optional<DType> operandType, int operandRows, int operandCols,
-    int poolY, int poolX, Optional<io.kiln.ir.Encoding.NM> nmWeights) {
+    int poolY, int poolX, Optional<io.kiln.ir.Encoding.NM> nmWeights, Optional<BatchMatMulLayout> matmul) {
+
+  /** The same geometry without a matmul's right operand: every layer but a matmul. */
+  public LayerGeometry(LayerShape shape, OpPattern.Op op, boolean hasWeights, boolean hasBias, DType inputType,
+      DType outputType, boolean ternaryWeights, Optional<DType> operandType, int operandRows, int operandCols,
+      int poolY, int poolX, Optional<io.kiln.ir.Encoding.NM> nmWeights) {
+    this(shape, op, hasWeights, hasBias, inputType, outputType, ternaryWeights, operandType, operandRows,
+        operandCols, poolY, poolX, nmWeights, Optional.empty());
+  }
+
+  /**
+   * Whether the weights are an activation (a matmul's right operand, in the arena) rather than a
+   * constant blob: they are loaded from L2 by DMA like an input.
+   */
+  public boolean dynamicWeights() {
+    return matmul.isPresent();
+  }
+
+  /**
+   * Whether each output row has weights of its own: a matmul of several batches (its rows), each
+   * with its own right operand, so every batch is its own GEMM and a tile holds one batch.
+   */
+  public boolean weightsPerRow() {
+    if (matmul.isEmpty()) {
+      return false;
+    }
+    int[] b = matmul.get().rhsBatch();
+    return java.util.Arrays.stream(b).anyMatch(o -> o != b[0]);
+  }
 
   /** The geometry of {@code n}, or empty (with no reason needed) when it is not a tileable layer. */
   static Optional<LayerGeometry> of(Graph g, Node n) {
@@ -114,6 +143,7 @@ public record LayerGeometry(LayerShape shape, OpPattern.Op op, boolean hasWeight
             g.input(n, Op.FullyConnected.INPUT).dtype(), g.output(n).dtype(),
             ternary(g.input(n, Op.FullyConnected.WEIGHTS))).withNm(g.input(n, Op.FullyConnected.WEIGHTS)));
       }
+      case Op.BatchMatMul bm -> matmul(g, n, bm);
       case Op.MaxPool2D p -> pool(g, n, OpPattern.Op.MAX_POOL, p.filterH(), p.filterW(), p.strideH(), p.strideW(),
           p.pads());
       case Op.AveragePool2D p -> pool(g, n, OpPattern.Op.AVG_POOL, p.filterH(), p.filterW(), p.strideH(),
@@ -126,6 +156,33 @@ public record LayerGeometry(LayerShape shape, OpPattern.Op op, boolean hasWeight
       case Op.Tanh r -> elementwise(g, n, OpPattern.Op.ACTIVATION, Optional.empty());
       default -> Optional.empty();
     };
+  }
+
+  /**
+   * A matmul out[b] = lhs[b] · rhs[b] as one GEMM per batch: the batches are the output rows (a
+   * 1 x 1 window over a batches x M image of depth-long vectors), the right operand's columns the
+   * output channels K, its depth the reduction C. Only a left operand stored as is (no adj_x) and
+   * not broadcast across batches has that shape in the arena.
+   */
+  private static Optional<LayerGeometry> matmul(Graph g, Node n, Op.BatchMatMul bm) {
+    Value lhs = g.input(n, Op.BatchMatMul.LHS);
+    Value rhs = g.input(n, Op.BatchMatMul.RHS);
+    Value out = g.output(n);
+    int[] a = lhs.shape().dims();
+    int[] o = out.shape().dims();
+    if (bm.adjX() || a.length != o.length || a.length < 2 || out.shape().elements() == 0) {
+      return Optional.empty();
+    }
+    for (int i = 0; i < o.length - 2; i++) {
+      if (a[i] != o[i]) {
+        return Optional.empty();
+      }
+    }
+    BatchMatMulLayout m = BatchMatMulLayout.of(lhs.shape(), rhs.shape(), out.shape(), bm);
+    LayerShape s = new LayerShape(m.cols(), m.depth(), m.batches(), m.rows(), m.batches(), m.rows(), 1, 1, 1, 1, 1, 1,
+        0, 0, false);
+    return Optional.of(new LayerGeometry(s, OpPattern.Op.MATMUL, true, false, lhs.dtype(), out.dtype(), false,
+        Optional.empty(), s.oy(), s.ox(), 1, 1, Optional.empty(), Optional.of(m)));
   }
 
   private static LayerGeometry plain(LayerShape s, OpPattern.Op op, boolean hasWeights, boolean hasBias,

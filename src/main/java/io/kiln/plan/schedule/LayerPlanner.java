@@ -89,6 +89,10 @@ public final class LayerPlanner {
     if (geo.isEmpty()) {
       return new Unplannable(unit, n.op().opName() + " is not a layer " + acc.name() + " can tile");
     }
+    if (geo.get().dynamicWeights() && acc.kind() != Accelerator.Kind.SYSTOLIC) {
+      // Only the systolic backend and simulator run a matmul's jobs (kiln_hal.h KILN_JOB_MATMUL).
+      return new Unplannable(unit, acc.name() + " has no matmul jobs yet (only a systolic unit runs them)");
+    }
     Optional<Links> links = Links.of(hw, acc);
     if (links.isEmpty()) {
       return new Unplannable(unit, "no DMA engine connects " + acc.l1() + " of " + acc.name()
@@ -216,7 +220,8 @@ public final class LayerPlanner {
     boolean db = p.memories().doubleBuffered();
     List<TileOrder.Tile> tiles = TileOrder.of(l, t);
     int count = tiles.size();
-    Optional<BlobLayout> blob = geo.hasWeights()
+    Optional<BlobLayout> blob = geo.dynamicWeights() ? Optional.of(operandLayout(geo))
+        : geo.hasWeights()
         ? Optional.of(new BlobLayout(ProblemBuilder.storage(acc, pattern, geo).arrange(l, t.tileK(), t.tileC()),
             ProblemBuilder.paramFormat(pattern, geo)))
         : Optional.empty();
@@ -229,8 +234,11 @@ public final class LayerPlanner {
     TileOrder.Tile prev = null;
     for (TileOrder.Tile tile : tiles) {
       List<Transfer> in = new ArrayList<>();
-      boolean weightsChange = prev == null || !prev.k().equals(tile.k()) || !prev.c().equals(tile.c());
-      if (blob.isPresent() && weightsChange) {
+      boolean weightsChange = prev == null || !prev.k().equals(tile.k()) || !prev.c().equals(tile.c())
+          || (geo.weightsPerRow() && !prev.y().equals(tile.y()));
+      if (blob.isPresent() && weightsChange && geo.dynamicWeights()) {
+        in.add(operandLoad(blob.get(), geo, tile, links));
+      } else if (blob.isPresent() && weightsChange) {
         in.addAll(constantLoads(blob.get(), tile, prev, links, acc.l1()));
       }
       boolean inputChanges = prev == null || !prev.c().equals(tile.c()) || !prev.y().equals(tile.y())
@@ -349,6 +357,31 @@ public final class LayerPlanner {
           Transfer.Kind.PARAMS, tile.index(), links.params().transferCycles(ps.bytes()), Optional.of(ps))));
     }
     return out;
+  }
+
+  /**
+   * How a matmul's jobs address their right operand: the batch matrix as the arena holds it
+   * ({@link io.kiln.plan.weights.Arrangement.Operand}), with no parameter records.
+   */
+  static BlobLayout operandLayout(LayerGeometry geo) {
+    io.kiln.ir.BatchMatMulLayout m = geo.matmul().orElseThrow();
+    return new BlobLayout(new io.kiln.plan.weights.Arrangement.Operand(geo.shape(), m.rhsColStride(),
+        m.rhsDepthStride()), new io.kiln.plan.weights.ChannelParams.Format(false,
+            io.kiln.plan.weights.ChannelParams.Scheme.NONE));
+  }
+
+  /**
+   * A matmul tile's right operand, read from the activation arena like an input (not from a blob):
+   * the tile's K x C slice of the matrix of its batch (its output row), offset from the start of
+   * the operand tensor.
+   */
+  private static Transfer operandLoad(BlobLayout layout, LayerGeometry geo, TileOrder.Tile tile, Links links) {
+    BlobSlice s = layout.weightSlice(tile.k(), tile.c());
+    long batch = geo.matmul().orElseThrow().rhsBatch()[tile.y().start()];
+    BlobSlice w = new BlobSlice(s.offset() + batch, s.runBytes(), s.strideBytes(), s.runs());
+    long cmds = w.runs() == 1 || links.weights().stridedDims() >= 2 ? 1 : w.runs();
+    return new Transfer(-1, links.l2(), links.weightTarget(), w.bytes(), Transfer.Kind.WEIGHTS, tile.index(),
+        cycles(links.weights(), w.bytes(), cmds), Optional.of(w));
   }
 
   /**

@@ -326,6 +326,17 @@ public final class PlanChecker {
         }
         continue;
       }
+      if (blob.weights() instanceof io.kiln.plan.weights.Arrangement.Operand op) {
+        // A matmul's right operand: the tile's slice of its batch's matrix, whole matrices apart.
+        BlobSlice one = op.slice(tile.k(), tile.c());
+        long batch = slice.offset() - one.offset();
+        if (batch < 0 || batch % op.bytes() != 0 || slice.runBytes() != one.runBytes()
+            || slice.strideBytes() != one.strideBytes() || slice.runs() != one.runs()) {
+          errors.add("weights of tile " + tile.index() + " read " + slice + ", not the tile's slice " + one
+              + " of a batch's right operand");
+        }
+        continue;
+      }
       if (slice.end() > blob.weights().bytes()) {
         errors.add("weights of tile " + tile.index() + " read " + slice + " past the weights region ("
             + blob.weights().bytes() + " B)");

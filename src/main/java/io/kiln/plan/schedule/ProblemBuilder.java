@@ -58,7 +58,11 @@ final class ProblemBuilder {
     ElementSizes sizes = new ElementSizes(inBits, outBits, weightBits, 1, 1, 0, 32, params, operandBits);
 
     List<TileConstraint> constraints = new ArrayList<>();
-    if (geo.hasWeights()) {
+    if (geo.weightsPerRow()) {
+      // Each batch of a matmul is its own GEMM with its own right operand: a tile holds one.
+      constraints.add(new TileConstraint.WeightsPerRow());
+    }
+    if (geo.hasWeights() && !geo.dynamicWeights()) {
       // The unit's weight layout decides the bits and blocks a tile of weights takes.
       WeightStorage storage = storage(acc, pattern, geo);
       sizes = storage.applyTo(sizes);
@@ -159,6 +163,10 @@ final class ProblemBuilder {
 
   /** The per-channel record the pattern's output stage reads for this layer. */
   static ChannelParams.Format paramFormat(OpPattern pattern, LayerGeometry geo) {
+    if (geo.dynamicWeights()) {
+      // A matmul's requantization is one multiplier for the tensor, carried by its jobs.
+      return new ChannelParams.Format(false, ChannelParams.Scheme.NONE);
+    }
     ChannelParams.Format f = ChannelParams.Format.of(geo.hasBias(), pattern.requant());
     // A shift-only stage adds a bias that carries the folded zero point (io.kiln.quant.ShiftStage)
     // even where the layer has no bias tensor.

@@ -87,7 +87,7 @@ public final class WeightPlacementChecker {
     }
     for (int i = 0; i < s.layers().size(); i++) {
       LayerPlan p = s.layers().get(i);
-      if (p.weightBlob().isPresent() && w.blob(p.node()).isEmpty()) {
+      if (p.weightBlob().isPresent() && !WeightPlacer.activationWeights(p) && w.blob(p.node()).isEmpty()) {
         errors.add("layer " + i + " has a weight blob but no placement");
       }
     }

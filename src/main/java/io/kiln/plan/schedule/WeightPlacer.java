@@ -66,14 +66,14 @@ final class WeightPlacer {
     WeightPlacement.Blob[] blobs = new WeightPlacement.Blob[plans.size()];
     for (int i = 0; i < plans.size(); i++) {
       LayerPlan p = plans.get(i);
-      if (p.weightBlob().isPresent()) {
+      if (p.weightBlob().isPresent() && !activationWeights(p)) {
         blobs[i] = placeAcceleratorBlob(i, p, plans);
       }
     }
     Set<Integer> placedTensors = new HashSet<>();
     for (int i = 0; i < plans.size(); i++) {
       LayerPlan p = plans.get(i);
-      if (p.weightBlob().isEmpty()) {
+      if (p.weightBlob().isEmpty() || activationWeights(p)) {
         blobs[i] = placeTensors(i, p, placedTensors);
       }
     }
@@ -126,6 +126,11 @@ final class WeightPlacer {
     }
     return new WeightPlacement.Blob(i, p.node(), p.unit().name(), layout.describe(), bytes, layout.paddingBytes(),
         Optional.empty(), 0, Optional.of("fits nowhere: " + String.join("; ", tried)));
+  }
+
+  /** Whether the plan's weights are an activation (a matmul's right operand): the arena holds them, no blob. */
+  static boolean activationWeights(LayerPlan p) {
+    return p.weightBlob().map(b -> b.weights() instanceof io.kiln.plan.weights.Arrangement.Operand).orElse(false);
   }
 
   /** The constant tensors of a layer without a blob, back to back at their natural alignment. */

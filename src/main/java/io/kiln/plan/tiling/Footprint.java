@@ -57,7 +57,8 @@ public record Footprint(
       boolean splitYX = tile[Dim.OY.ordinal()] < l.oy() || tile[Dim.OX.ordinal()] < l.ox();
       boolean db = p.memories().doubleBuffered();
       boolean inputStreams = (l.depthwise() ? splitK : splitC) || splitYX;
-      boolean weightsStream = splitK || splitC;
+      boolean weightsStream = splitK || splitC
+          || (splitYX && p.constraints().stream().anyMatch(c -> c instanceof TileConstraint.WeightsPerRow));
       boolean outputsStream = splitK || splitYX;
       return new Copies(db && inputStreams ? 2 : 1, db && weightsStream ? 2 : 1, db && outputsStream ? 2 : 1,
           db && splitK ? 2 : 1, splitC);

@@ -63,6 +63,27 @@ public sealed interface TileConstraint {
     }
   }
 
+  /**
+   * Each output row has weights of its own (a matmul's batches, each its own GEMM with its own
+   * right operand): a tile holds one row, and the weight buffer streams with the rows.
+   */
+  record WeightsPerRow() implements TileConstraint {
+    @Override
+    public Dim dim() {
+      return Dim.OY;
+    }
+
+    @Override
+    public boolean allows(int tile, int full) {
+      return tile == 1;
+    }
+
+    @Override
+    public String toString() {
+      return "OY 1 (weights per row)";
+    }
+  }
+
   /** Tiles are at least {@code min}, or the whole dimension when it is smaller. */
   record AtLeast(Dim dim, int min) implements TileConstraint {
     @Override

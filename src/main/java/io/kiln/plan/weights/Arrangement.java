@@ -12,7 +12,7 @@ import java.util.List;
  * padding, zero in a packed blob. A depthwise layer's channel is its {@code k}; {@code c} is 0.
  */
 public sealed interface Arrangement permits Arrangement.ModelOrder, Arrangement.ArrayBlocks,
-    Arrangement.Crossbar, NmTiles {
+    Arrangement.Crossbar, Arrangement.Operand, NmTiles {
 
   /** The layer whose weights are arranged. */
   LayerShape shape();
@@ -248,6 +248,48 @@ public sealed interface Arrangement permits Arrangement.ModelOrder, Arrangement.
     @Override
     public String describe() {
       return "crossbar K tile " + tileK + ", " + bits + "-bit cells";
+    }
+  }
+
+  /**
+   * A matmul's right operand as it sits in the activation arena, one batch's matrix: weight
+   * (k, c), its column k and depth row c, at element {@code k · kStride + c · cStride} (BATCH_MATMUL
+   * without adj_y: {@code [C][K]}, kStride 1; with adj_y: {@code [K][C]}, cStride 1). Not a blob:
+   * the DMA reads it from the arena at the batch's matrix, so it is never packed.
+   */
+  record Operand(LayerShape shape, int kStride, int cStride) implements Arrangement {
+    public Operand {
+      if (shape.fy() != 1 || shape.fx() != 1 || shape.depthwise()
+          || !((kStride == 1 && cStride == shape.k()) || (cStride == 1 && kStride == shape.c()))) {
+        throw new IllegalArgumentException("a matmul operand of strides " + kStride + ", " + cStride + " for " + shape);
+      }
+    }
+
+    @Override
+    public int bits() {
+      return 8;
+    }
+
+    @Override
+    public long bytes() {
+      return (long) shape.k() * shape.c();
+    }
+
+    @Override
+    public long bitOffset(int k, int c, int fy, int fx) {
+      return 8 * ((long) k * kStride + (long) c * cStride);
+    }
+
+    @Override
+    public BlobSlice slice(Span k, Span c) {
+      return kStride == 1
+          ? BlobSlice.of((long) c.start() * cStride + k.start(), k.length(), cStride, c.length())
+          : BlobSlice.of((long) k.start() * kStride + c.start(), c.length(), kStride, k.length());
+    }
+
+    @Override
+    public String describe() {
+      return kStride == 1 ? "activation [C][K]" : "activation [K][C]";
     }
   }
 

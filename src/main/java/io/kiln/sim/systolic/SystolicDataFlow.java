@@ -27,7 +27,12 @@ import java.util.Arrays;
  *   <li>explicit: the T x C·FY·FX im2col matrix is materialized in the filter's reduction order
  *       (fy, fx, c) and folded in row blocks of consecutive reduction rows;
  *   <li>depthwise: one channel at a time, its FY·FX taps on the rows and one column;
- *   <li>fully connected: the 1x1 case of the conv.
+ *   <li>fully connected: the 1x1 case of the conv;
+ *   <li>matmul (one batch): the 1x1 case whose weights, the right operand, have a zero point
+ *       {@code wo}; the array still multiplies the raw int8 bytes, and the vector ALUs also
+ *       subtract {@code wo · Σ (x - offset)} per output position (the row sums of the streamed
+ *       input), so the result is {@code Σ (x - offset)(w - wo)} exactly. Its cycles are the
+ *       engine's for the GEMM: the row sums are not timed apart.
  * </ul>
  */
 public final class SystolicDataFlow implements ConvTile.Sums {
@@ -72,10 +77,13 @@ public final class SystolicDataFlow implements ConvTile.Sums {
         correction[k] = t.offset() * wsum;
       }
     }
+    // And the weight zero point's: wo times each position's sum of offset inputs.
+    long[] rowSums = t.weightOffset() != 0 ? t.inputSums() : new long[positions];
     long[] sums = new long[positions * t.k()];
     for (int p = 0; p < positions; p++) {
+      int rowCorrection = (int) (t.weightOffset() * rowSums[p]);
       for (int k = 0; k < t.k(); k++) {
-        sums[t.outputIndex(p, k)] = acc[p][k] - correction[k];
+        sums[t.outputIndex(p, k)] = acc[p][k] - correction[k] - rowCorrection;
       }
     }
     return sums;
