@@ -69,6 +69,46 @@ class SystolicDataFlowTest {
     }
   }
 
+  /**
+   * A matmul batch is the 1x1 tile whose weights (the right operand) have a zero point: the array
+   * multiplies raw bytes and the vector ALUs' row-sum correction makes the sums Σ (x - zx)(w - zw)
+   * exactly, at the int8 extremes too, under every im2col method.
+   */
+  @Test
+  void aMatmulsWeightZeroPointIsExact() {
+    Random r = new Random(77);
+    for (int i = 0; i < 60; i++) {
+      int c = 1 + r.nextInt(40);
+      int k = 1 + r.nextInt(20);
+      int positions = 1 + r.nextInt(12);
+      byte[] in = SystolicArrayTest.bytes(r, positions * c);
+      byte[] w = SystolicArrayTest.bytes(r, k * c);
+      if (i % 10 == 0) {
+        java.util.Arrays.fill(in, (byte) -128);
+        java.util.Arrays.fill(w, (byte) 127);
+      }
+      int zx = i % 10 == 0 ? 127 : r.nextInt(256) - 128;
+      int zw = i % 10 == 0 ? -128 : r.nextInt(256) - 128;
+      ConvTile t = new ConvTile(false, false, 1, positions, c, in, zx, zx, k, c, 1, 1, 1, 1, 1, 1, 0, 0, 1,
+          positions, w, zw);
+      long[] want = new long[positions * k];
+      for (int p = 0; p < positions; p++) {
+        for (int kk = 0; kk < k; kk++) {
+          long sum = 0;
+          for (int ch = 0; ch < c; ch++) {
+            sum += (long) (in[p * c + ch] - zx) * (w[kk * c + ch] - zw);
+          }
+          want[p * k + kk] = sum;
+        }
+      }
+      assertThat(ConvTile.DIRECT.of(t)).isEqualTo(want);
+      for (String spec : new String[] {"im2col=implicit", "im2col=explicit", "im2col=channel_last"}) {
+        String full = "rows=" + (1 + r.nextInt(16)) + ",cols=" + (1 + r.nextInt(8)) + ",sram=1MiB," + spec;
+        assertThat(flow(full, i % 6 == 0).of(t)).as("matmul tile %d on %s", i, full).isEqualTo(want);
+      }
+    }
+  }
+
   @Test
   void multiTilePacksDecomposedFiltersOnTheRowsAndFoldsFewerTimes() {
     // C = 3 on 16 rows with tiles=5: five 3-row decomposed filters per row block, 9 taps in 2 blocks.
