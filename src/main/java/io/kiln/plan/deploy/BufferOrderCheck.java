@@ -72,7 +72,7 @@ final class BufferOrderCheck {
               out.add(where + " tile " + d.tile() + " " + d.kind() + " load overwrites " + buffer
                   + " while transfers " + st.reading + st.writing + " still use it");
             }
-            st.content = key(d.kind(), j);
+            st.content = key(d.kind(), j, c.geometry().weightsPerRow());
             st.loading = part;
             st.writing.add(d.id());
           }
@@ -85,10 +85,11 @@ final class BufferOrderCheck {
         }
         case Action.Run r -> {
           TileJob j = c.jobs().get(r.tile());
-          read(state, j.input(), key(Transfer.Kind.INPUT, j), where, j, out);
-          j.weights().ifPresent(b -> read(state, b, key(Transfer.Kind.WEIGHTS, j), where, j, out));
-          j.params().ifPresent(b -> read(state, b, key(Transfer.Kind.PARAMS, j), where, j, out));
-          j.operand().filter(b -> j.lastC()).ifPresent(b -> read(state, b, key(Transfer.Kind.OPERAND, j), where, j,
+          boolean perRow = c.geometry().weightsPerRow();
+          read(state, j.input(), key(Transfer.Kind.INPUT, j, perRow), where, j, out);
+          j.weights().ifPresent(b -> read(state, b, key(Transfer.Kind.WEIGHTS, j, perRow), where, j, out));
+          j.params().ifPresent(b -> read(state, b, key(Transfer.Kind.PARAMS, j, perRow), where, j, out));
+          j.operand().filter(b -> j.lastC()).ifPresent(b -> read(state, b, key(Transfer.Kind.OPERAND, j, perRow), where, j,
               out));
           State o = state.get(j.output());
           if (o == null) {
@@ -140,10 +141,11 @@ final class BufferOrderCheck {
     return null;
   }
 
-  private static String key(Transfer.Kind kind, TileJob j) {
+  /** What a buffer holds for job {@code j}; weights per row (a matmul's batches) differ by row too. */
+  private static String key(Transfer.Kind kind, TileJob j, boolean weightsPerRow) {
     return switch (kind) {
       case INPUT -> "input C" + j.c() + " rows " + j.inRows() + " cols " + j.inCols();
-      case WEIGHTS -> "weights K" + j.k() + " C" + j.c();
+      case WEIGHTS -> "weights K" + j.k() + " C" + j.c() + (weightsPerRow ? " Y" + j.y() : "");
       case PARAMS -> "params K" + j.k();
       case OPERAND -> "operand K" + j.k() + " Y" + j.y() + " X" + j.x();
       case OUTPUT -> outputKey(j, true);
