@@ -4,8 +4,9 @@
 # cross-check of the fold timing against the cycle-stepped array and SCALE-Sim's weight-stationary
 # count on plain GEMMs, explicit vs implicit memory and cycles, the stride
 # sweep, the multi-tile sweep and rule, the array-size and word-size DSE on the ResNet-50- and
-# VGG-16-shaped networks, and the wall time of timing ResNet-50 at batch 8. Rewrites only its own
-# marked section of BENCHMARKS.md.
+# VGG-16-shaped networks (tables, and SVG charts written to bench/systolic/), the compact weight
+# storage against the padded one, and the wall time of timing ResNet-50 at batch 8. Rewrites only
+# its own marked section of BENCHMARKS.md.
 #
 #   bench/systolic.sh
 #
@@ -20,7 +21,9 @@ SHARED="${KILN_SHARED:-/work/shared}"
 
 "$ROOT/mvnw" -q -B test-compile >&2
 DEPS="$("$ROOT/mvnw" -q -B dependency:build-classpath -Dmdep.outputFile=/dev/stdout)"
-OUT="$("$JAVA" --enable-native-access=ALL-UNNAMED -Dkiln.shared="$SHARED" -cp "$ROOT/target/classes:$ROOT/target/test-classes:$DEPS" io.kiln.bench.SystolicBench)"
+# The design-space charts are written beside the script, into bench/systolic/.
+mkdir -p "$ROOT/bench/systolic"
+OUT="$("$JAVA" --enable-native-access=ALL-UNNAMED -Dkiln.shared="$SHARED" -Dkiln.svg.dir="$ROOT/bench/systolic" -cp "$ROOT/target/classes:$ROOT/target/test-classes:$DEPS" io.kiln.bench.SystolicBench)"
 # The must-show of issue 12: the timing of a whole ResNet-50-shaped network at batch 8 through the
 # command line, planning included.
 "$ROOT/kiln" --version >/dev/null
