@@ -36,8 +36,8 @@ public final class Svg {
 
   /**
    * A line chart: x categories evenly spaced, each series a polyline with a marker per value
-   * (hover shows the value), a legend, axis labels and five y ticks. On a log axis every value
-   * must be positive; {@code unit} follows each tick and hover value ({@code "%"}, or empty).
+   * (hover shows the value), a legend, axis labels, and y ticks: five from 0 up to a round maximum,
+   * or one per decade on a log axis, where every value must be positive; {@code unit} follows each tick and hover value ({@code "%"}, or empty).
    */
   public static String lines(String title, String xLabel, String yLabel, List<String> xs, List<Series> series,
       boolean logY, String unit) {
@@ -59,7 +59,7 @@ public final class Svg {
       }
     }
     double min = logY ? Math.floor(Math.log10(lo)) : 0;
-    double max = logY ? Math.ceil(Math.log10(hi)) : (hi <= 0 ? 1 : hi * 1.1);
+    double max = logY ? Math.ceil(Math.log10(hi)) : (hi <= 0 ? 1 : niceCeil(hi * 1.02));
     if (max <= min) {
       max = min + 1;
     }
@@ -82,8 +82,10 @@ public final class Svg {
         + "<text x=\"14\" y=\"%d\" transform=\"rotate(-90 14 %d)\" text-anchor=\"middle\">%s</text>",
         l, h - b, w - r, h - b, l, top, l, h - b, (l + w - r) / 2, h - 12, esc(xLabel), (top + h - b) / 2,
         (top + h - b) / 2, esc(yLabel + (logY ? " (log scale)" : ""))));
-    for (int t = 0; t <= 4; t++) {
-      double v = logY ? Math.pow(10, min + (max - min) * t / 4) : max * t / 4;
+    // A log axis has a tick per decade, a linear one five from 0.
+    int ticks = logY ? (int) (max - min) : 4;
+    for (int t = 0; t <= ticks; t++) {
+      double v = logY ? Math.pow(10, min + t) : max * t / 4;
       double y = py.applyAsDouble(v);
       sb.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#dddddd\"/>"
           + "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>", l, y, w - r, y, l - 4, y + 4, number(v) + unit));
@@ -111,6 +113,17 @@ public final class Svg {
           + "%s</text>", l + s * 120, color, l + s * 120 + 14, esc(se.name())));
     }
     return sb.append("</svg>\n").toString();
+  }
+
+  /** The smallest of 1, 2, 2.5 and 5 times a power of ten that is at least {@code v} (positive). */
+  static double niceCeil(double v) {
+    double p = Math.pow(10, Math.floor(Math.log10(v)));
+    for (double m : new double[] {1, 2, 2.5, 5}) {
+      if (m * p >= v) {
+        return m * p;
+      }
+    }
+    return 10 * p;
   }
 
   /** A tick or hover value: grouped integers from 100 up, else up to three significant digits. */

@@ -464,7 +464,7 @@ public final class SystolicBench {
       return;
     }
     java.nio.file.Files.writeString(Path.of(dir, name), svg);
-    out.append("\n![").append(name.replace(".svg", "")).append("](bench/systolic/").append(name).append(")\n\n");
+    out.append("\n![").append(name.replace(".svg", "")).append("](bench/systolic/").append(name).append(")\n");
   }
 
   static String bar(double fraction) {

@@ -24,6 +24,8 @@ class SvgTest {
         true, "");
     parses(svg);
     assertThat(svg).contains("t &lt;&amp;&gt;").contains("(log scale)");
+    // Decades 1, 10, 100 and 1,000 on the log axis.
+    assertThat(svg).contains(">1<").contains(">10<").contains(">100<").contains(">1,000<");
     Matcher m = Pattern.compile("<circle cx=\"([0-9.]+)\" cy=\"([0-9.]+)\"").matcher(svg);
     List<double[]> pts = new java.util.ArrayList<>();
     while (m.find()) {
@@ -58,5 +60,9 @@ class SvgTest {
     assertThat(Svg.number(0.12345)).isEqualTo("0.123");
     assertThat(Svg.number(12.5)).isEqualTo("12.5");
     assertThat(Svg.number(3453.4)).isEqualTo("3,453");
+    assertThat(Svg.niceCeil(96.1)).isEqualTo(100);
+    assertThat(Svg.niceCeil(1.7)).isEqualTo(2);
+    assertThat(Svg.niceCeil(2.2)).isEqualTo(2.5);
+    assertThat(Svg.niceCeil(0.04)).isEqualTo(0.05, org.assertj.core.data.Offset.offset(1e-12));
   }
 }
