@@ -66,7 +66,7 @@ public final class Svg {
     int w = 640;
     int h = 360;
     int l = 80;
-    int r = 20;
+    int r = 40;
     int top = 50;
     int b = 50;
     double y0 = min;
