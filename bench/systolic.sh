@@ -4,8 +4,9 @@
 # cross-check of the fold timing against the cycle-stepped array and SCALE-Sim's weight-stationary
 # count on plain GEMMs, explicit vs implicit memory and cycles, the stride
 # sweep, the multi-tile sweep and rule, the array-size and word-size DSE on the ResNet-50- and
-# VGG-16-shaped networks, and the wall time of timing ResNet-50 at batch 8. Rewrites only its own
-# marked section of BENCHMARKS.md.
+# VGG-16-shaped networks (tables, and SVG charts written to bench/systolic/), the compact weight
+# storage against the padded one, and the wall time of timing ResNet-50 at batch 8. Rewrites only
+# its own marked section of BENCHMARKS.md.
 #
 #   bench/systolic.sh
 #
@@ -20,7 +21,9 @@ SHARED="${KILN_SHARED:-/work/shared}"
 
 "$ROOT/mvnw" -q -B test-compile >&2
 DEPS="$("$ROOT/mvnw" -q -B dependency:build-classpath -Dmdep.outputFile=/dev/stdout)"
-OUT="$("$JAVA" --enable-native-access=ALL-UNNAMED -Dkiln.shared="$SHARED" -cp "$ROOT/target/classes:$ROOT/target/test-classes:$DEPS" io.kiln.bench.SystolicBench)"
+# The design-space charts are written beside the script, into bench/systolic/.
+mkdir -p "$ROOT/bench/systolic"
+OUT="$("$JAVA" --enable-native-access=ALL-UNNAMED -Dkiln.shared="$SHARED" -Dkiln.svg.dir="$ROOT/bench/systolic" -cp "$ROOT/target/classes:$ROOT/target/test-classes:$DEPS" io.kiln.bench.SystolicBench)"
 # The must-show of issue 12: the timing of a whole ResNet-50-shaped network at batch 8 through the
 # command line, planning included.
 "$ROOT/kiln" --version >/dev/null
@@ -71,9 +74,19 @@ fold to the whole array. The gap is at most 4.2% here except on the small 33 x 1
 to 2R + C). Neither model overlaps a fold's weight load with the previous fold's stream, which a
 double-buffered weight path would (up to R cycles per fold less); SCALE-Sim adds the stalls of its
 SRAM/DRAM model on top of these compute cycles, the engine those of its single-port SRAM arrays.
+*Weights:* `array_blocks` padded every tap of a layer to a whole rows x cols block, so on the 128x128
+core ResNet8's 77 KB of int8 weights took 1.08 MB of blobs and 1.08 MB of weight DMA (KWS: 22 KB in
+745 KB); `array_tiles` stores each tile's real weights, so the blobs are the weights plus the
+per-channel records and at most 15 B of alignment per layer (80 KB, 27 KB) and the weight DMA is
+exactly the weights, under every im2col method and on the small arrays (where the padding was
+0.7-74% of the blobs). The cycles fall by about 1% at most (ResNet8: 90,370 -> 89,429): at
+700 GB/s the double-buffered schedule hid most of the padded transfers, and the array's weight
+load shifts R rows per fold either way (the engine's timing is unchanged). On the 224x224 built-ins, whose channel counts mostly fill
+the array, the padding was 4.8% (ResNet-50) and 0.3% (VGG-16) of the blobs.
 *Memory:* the implicit channel-first im2col holds the feature map (once per
-multi-tile copy), the explicit one the lowered matrix, W_F² times the map: 4.5x on the 3x3 layers of
-ResNet-50 at batch 8 (14.4 MB vs 3.2 MB for conv2_1/3x3), and the explicit matrix must in addition
+multi-tile copy), the explicit one the lowered matrix, W_F² times the output positions: 4.5x the
+map on the stride-1 3x3 layers of ResNet-50 at batch 8 (14.4 MB vs 3.2 MB for conv2_1/3x3), 2.25x
+on the stride-2 ones, and the explicit matrix must in addition
 come from off-chip (every byte of it crosses the 700 GB/s link). *Cycles:* wherever C_I fills the
 rows (C_I >= 64 here) both methods run the same folds without stalls, so the cycles are equal; the
 explicit method wins on the 3-channel stems (ResNet-50 conv1: 201k vs 705k cycles), because its
@@ -87,13 +100,15 @@ stride 4 fills 16 positions per output through the single SRAM port and falls to
 *Multi-tile:* on the N=8, C_I=8, W_I=C_O=128, W_F=3 conv the folds go 9, 5, 3, 3, 2, ... with N, so
 the default N=3 is 3x faster than N=1 for 3x the workspace, and N=5 another 1.5x for 5/3 of it.
 The default `min(rows / C_I, W_F)` is the best N whenever C_I >= 32 or W_F = 1; for small C_I the best
-N packs all W_F² taps (1.5-5x faster than the default for 3-5x its workspace). *Array size:*
+N packs as many of the W_F² taps as the rows take (all of them for W_F = 3 at C_I <= 8), 1.25-5x faster
+than the default for 1.4-5x its workspace. *Array size:*
 throughput grows from 32x32 to 512x512 (ResNet-50 161 -> 3453 images/s, VGG-16 41 -> 1279) but
 utilization falls from ~90% to 8-11%: the layers' channel counts (64-512, 2048 only in late 1x1s) do
 not fill a 512-wide array, and the fixed 2R + C per fold stops amortizing over the few output positions
-of the late layers. *Word size:* with 1 element per access a single-port SRAM array cannot serve a
-read and a fill write per streamed vector, so the array stalls (+52% cycles on ResNet-50, +49% on
-VGG-16); 2 elements suffice, and wider words only raise the bandwidth idle ratio (30% -> 96%).
+of the late layers (charts: throughput on a log axis, and utilization, against the array).
+*Word size:* with 1 element per access a single-port SRAM array cannot serve a read and a fill
+write per streamed vector, so the array stalls (+52% cycles on ResNet-50, +49% on VGG-16); 2 elements suffice, and wider words only raise the bandwidth idle ratio (30% -> 96%; the
+chart plots both the idle ratio and the stalls per stall-free cycle against the word).
 <!-- systolic.sh end -->
 EOM
 } > "$SECTION"

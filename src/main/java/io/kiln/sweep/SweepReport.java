@@ -3,6 +3,7 @@ package io.kiln.sweep;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.kiln.sim.dla.SubgraphKind;
+import io.kiln.report.Svg;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,7 +19,7 @@ public final class SweepReport {
   private SweepReport() {}
 
   static final SubgraphKind[] KINDS = SubgraphKind.values();
-  static final String[] COLORS = {"#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#bab0ac"};
+  static final String[] COLORS = Svg.COLORS;
 
   private static List<String> header() {
     List<String> h = new ArrayList<>(List.of("target", "cycles", "host_cycles"));
@@ -129,7 +130,7 @@ public final class SweepReport {
   }
 
   private static String esc(String s) {
-    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+    return Svg.esc(s);
   }
 
   /** Stacked bars: one per planned point, its accelerated cycles by subgraph kind. */
@@ -143,10 +144,7 @@ public final class SweepReport {
     int left = 330;
     int width = 900;
     int height = 60 + ok.size() * (bar + 4) + 40;
-    StringBuilder sb = new StringBuilder(String.format(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" "
-            + "font-size=\"11\"><rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>"
-            + "<text x=\"10\" y=\"20\" font-size=\"14\">%s</text>", width, height, esc(title)));
+    StringBuilder sb = new StringBuilder(Svg.open(width, height, title));
     for (int k = 0; k < KINDS.length; k++) {
       sb.append(String.format("<rect x=\"%d\" y=\"30\" width=\"10\" height=\"10\" fill=\"%s\"/><text x=\"%d\" "
           + "y=\"39\">%s</text>", left + k * 90, COLORS[k], left + k * 90 + 14, KINDS[k]));
@@ -183,14 +181,12 @@ public final class SweepReport {
     double minM = ok.stream().mapToDouble(r -> Math.log10(Math.max(1, r.sramSize()))).min().orElse(0) - 0.2;
     double maxM = ok.stream().mapToDouble(r -> Math.log10(Math.max(1, r.sramSize()))).max().orElse(1) + 0.2;
     double maxC = ok.stream().mapToLong(Sweep.Result::cycles).max().orElse(1) * 1.1;
-    StringBuilder sb = new StringBuilder(String.format("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" "
-        + "height=\"%d\" font-family=\"sans-serif\" font-size=\"11\"><rect width=\"100%%\" height=\"100%%\" "
-        + "fill=\"white\"/><text x=\"10\" y=\"20\" font-size=\"14\">%s</text>"
-        + "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"black\"/>"
+    StringBuilder sb = new StringBuilder(Svg.open(w, h, title)).append(String.format(
+        "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"black\"/>"
         + "<line x1=\"%d\" y1=\"30\" x2=\"%d\" y2=\"%d\" stroke=\"black\"/>"
         + "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">on-chip SRAM (bytes, log scale)</text>"
         + "<text x=\"14\" y=\"%d\" transform=\"rotate(-90 14 %d)\" text-anchor=\"middle\">total cycles</text>",
-        w, h, esc(title), l, h - b, w - 20, h - b, l, l, h - b, (l + w) / 2, h - 12, h / 2, h / 2));
+        l, h - b, w - 20, h - b, l, l, h - b, (l + w) / 2, h - 12, h / 2, h / 2));
     java.util.function.DoubleUnaryOperator px = m -> l + (m - minM) / (maxM - minM) * (w - 20 - l);
     java.util.function.DoubleUnaryOperator py = c -> h - b - c / maxC * (h - b - 30);
     for (long sz : ok.stream().map(Sweep.Result::sramSize).distinct().toList()) {

@@ -20,6 +20,14 @@ public enum WeightLayout {
    */
   ARRAY_BLOCKS,
   /**
+   * The tiles of the layer's tiling, unpadded: per K tile × C tile, {@code [FY][FX][c][k]}, the
+   * tile's reduction on the array's rows and its output channels on the columns, one byte per
+   * weight. The array zero-fills the part of a fold a tile leaves over itself, so the stored bytes
+   * are the layer's weights. Tiles are cut on the blocks of {@link #ARRAY_BLOCKS} (or the whole
+   * dimension), so only the last fold of a dimension is partial.
+   */
+  ARRAY_TILES,
+  /**
    * The image of an in-memory-compute crossbar: per K tile of the layer, rows are the reduction
    * (C, FY, FX in the order the pattern unrolls them on the array's rows), columns the tile's
    * output channels, cells packed at the array's weight width (ternary: 2 bits) and every row

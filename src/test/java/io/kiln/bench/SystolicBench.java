@@ -9,6 +9,7 @@ import io.kiln.plan.dispatch.Policy;
 import io.kiln.plan.schedule.GemmTile;
 import io.kiln.plan.schedule.SystolicEngine;
 import io.kiln.plan.tiling.SolverKind;
+import io.kiln.report.Svg;
 import io.kiln.sim.LayerSweep;
 import io.kiln.sim.Simulation;
 import io.kiln.sim.Simulator;
@@ -60,6 +61,7 @@ public final class SystolicBench {
   public static void main(String[] args) throws Exception {
     StringBuilder out = new StringBuilder();
     mlperf(out);
+    SystolicWeightsBench.table(out);
     crossCheck(out);
     explicitVsImplicit(out);
     strides(out);
@@ -278,11 +280,17 @@ public final class SystolicBench {
     out.append('\n');
   }
 
-  static void dse(StringBuilder out) {
+  static void dse(StringBuilder out) throws java.io.IOException {
     out.append("### Design-space exploration (batch 8, implicit channel-first, 32 MiB SRAM)\n\n");
     out.append("Array size (square, word 8): throughput in images per second at 700 MHz and MAC utilization.\n\n");
     out.append("| network | array | cycles | images/s | utilization | chart (images/s) |\n");
     out.append("|---|---|---:|---:|---:|---|\n");
+    List<String> arrays = new java.util.ArrayList<>();
+    List<Svg.Series> throughput = new java.util.ArrayList<>();
+    List<Svg.Series> utilization = new java.util.ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      arrays.add((32 << i) + "x" + (32 << i));
+    }
     for (var n : List.of(List.of("VGG-16", NetworkShapes.vgg16()), List.of("ResNet-50", NetworkShapes.resnet50()))) {
       @SuppressWarnings("unchecked")
       List<Layer> layers = (List<Layer>) n.get(1);
@@ -298,25 +306,49 @@ public final class SystolicBench {
         ips[i] = 8 * CLOCK / ts[i].cycles();
         top = Math.max(top, ips[i]);
       }
+      List<Double> util = new java.util.ArrayList<>();
       for (int i = 0; i < 5; i++) {
         int a = 32 << i;
         out.append(String.format(Locale.ROOT, "| %s | %dx%d | %d | %.0f | %.1f%% | `%s` |%n", n.get(0), a, a,
             ts[i].cycles(), ips[i], 100 * ts[i].utilization(ps[i]), bar(ips[i] / top)));
+        util.add(100 * ts[i].utilization(ps[i]));
       }
+      throughput.add(new Svg.Series((String) n.get(0), java.util.Arrays.stream(ips).boxed().toList()));
+      utilization.add(new Svg.Series((String) n.get(0), util));
     }
+    chart(out, "dse-array-throughput.svg", Svg.lines("Throughput against array size (batch 8, word 8, 32 MiB SRAM)",
+        "array (rows x cols)", "images/s at 700 MHz", arrays, throughput, true, ""));
+    chart(out, "dse-array-utilization.svg", Svg.lines("MAC utilization against array size (batch 8)",
+        "array (rows x cols)", "utilization", arrays, utilization, false, "%"));
     out.append("\nSRAM word size (128x128): the bandwidth idle ratio is the share of SRAM port cycles "
         + "with neither a read nor a write; stalls are cycles the array waits for its ports.\n\n");
     out.append("| network | word | cycles | stall cycles | port idle | chart (port idle) |\n");
     out.append("|---|---:|---:|---:|---:|---|\n");
+    List<String> words = new java.util.ArrayList<>();
+    List<Svg.Series> idle = new java.util.ArrayList<>();
+    List<Svg.Series> slowdown = new java.util.ArrayList<>();
+    for (int w = 1; w <= 32; w *= 2) {
+      words.add(String.valueOf(w));
+    }
     for (var n : List.of(List.of("VGG-16", NetworkShapes.vgg16()), List.of("ResNet-50", NetworkShapes.resnet50()))) {
       @SuppressWarnings("unchecked")
       List<Layer> layers = (List<Layer>) n.get(1);
+      List<Double> idles = new java.util.ArrayList<>();
+      List<Double> stalls = new java.util.ArrayList<>();
       for (int w = 1; w <= 32; w *= 2) {
         SystolicEngine.Timing t = network(engine("word=" + w), layers, 8, Im2col.IMPLICIT);
         out.append(String.format(Locale.ROOT, "| %s | %d | %d | %d | %.1f%% | `%s` |%n", n.get(0), w,
             t.cycles(), t.stallCycles(), 100 * t.portIdle(), bar(t.portIdle())));
+        idles.add(100 * t.portIdle());
+        stalls.add(100.0 * t.stallCycles() / (t.cycles() - t.stallCycles()));
       }
+      idle.add(new Svg.Series((String) n.get(0) + " port idle", idles));
+      slowdown.add(new Svg.Series((String) n.get(0) + " stalls", stalls));
     }
+    List<Svg.Series> words2 = new java.util.ArrayList<>(idle);
+    words2.addAll(slowdown);
+    chart(out, "dse-word-idle.svg", Svg.lines("SRAM word size (128x128, batch 8): bandwidth idle ratio and stalls",
+        "elements per SRAM word", "port idle; stall cycles / stall-free cycles", words, words2, false, "%"));
     out.append('\n');
   }
 
@@ -420,6 +452,19 @@ public final class SystolicBench {
       }
     }
     out.append('\n');
+  }
+
+  /**
+   * Writes {@code svg} to {@code name} in the directory of {@code -Dkiln.svg.dir} (bench/systolic.sh:
+   * bench/systolic) and links it from the section; without the property, nothing.
+   */
+  static void chart(StringBuilder out, String name, String svg) throws java.io.IOException {
+    String dir = System.getProperty("kiln.svg.dir");
+    if (dir == null) {
+      return;
+    }
+    java.nio.file.Files.writeString(Path.of(dir, name), svg);
+    out.append("\n![").append(name.replace(".svg", "")).append("](bench/systolic/").append(name).append(")\n");
   }
 
   static String bar(double fraction) {

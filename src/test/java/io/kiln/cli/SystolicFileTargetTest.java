@@ -83,12 +83,13 @@ class SystolicFileTargetTest {
         assertOneLine(dir, cmd, p[0], p[1]);
       }
     }
-    // A description that holds one array tile but no tile of a layer's 3x3 weights: the layer
-    // falls back to the host, and --strict makes that the error.
-    CliRunner.Result strict = run("plan", "systolic:sram=36KiB", List.of("--strict"));
+    // A description that holds one array tile but no tile of a layer (its weights, input, outputs
+    // and parameters, double-buffered): the layer falls back to the host, and --strict makes that
+    // the error.
+    CliRunner.Result strict = run("plan", "systolic:rows=8,cols=8,sram=512B", List.of("--strict"));
     assertThat(strict.code()).isEqualTo(2);
     assertThat(strict.err().strip()).startsWith("kiln: --strict: %3 \"conv0\" (Conv2D) fits on no accelerator: ")
-        .contains("sram: L1 'sram' of 36864 bytes holds no tile of this layer; the smallest (K 16, C 3, 1x1 "
+        .contains("sram: L1 'sram' of 512 bytes holds no tile of this layer; the smallest (K 8, C 3, 1x1 "
             + "outputs, im2col implicit) needs").doesNotContain("\n");
   }
 

@@ -33,8 +33,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * tiles.
  */
 class SystolicCodegenTest {
-  static final String[] TARGETS = {"systolic", "systolic:rows=32,cols=16,word=2,sram=48KiB,tiles=2",
-      "systolic:rows=32,cols=16,word=2,sram=48KiB,im2col=explicit"};
+  static final String[] TARGETS = {"systolic", "systolic:rows=32,cols=16,word=2,sram=16KiB,tiles=2",
+      "systolic:rows=32,cols=16,word=2,sram=16KiB,im2col=explicit"};
 
   /**
    * The default core on every model; the small array, whose SRAM forces tiles, under implicit

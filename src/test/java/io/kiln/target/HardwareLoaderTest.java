@@ -143,7 +143,7 @@ class HardwareLoaderTest {
   @Test
   void weightLayoutIsAValidatedEnum() {
     assertError("    weight_layout: array_blocks", "    weight_layout: blocked",
-        "accelerators[0].weight_layout: unknown value 'blocked' (allowed: tflite, array_blocks, crossbar)");
+        "accelerators[0].weight_layout: unknown value 'blocked' (allowed: tflite, array_blocks, array_tiles, crossbar)");
     assertError("    weight_layout: crossbar", "    weight_layout: [crossbar]",
         "accelerators[1].weight_layout: unknown value a list");
     // A crossbar image needs the reduction on one array dimension and K alone on another.

@@ -3,8 +3,6 @@ package io.kiln.codegen.cpu;
 import io.kiln.codegen.*;
 import io.kiln.ir.Encoding;
 import io.kiln.ir.Op;
-import io.kiln.ir.Shape;
-import io.kiln.quant.ConvRequant;
 
 /**
  * The {@link Encoding.NM} sparse Conv2D for cores with the Arm DSP extension: decimate im2col as
@@ -23,19 +21,13 @@ final class DspSparseEmitter {
   private DspSparseEmitter() {}
 
   static long conv2d(LayerContext ctx, Op.Conv2D op, Encoding.NM f) {
-    ConvEmitter.checkTypes(ctx, Op.Conv2D.FILTER, Op.Conv2D.BIAS);
-    Shape in = ctx.in(Op.Conv2D.INPUT).shape();
-    Shape fs = ctx.in(Op.Conv2D.FILTER).shape();
-    Shape out = ctx.out().shape();
-    ConvEmitter.Geometry g = new ConvEmitter.Geometry(in.dim(0), in.dim(1), in.dim(2), in.dim(3),
-        out.dim(1), out.dim(2), out.dim(3), fs.dim(1), fs.dim(2), op.strideH(), op.strideW(),
-        op.dilationH(), op.dilationW(), op.pads());
-    Requant rq = Requant.declare(ctx, ConvRequant.convolution(ctx.in(Op.Conv2D.INPUT),
-        ctx.in(Op.Conv2D.FILTER), ctx.out(), g.oc(), ctx.where()), op.act());
-    int k = g.kh() * g.kw() * g.ic();
-    SparseEmitter.Tables t = SparseEmitter.tables(ctx, Op.Conv2D.FILTER, g.oc(), k, f);
-    String bias = ctx.has(Op.Conv2D.BIAS) ? ctx.constant(Op.Conv2D.BIAS) : null;
-    int inOffset = (int) -ctx.in(Op.Conv2D.INPUT).quant().zeroPoint();
+    SparseEmitter.ConvSetup s = SparseEmitter.ConvSetup.of(ctx, op, f);
+    ConvEmitter.Geometry g = s.g();
+    Requant rq = s.rq();
+    int k = s.k();
+    SparseEmitter.Tables t = s.t();
+    String bias = s.bias();
+    int inOffset = s.inOffset();
 
     CSource c = ctx.src();
     ctx.beginFunction("conv2d_sparse_dsp", new int[] {Op.Conv2D.INPUT}, new String[] {"in"});

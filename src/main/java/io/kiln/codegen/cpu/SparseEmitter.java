@@ -25,20 +25,38 @@ import io.kiln.quant.ConvRequant;
 final class SparseEmitter {
   private SparseEmitter() {}
 
+  /**
+   * What both sparse Conv2D kernels (this one and {@link DspSparseEmitter}'s) derive before
+   * emitting: the geometry, the declared output stage, the reduction length, the value and offset
+   * tables, the bias constant (or null) and the input offset (minus the input zero point).
+   */
+  record ConvSetup(ConvEmitter.Geometry g, Requant rq, int k, Tables t, String bias,
+      int inOffset) {
+    static ConvSetup of(LayerContext ctx, Op.Conv2D op, Encoding.NM f) {
+      ConvEmitter.checkTypes(ctx, Op.Conv2D.FILTER, Op.Conv2D.BIAS);
+      Shape in = ctx.in(Op.Conv2D.INPUT).shape();
+      Shape fs = ctx.in(Op.Conv2D.FILTER).shape();
+      Shape out = ctx.out().shape();
+      ConvEmitter.Geometry g = new ConvEmitter.Geometry(in.dim(0), in.dim(1), in.dim(2),
+          in.dim(3), out.dim(1), out.dim(2), out.dim(3), fs.dim(1), fs.dim(2), op.strideH(),
+          op.strideW(), op.dilationH(), op.dilationW(), op.pads());
+      Requant rq = Requant.declare(ctx, ConvRequant.convolution(ctx.in(Op.Conv2D.INPUT),
+          ctx.in(Op.Conv2D.FILTER), ctx.out(), g.oc(), ctx.where()), op.act());
+      int k = g.kh() * g.kw() * g.ic();
+      return new ConvSetup(g, rq, k, tables(ctx, Op.Conv2D.FILTER, g.oc(), k, f),
+          ctx.has(Op.Conv2D.BIAS) ? ctx.constant(Op.Conv2D.BIAS) : null,
+          (int) -ctx.in(Op.Conv2D.INPUT).quant().zeroPoint());
+    }
+  }
+
   static long conv2d(LayerContext ctx, Op.Conv2D op, Encoding.NM f) {
-    ConvEmitter.checkTypes(ctx, Op.Conv2D.FILTER, Op.Conv2D.BIAS);
-    Shape in = ctx.in(Op.Conv2D.INPUT).shape();
-    Shape fs = ctx.in(Op.Conv2D.FILTER).shape();
-    Shape out = ctx.out().shape();
-    ConvEmitter.Geometry g = new ConvEmitter.Geometry(in.dim(0), in.dim(1), in.dim(2), in.dim(3),
-        out.dim(1), out.dim(2), out.dim(3), fs.dim(1), fs.dim(2), op.strideH(), op.strideW(),
-        op.dilationH(), op.dilationW(), op.pads());
-    Requant rq = Requant.declare(ctx, ConvRequant.convolution(ctx.in(Op.Conv2D.INPUT),
-        ctx.in(Op.Conv2D.FILTER), ctx.out(), g.oc(), ctx.where()), op.act());
-    int k = g.kh() * g.kw() * g.ic();
-    Tables t = tables(ctx, Op.Conv2D.FILTER, g.oc(), k, f);
-    String bias = ctx.has(Op.Conv2D.BIAS) ? ctx.constant(Op.Conv2D.BIAS) : null;
-    int inOffset = (int) -ctx.in(Op.Conv2D.INPUT).quant().zeroPoint();
+    ConvSetup s = ConvSetup.of(ctx, op, f);
+    ConvEmitter.Geometry g = s.g();
+    Requant rq = s.rq();
+    int k = s.k();
+    Tables t = s.t();
+    String bias = s.bias();
+    int inOffset = s.inOffset();
 
     CSource c = ctx.src();
     ctx.beginFunction("conv2d_sparse", new int[] {Op.Conv2D.INPUT}, new String[] {"in"});

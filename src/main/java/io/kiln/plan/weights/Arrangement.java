@@ -12,7 +12,7 @@ import java.util.List;
  * padding, zero in a packed blob. A depthwise layer's channel is its {@code k}; {@code c} is 0.
  */
 public sealed interface Arrangement permits Arrangement.ModelOrder, Arrangement.ArrayBlocks,
-    Arrangement.Crossbar, Arrangement.Operand, NmTiles {
+    Arrangement.ArrayTiles, Arrangement.Crossbar, Arrangement.Operand, NmTiles {
 
   /** The layer whose weights are arranged. */
   LayerShape shape();
@@ -142,6 +142,81 @@ public sealed interface Arrangement permits Arrangement.ModelOrder, Arrangement.
     @Override
     public String describe() {
       return "array_blocks K" + kBlock + (cBlock > 1 ? " C" + cBlock : "");
+    }
+  }
+
+  /**
+   * The weight tiles of the layer's tiling, unpadded: K tiles of {@code tileK} output channels
+   * outermost, C tiles of {@code tileC} input channels next (the last of each may be narrower),
+   * each tile {@code [FY][FX][c in tile][k in tile]}, one byte per weight. A tile is what the
+   * array's rows and columns take: its reduction (taps, then the tile's channels) on the rows, its
+   * output channels on the columns; the array fills the rows and columns a fold leaves over with
+   * zeros itself, so none are stored. A depthwise layer's channels are its K (one C tile of one
+   * channel), its taps the reduction. The region is exactly the layer's weights.
+   */
+  record ArrayTiles(LayerShape shape, int tileK, int tileC) implements Arrangement {
+    public ArrayTiles {
+      if (tileK < 1 || tileK > shape.k() || tileC < 1 || (shape.depthwise() ? tileC != 1 : tileC > shape.c())) {
+        throw new IllegalArgumentException("weight tiles of K " + tileK + " x C " + tileC + " for " + shape);
+      }
+    }
+
+    @Override
+    public int bits() {
+      return 8;
+    }
+
+    private int channels() {
+      return shape.depthwise() ? 1 : shape.c();
+    }
+
+    private long taps() {
+      return (long) shape.fy() * shape.fx();
+    }
+
+    @Override
+    public long bytes() {
+      return weights();
+    }
+
+    /** Where the tile holding channels (k, c) starts; K tiles before it hold all C channels. */
+    private long tileOffset(int kTile, int cTile, int width) {
+      return (long) kTile * tileK * channels() * taps() + (long) cTile * tileC * taps() * width;
+    }
+
+    private int width(int kTile) {
+      return Math.min(tileK, shape.k() - kTile * tileK);
+    }
+
+    private int height(int cTile) {
+      return Math.min(tileC, channels() - cTile * tileC);
+    }
+
+    @Override
+    public long bitOffset(int k, int c, int fy, int fx) {
+      int kt = k / tileK;
+      int ct = shape.depthwise() ? 0 : c / tileC;
+      int w = width(kt);
+      int ci = shape.depthwise() ? 0 : c - ct * tileC;
+      long i = tileOffset(kt, ct, w) + (((long) fy * shape.fx() + fx) * height(ct) + ci) * w + (k - kt * tileK);
+      return 8 * i;
+    }
+
+    @Override
+    public BlobSlice slice(Span k, Span c) {
+      Span cs = shape.depthwise() ? new Span(0, 1) : c;
+      int kt = k.start() / tileK;
+      int ct = cs.start() / tileC;
+      if (k.start() % tileK != 0 || cs.start() % tileC != 0 || k.length() != width(kt) || cs.length() != height(ct)) {
+        throw new IllegalArgumentException("K" + k + " C" + c + " is not one of the " + tileK + " x " + tileC
+            + " weight tiles");
+      }
+      return BlobSlice.contiguous(tileOffset(kt, ct, k.length()), (long) k.length() * cs.length() * taps());
+    }
+
+    @Override
+    public String describe() {
+      return "array_tiles K" + tileK + (shape.depthwise() || tileC == shape.c() ? "" : " C" + tileC);
     }
   }
 

@@ -23,12 +23,15 @@ import io.kiln.ir.Encoding;
  * on an array dimension by that dimension's factor: K (a depthwise layer's channels, unless
  * depthwise is emulated one channel per call) and C. {@code crossbar} packs cells of the
  * array's width and pads each row of a K tile to whole bytes, which rounds the tile's channels
- * up to a multiple of the cells per byte.
+ * up to a multiple of the cells per byte. {@code array_tiles} cuts tiles on the same blocks as
+ * {@code array_blocks} but stores each tile of the tiling unpadded ({@link Arrangement.ArrayTiles}),
+ * so its sizes have no blocks.
  *
  * @param layout the description's choice
  * @param bits bits per stored weight
- * @param kBlock output channels per block (1: unblocked)
- * @param cBlock input channels per block (1: unblocked)
+ * @param kBlock output channels per block (1: unblocked); for {@code array_tiles} the multiple K
+ *     tiles are cut in, nothing padded
+ * @param cBlock input channels per block (1: unblocked); the same for C
  * @param rowOrder a crossbar's rows, outermost loop first (empty for other layouts)
  * @param sparse the N:M format of a unit that stores the layer's weights sparse ({@link NmTiles},
  *     whatever its dense {@code layout}); empty for dense storage
@@ -66,14 +69,14 @@ public record WeightStorage(WeightLayout layout, int bits, int kBlock, int cBloc
   public static WeightStorage of(Accelerator acc, OpPattern pattern, boolean depthwise, int arrayBits) {
     return switch (acc.weightLayout()) {
       case TFLITE -> new WeightStorage(WeightLayout.TFLITE, 8, 1, 1, List.of());
-      case ARRAY_BLOCKS -> {
+      case ARRAY_BLOCKS, ARRAY_TILES -> {
         boolean emulated = depthwise && pattern.depthwise().orElse(null) == Accelerator.DepthwiseSupport.EMULATED;
         int k = factorAlone(pattern, LoopDim.K);
         int c = factorAlone(pattern, LoopDim.C);
         // A depthwise channel is both K and C: whichever is unrolled blocks the channels.
         int channels = emulated ? 1 : Math.max(k, c);
-        yield depthwise ? new WeightStorage(WeightLayout.ARRAY_BLOCKS, 8, channels, 1, List.of())
-            : new WeightStorage(WeightLayout.ARRAY_BLOCKS, 8, k, c, List.of());
+        yield depthwise ? new WeightStorage(acc.weightLayout(), 8, channels, 1, List.of())
+            : new WeightStorage(acc.weightLayout(), 8, k, c, List.of());
       }
       case CROSSBAR -> {
         if (arrayBits < 1 || 8 % arrayBits != 0) {
@@ -101,7 +104,9 @@ public record WeightStorage(WeightLayout layout, int bits, int kBlock, int cBloc
 
   /** {@code sizes} with this storage's weight bits and blocks (and N:M values plus offsets). */
   public ElementSizes applyTo(ElementSizes sizes) {
-    ElementSizes s = sizes.withWeightBits(bits).withBlocks(kBlock, cBlock);
+    // Array tiles are cut on the blocks but store no padding.
+    boolean padded = layout != WeightLayout.ARRAY_TILES;
+    ElementSizes s = sizes.withWeightBits(bits).withBlocks(padded ? kBlock : 1, padded ? cBlock : 1);
     return sparse.map(f -> s.withSparsity(f.n(), f.m(), offsetBits)).orElse(s);
   }
 
@@ -117,7 +122,7 @@ public record WeightStorage(WeightLayout layout, int bits, int kBlock, int cBloc
       out.add(shape.c() % m == 0 ? new TileConstraint.MultipleOf(Dim.C, m) : new TileConstraint.Untiled(Dim.C));
       return out;
     }
-    if (layout == WeightLayout.ARRAY_BLOCKS) {
+    if (layout == WeightLayout.ARRAY_BLOCKS || layout == WeightLayout.ARRAY_TILES) {
       if (kBlock > 1) {
         out.add(new TileConstraint.MultipleOf(Dim.K, kBlock));
       }
@@ -139,6 +144,7 @@ public record WeightStorage(WeightLayout layout, int bits, int kBlock, int cBloc
     return switch (layout) {
       case TFLITE -> new Arrangement.ModelOrder(shape);
       case ARRAY_BLOCKS -> new Arrangement.ArrayBlocks(shape, kBlock, cBlock);
+      case ARRAY_TILES -> new Arrangement.ArrayTiles(shape, tileK, shape.depthwise() ? 1 : tileC);
       case CROSSBAR -> new Arrangement.Crossbar(shape, tileK, bits, rowOrder);
     };
   }

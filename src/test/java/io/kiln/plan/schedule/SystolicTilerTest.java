@@ -117,10 +117,10 @@ class SystolicTilerTest {
   void anSramTooSmallForAnyTileOfTheLayerIsUnplannableNamingTheField() {
     // 8x8 array, 512 B: the description's minimum holds, but no tile of a 3x3 conv's weights does.
     HardwareDescription hw = Targets.resolve("systolic:rows=8,cols=8,word=2,sram=512B");
-    LayerPlanResult r = plan(conv(5, false, 3, 8, 8, 3, 1), hw);
+    LayerPlanResult r = plan(conv(5, false, 8, 8, 8, 3, 1), hw);
     assertThat(r).isInstanceOf(Unplannable.class);
     assertThat(((Unplannable) r).reason()).startsWith("sram: L1 'sram' of 512 bytes holds no tile of this "
-        + "layer; the smallest (K 8, C 3, 1x1 outputs, im2col implicit) needs");
+        + "layer; the smallest (K 8, C 8, 1x1 outputs, im2col implicit) needs");
   }
 
   @Test

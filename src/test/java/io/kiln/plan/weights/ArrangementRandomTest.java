@@ -35,7 +35,7 @@ class ArrangementRandomTest {
   record Case(Arrangement a, ElementSizes sizes, List<Span> kTiles, List<Span> cTiles) {}
 
   static Case randomCase(Random r) {
-    int kind = r.nextInt(3);
+    int kind = r.nextInt(4);
     LayerShape l = shape(r, kind != 2 && r.nextInt(4) == 0);
     ElementSizes base = new ElementSizes(8, 8, 8, 1, 1, 0, 32, 0);
     return switch (kind) {
@@ -49,6 +49,12 @@ class ArrangementRandomTest {
         int tc = r.nextBoolean() ? l.c() : cb * (1 + r.nextInt(3));
         yield new Case(new Arrangement.ArrayBlocks(l, kb, cb), base.withBlocks(kb, cb), tiles(l.k(), tk),
             tiles(l.c(), tc));
+      }
+      case 3 -> {
+        // Any tile sizes: the tiles are stored as they are, the last of each dimension narrower.
+        int tk = 1 + r.nextInt(l.k());
+        int tc = l.depthwise() ? 1 : 1 + r.nextInt(l.c());
+        yield new Case(new Arrangement.ArrayTiles(l, tk, tc), base, tiles(l.k(), tk), tiles(l.c(), tc));
       }
       default -> {
         int bits = List.of(1, 2, 4, 8).get(r.nextInt(4));
@@ -154,6 +160,28 @@ class ArrangementRandomTest {
     Arrangement.Crossbar xbar = new Arrangement.Crossbar(l, 16, 2, List.of(LoopDim.C, LoopDim.FY, LoopDim.FX));
     assertThatThrownBy(() -> xbar.slice(new Span(0, 8), new Span(0, 8)))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not one of the 16-channel crossbar tiles");
+    Arrangement.ArrayTiles tiles = new Arrangement.ArrayTiles(l, 12, 8);
+    assertThatThrownBy(() -> tiles.slice(new Span(0, 24), new Span(0, 8)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not one of the 12 x 8 weight tiles");
+    // The last K tile is the 8 channels left, not a whole 12.
+    assertThat(tiles.slice(new Span(24, 8), new Span(0, 8))).isEqualTo(BlobSlice.contiguous(24 * 72, 8 * 72));
+  }
+
+  @Test
+  void arrayTilesStoreEachTileUnpaddedRowsTheReductionColumnsTheChannels() {
+    // K 5 in tiles of 3 (3 + 2), C 3 in tiles of 2 (2 + 1), 1x2 taps: 30 bytes, no padding.
+    LayerShape l = new LayerShape(5, 3, 1, 2, 1, 1, 1, 2, 1, 1, 1, 1, 0, 0, false);
+    Arrangement.ArrayTiles a = new Arrangement.ArrayTiles(l, 3, 2);
+    assertThat(a.bytes()).isEqualTo(30);
+    assertThat(new BlobLayout(a, new ChannelParams.Format(false, ChannelParams.Scheme.NONE)).paddingBytes()).isZero();
+    // Tile (K 0-2, C 0-1): [fx][c][k], 12 bytes; then (K 0-2, C 2): 6 bytes; then K 3-4.
+    assertThat(a.bitOffset(1, 0, 0, 0) / 8).isEqualTo(1);
+    assertThat(a.bitOffset(0, 1, 0, 0) / 8).isEqualTo(3);
+    assertThat(a.bitOffset(0, 0, 0, 1) / 8).isEqualTo(6);
+    assertThat(a.bitOffset(0, 2, 0, 1) / 8).isEqualTo(12 + 3);
+    assertThat(a.bitOffset(4, 1, 0, 1) / 8).isEqualTo(18 + (1 * 2 + 1) * 2 + 1);
+    assertThat(a.slice(new Span(3, 2), new Span(2, 1))).isEqualTo(BlobSlice.contiguous(18 + 8, 4));
+    assertThat(a.describe()).isEqualTo("array_tiles K3 C2");
   }
 
   @Test
@@ -166,6 +194,8 @@ class ArrangementRandomTest {
     assertThatThrownBy(() -> new Arrangement.Crossbar(conv, 8, 2, List.of(LoopDim.C, LoopDim.FY)))
         .hasMessageContaining("C, FY and FX");
     assertThatThrownBy(() -> new Arrangement.ArrayBlocks(dw, 8, 4)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new Arrangement.ArrayTiles(dw, 8, 4)).hasMessageContaining("weight tiles of K 8 x C 4");
+    assertThatThrownBy(() -> new Arrangement.ArrayTiles(conv, 9, 8)).hasMessageContaining("weight tiles of K 9");
   }
 
   @Test

@@ -43,7 +43,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class SystolicSimulationTest {
   static final String[] TARGETS = {"systolic", "systolic:im2col=explicit", "systolic:im2col=channel_last",
-      "systolic:rows=32,cols=16,word=2,sram=4MiB,tiles=2", "systolic:rows=16,cols=8,im2col=explicit"};
+      "systolic:rows=32,cols=16,word=2,sram=4MiB,tiles=2", "systolic:rows=16,cols=8,im2col=explicit",
+      // A small SRAM: layers cut into K, C and output tiles, each tile's weights its own run.
+      "systolic:rows=16,cols=16,sram=64KiB"};
 
   static Stream<Arguments> cases() {
     List<Arguments> all = new ArrayList<>();
