@@ -55,7 +55,9 @@ final class CompileCommand implements Callable<Integer> {
           + "cortex-m55|cortex-m3|generic (the core selects the kernel family: the Arm DSP"
           + " extension for the Cortex-M4/M7/M33, Helium and the DSP extension for the Cortex-M55,"
           + " portable C otherwise; with --board, the board's core), a preset with accelerators"
-          + " (diana, dla[:pe=..,sram=..,par=..,dw=..], systolic[:rows=..,cols=..,word=..]) or a .yaml hardware file (a description"
+          + " (diana, dla[:pe=..,sram=..,par=..,dw=..],"
+          + " systolic[:rows=..,cols=..,word=..,sram=..,im2col=..,tiles=..]) or a .yaml hardware"
+          + " file (a description"
           + " without accelerators: its cpu.core field chooses the kernels; default:"
           + " ${DEFAULT-VALUE}).")
   String target;

@@ -2,12 +2,10 @@ package io.kiln.cli;
 
 import io.kiln.InputFiles;
 import io.kiln.KilnException;
-import io.kiln.frontend.tflite.TfliteWriter;
 import io.kiln.interp.Tensor;
 import io.kiln.ir.DType;
 import io.kiln.ir.Encoding;
 import io.kiln.ir.Graph;
-import io.kiln.ir.GraphPrinter;
 import io.kiln.ir.Value;
 import io.kiln.models.ModelSource;
 import io.kiln.passes.Pipeline;
@@ -19,13 +17,11 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -50,6 +46,9 @@ final class PruneCommand implements Callable<Integer> {
   /** The formats the sparse kernels take. */
   static final List<String> FORMATS = List.of("1:4", "1:8", "1:16");
 
+  /** Seeded random report inputs without --calibration or --samples. */
+  static final int DEFAULT_SAMPLES = 32;
+
   @Spec
   CommandSpec spec;
 
@@ -73,30 +72,33 @@ final class PruneCommand implements Callable<Integer> {
           + " inputs).")
   Path calibration;
 
-  @Option(names = "--samples", paramLabel = "N", defaultValue = "32",
-      description = "Seeded random inputs for the report without --calibration (default:"
-          + " ${DEFAULT-VALUE}).")
-  int samples;
+  @Option(names = "--samples", paramLabel = "N",
+      description = "Seeded random inputs for the report without --calibration (default: "
+          + PruneCommand.DEFAULT_SAMPLES + ").")
+  Integer samples;
 
   @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT",
-      description = "Where to write the pruned model: a .tflite flatbuffer when OUT ends in"
-          + " .tflite (the dense equivalent: zeros stored), else Kiln's canonical text form.")
+      description = "Where to write the pruned model (the dense equivalent: zeros stored): "
+          + ModelOutput.HELP + ".")
   Path output;
 
   @Override
   public Integer call() throws IOException {
     Encoding.NM format = parseFormat(nm);
     LayerSelection selection = LayerSelection.parse(layers);
-    if (samples < 1 || samples > 100_000) {
-      throw new KilnException("--samples must be in 1..100000, got " + samples);
+    if (samples != null && calibration != null) {
+      throw new KilnException("give either --calibration or --samples, not both (--samples draws"
+          + " random report inputs in place of calibration data)");
     }
-    if (Files.isDirectory(output)) {
-      throw new KilnException("-o " + output + " is a directory");
+    int count = samples == null ? DEFAULT_SAMPLES : samples;
+    if (count < 1 || count > 100_000) {
+      throw new KilnException("--samples must be in 1..100000, got " + count);
     }
+    ModelOutput.check(output);
     Graph g = Pipeline.DEFAULT.apply(ModelSource.load(model));
     Pruning.Result result = Pruning.apply(g, format, selection);
     List<List<Tensor>> inputs = calibration != null ? readSamples(g, calibration)
-        : randomSamples(g, samples);
+        : randomSamples(g, count);
     PruneReport report = PruneReport.compare(g, result, inputs);
 
     PrintWriter out = spec.commandLine().getOut();
@@ -105,13 +107,7 @@ final class PruneCommand implements Callable<Integer> {
         inputs.size(), calibration != null ? "calibration" : "seeded random",
         inputs.size() == 1 ? "" : "s");
     out.print(report.format());
-    String lower = output.getFileName() == null ? ""
-        : output.getFileName().toString().toLowerCase(Locale.ROOT);
-    boolean tflite = lower.endsWith(".tflite");
-    byte[] bytes = tflite ? TfliteWriter.write(result.graph())
-        : GraphPrinter.print(result.graph()).getBytes(StandardCharsets.UTF_8);
-    RunCommand.writeAtomically(output, bytes);
-    out.printf("wrote %s (%s)%n", output, tflite ? "TFLite flatbuffer" : "canonical text form");
+    out.printf("wrote %s (%s)%n", output, ModelOutput.write(output, result.graph()));
     out.flush();
     return 0;
   }

@@ -1,10 +1,8 @@
 package io.kiln.cli;
 
 import io.kiln.KilnException;
-import io.kiln.frontend.tflite.TfliteWriter;
 import io.kiln.interp.Tensor;
 import io.kiln.ir.Graph;
-import io.kiln.ir.GraphPrinter;
 import io.kiln.models.ModelSource;
 import io.kiln.quantize.CalibrationData;
 import io.kiln.quantize.PostTrainingQuantizer;
@@ -12,8 +10,6 @@ import io.kiln.quantize.QuantizationReport;
 import io.kiln.quantize.QuantizeOptions;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -49,8 +45,7 @@ final class QuantizeCommand implements Callable<Integer> {
   Path calibration;
 
   @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT",
-      description = "Where to write the int8 model: a .tflite flatbuffer when OUT ends in"
-          + " .tflite, else Kiln's canonical text form.")
+      description = "Where to write the int8 model: " + ModelOutput.HELP + ".")
   Path output;
 
   @Option(names = "--per-channel",
@@ -95,11 +90,7 @@ final class QuantizeCommand implements Callable<Integer> {
     if (!(percentile > 50 && percentile <= 100)) {
       throw new KilnException("--percentile must be in (50, 100], got " + percentile);
     }
-    String lower = output.getFileName() == null ? ""
-        : output.getFileName().toString().toLowerCase(Locale.ROOT);
-    if (Files.isDirectory(output)) {
-      throw new KilnException("-o " + output + " is a directory");
-    }
+    ModelOutput.check(output);
     Graph floatGraph = ModelSource.load(model);
     PostTrainingQuantizer.requireFloat(floatGraph);
     List<List<Tensor>> samples = CalibrationData.read(floatGraph, calibration);
@@ -116,11 +107,7 @@ final class QuantizeCommand implements Callable<Integer> {
     out.printf("report on %d %s sample%s:%n", evalSamples.size(),
         eval == null ? "calibration" : "evaluation", evalSamples.size() == 1 ? "" : "s");
     out.print(report.format());
-    boolean tflite = lower.endsWith(".tflite");
-    byte[] bytes = tflite ? TfliteWriter.write(quantized)
-        : GraphPrinter.print(quantized).getBytes(StandardCharsets.UTF_8);
-    RunCommand.writeAtomically(output, bytes);
-    out.printf("wrote %s (%s)%n", output, tflite ? "TFLite flatbuffer" : "canonical text form");
+    out.printf("wrote %s (%s)%n", output, ModelOutput.write(output, quantized));
     out.flush();
     return 0;
   }

@@ -84,8 +84,8 @@ final class RunCommand implements Callable<Integer> {
 
   @Option(names = "--target", paramLabel = "T",
       description = "Run what target T computes: dispatch and plan as 'kiln plan' does, then"
-          + " the target-exact lowered graph (a preset: cpu, diana, dla[:...], or a .yaml"
-          + " hardware file).")
+          + " the target-exact lowered graph (a preset: cpu, diana, dla[:...], systolic[:...], or"
+          + " a .yaml hardware file).")
   String target;
 
   @Option(names = "--policy", paramLabel = "P",

@@ -111,6 +111,11 @@ final class SimulateCommand implements Callable<Integer> {
     }
     SolverKind solverKind = SolverKind.named(solver);
     HardwareDescription hw = Targets.resolve(target);
+    boolean systolicUnit = hw.accelerators().stream().anyMatch(a -> a.kind() == Accelerator.Kind.SYSTOLIC);
+    if (batch > 1 && !systolicUnit) {
+      throw new KilnException("--batch " + batch + " times a batch on systolic units, and target '"
+          + hw.name() + "' has none (its simulation covers one image)");
+    }
     Policy p = policy == null ? Policy.defaultFor(hw) : Policy.named(policy);
     Graph g = Pipeline.DEFAULT.apply(ModelSource.load(model));
     PlanCommand.refuseFloatLayers(g, model, "simulate");
@@ -143,6 +148,11 @@ final class SimulateCommand implements Callable<Integer> {
             true, p.cliName());
     PrintWriter out = spec.commandLine().getOut();
     SimReport.print(out, s);
+    if (batch > 1) {
+      // Only the systolic units' job timing covers the batch; say so beside the numbers it mixes.
+      out.println("  batch: " + batch + " images in the systolic units' cycles (sharing the loaded"
+          + " weights); the other units' cycles, DMA bytes, MACs, utilization and energy are one image's");
+    }
     dla.ifPresent(d -> out.print("\nDLA instruction-set simulator:\n" + d.table()));
     out.flush();
     if (json != null) {

@@ -42,7 +42,10 @@ public final class CompileReportText {
     List<String> why = new ArrayList<>();
     boolean special = false;
     for (CompileReport.Layer l : r.layers()) {
-      special |= l.kernel().startsWith("dsp");
+      // DSP kernels, and layers with N:M weights (sparse, or dense with the estimate that kept
+      // them dense), say why they got their kernel.
+      special |= l.kernel().startsWith("dsp") || l.kernel().startsWith("sparse")
+          || l.kernelReason().contains(" weights stay dense");
       if (l.macs() > 0) {
         why.add("  " + l.index() + " " + l.kernel() + ": " + l.kernelReason());
       }

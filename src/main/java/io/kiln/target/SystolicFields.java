@@ -34,9 +34,10 @@ final class SystolicFields {
   }
 
   /**
-   * A systolic array needs rows and cols, and its L1 is one SRAM array per row: the memory's
-   * bandwidth is rows x word (the word a power of two, from {@code systolic.word} or, without one,
-   * from the bandwidth), the multi-tile count fits the rows, and the size holds at least one tile.
+   * A systolic array needs rows and cols, one MAC per PE a cycle as its peak, and its L1 is one
+   * SRAM array per row: the memory's bandwidth is rows x word (the word a power of two, from
+   * {@code systolic.word} or, without one, from the bandwidth), the multi-tile count fits the
+   * rows, and the size holds at least one tile.
    */
   static void validate(Accelerator a, MemoryLevel l1, String at, YamlFields f) {
     if (a.arrayDim("rows").isEmpty() || a.arrayDim("cols").isEmpty()) {
@@ -44,6 +45,12 @@ final class SystolicFields {
     }
     int rows = a.arrayDim("rows").get().size();
     int cols = a.arrayDim("cols").get().size();
+    // The engine times every fold from the array (one MAC per PE a cycle), so a peak below the
+    // cells would make the planned utilization exceed 1.
+    if (a.peakMacsPerCycle() != (long) rows * cols) {
+      throw f.errorAt(at + ".peak_macs_per_cycle", "a " + rows + "x" + cols + " systolic array does "
+          + (long) rows * cols + " MACs a cycle (one per PE), got " + a.peakMacsPerCycle());
+    }
     double perArray = l1.bandwidthBytesPerCycle() / rows;
     int word;
     if (a.systolic().isPresent()) {

@@ -167,6 +167,32 @@ class CompileCommandTest {
     assertThat(g.out()).doesNotContain("dsp-").doesNotContain("kernel choices");
   }
 
+  /**
+   * A CPU-only compile of a pruned model says per layer why it got the sparse kernel or stayed
+   * dense, as the README promises (the reasons were only in --json, the text named them for DSP
+   * kernels alone).
+   */
+  @Test
+  void aPrunedModelsReportSaysWhichLayersRunSparseAndWhy() {
+    Path pruned = tmp.resolve("ds_1x4.tflite");
+    CliRunner.Result p = kiln("prune", "builtin:ds_cnn", "--nm", "1:4", "--samples", "1", "-o",
+        pruned.toString());
+    assertThat(p.code()).as(p.err()).isZero();
+    CliRunner.Result auto = kiln("compile", pruned.toString(), "-o", tmp.resolve("auto").toString(),
+        "--no-object-sizes");
+    assertThat(auto.code()).as(auto.err()).isZero();
+    assertThat(auto.out()).contains("kernel choices")
+        .containsPattern("\\n  \\d+ (plain-c|sparse-1:4): 1:4 (weights stay dense|sparse)");
+    CliRunner.Result always = kiln("compile", pruned.toString(), "--sparse", "always", "-o",
+        tmp.resolve("always").toString(), "--no-object-sizes");
+    assertThat(always.code()).as(always.err()).isZero();
+    assertThat(always.out()).contains("kernel choices")
+        .containsPattern("\\n  \\d+ sparse-1:4: 1:4 sparse \\(requested\\)");
+    // A dense model's report has no such section.
+    assertThat(kiln("compile", "builtin:ds_cnn", "-o", tmp.resolve("dense").toString(),
+        "--no-object-sizes").out()).doesNotContain("kernel choices");
+  }
+
   @Test
   void aDescriptionsCpuCoreFieldChoosesTheKernels() throws IOException {
     Path yaml = tmp.resolve("m7.yaml");

@@ -119,4 +119,52 @@ class PruneCommandTest {
       assertThat(Files.exists(Path.of(o))).isFalse();
     }
   }
+
+  /**
+   * An output path that cannot be written is refused before pruning (one line naming it, no
+   * report, nothing written), and --samples beside --calibration is refused, not ignored.
+   */
+  @Test
+  void anUnwritableOutputOrSamplesBesideCalibrationFailBeforePruning() throws IOException {
+    Path file = Files.writeString(dir.resolve("a-file"), "x");
+    Path cal = Files.write(dir.resolve("cal.bin"), new byte[490]);
+    String[][] cases = {
+        {"cannot write " + dir.resolve("missing/p.tflite") + ": no such directory",
+            "-o", dir.resolve("missing/p.tflite").toString()},
+        {"cannot write " + file.resolve("p.tflite") + ": no such directory",
+            "-o", file.resolve("p.tflite").toString()},
+        {dir + " is a directory", "-o", dir.toString()},
+        {"give either --calibration or --samples, not both", "--calibration", cal.toString(),
+            "--samples", "4", "-o", dir.resolve("p.tflite").toString()}};
+    for (String[] c : cases) {
+      List<String> args = new java.util.ArrayList<>(List.of("prune", "builtin:ds_cnn", "--nm", "1:4"));
+      args.addAll(List.of(c).subList(1, c.length));
+      CliRunner.Result r = CliRunner.kiln(args.toArray(String[]::new));
+      assertThat(r.code()).as(String.join(" ", args)).isEqualTo(2);
+      assertThat(r.out()).as("no report before the error").isEmpty();
+      assertThat(r.errLine()).as(String.join(" ", args)).startsWith("kiln: ").contains(c[0])
+          .doesNotContain("\n").doesNotContain(".tmp");
+    }
+    assertThat(dir.resolve("p.tflite")).doesNotExist();
+    // With calibration data alone the report runs on it.
+    CliRunner.Result ok = CliRunner.kiln("prune", "builtin:ds_cnn", "--nm", "1:4", "--calibration",
+        cal.toString(), "-o", dir.resolve("p.tflite").toString());
+    assertThat(ok.code()).as(ok.err()).isZero();
+    assertThat(ok.out()).contains("report on 1 calibration input:");
+  }
+
+  /** {@code -o X.onnx} writes an ONNX model (it was the text form) that imports and runs. */
+  @Test
+  void anOnnxOutputIsAnOnnxModel() throws IOException {
+    Path out = dir.resolve("p.onnx");
+    CliRunner.Result r = CliRunner.kiln("prune", "builtin:ds_cnn", "--nm", "1:8", "--layers",
+        "fc", "--samples", "2", "-o", out.toString());
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).contains("wrote " + out + " (ONNX model)");
+    Graph g = io.kiln.frontend.onnx.OnnxImporter.load(out);
+    assertThat(g.nodes()).isNotEmpty();
+    CliRunner.Result run = CliRunner.kiln("run", out.toString(), "--random-input", "1",
+        "--output-dir", dir.resolve("run").toString());
+    assertThat(run.code()).as(run.err()).isZero();
+  }
 }

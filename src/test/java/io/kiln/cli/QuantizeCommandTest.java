@@ -125,4 +125,26 @@ class QuantizeCommandTest {
     assertThat(p.code()).isEqualTo(2);
     assertThat(p.errLine()).isEqualTo("kiln: --percentile must be in (50, 100], got 20.0");
   }
+
+  /**
+   * An output in a missing directory is refused before quantizing (it failed after the report,
+   * naming a temporary file), and {@code -o X.onnx} writes an ONNX model, not the text form.
+   */
+  @Test
+  void anUnwritableOutputFailsFirstAndAnOnnxOutputIsOnnx() throws IOException {
+    Path cal = calibration("cal.bin", 2);
+    Path missing = dir.resolve("missing/ad.tflite");
+    CliRunner.Result r = CliRunner.kiln("quantize", adModel(), "--calibration", cal.toString(),
+        "-o", missing.toString());
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.out()).isEmpty();
+    assertThat(r.errLine()).isEqualTo("kiln: cannot write " + missing + ": no such directory "
+        + missing.getParent());
+    Path onnx = dir.resolve("ad.onnx");
+    CliRunner.Result o = CliRunner.kiln("quantize", adModel(), "--calibration", cal.toString(),
+        "-o", onnx.toString());
+    assertThat(o.code()).as(o.err()).isZero();
+    assertThat(o.out()).contains("(ONNX model)");
+    assertThat(io.kiln.frontend.onnx.OnnxImporter.load(onnx).nodes()).isNotEmpty();
+  }
 }

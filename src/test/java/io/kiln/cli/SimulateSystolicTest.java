@@ -32,6 +32,22 @@ class SimulateSystolicTest {
         "--batch", "0");
     assertThat(b.code()).isEqualTo(2);
     assertThat(b.err().strip()).isEqualTo("kiln: --batch must be at least 1, got 0");
+    // A batch only times systolic units: on a target without one it was silently ignored.
+    CliRunner.Result d = kiln("simulate", "builtin:ds_cnn", "--target", "diana", "--random-input", "1",
+        "--batch", "8");
+    assertThat(d.code()).isEqualTo(2);
+    assertThat(d.errLine()).isEqualTo("kiln: --batch 8 times a batch on systolic units, and target"
+        + " 'diana' has none (its simulation covers one image)");
+  }
+
+  @Test
+  void aBatchSaysWhichNumbersItCovers() {
+    CliRunner.Result r = kiln("simulate", "builtin:ds_cnn", "--target", "systolic", "--timing-only",
+        "--batch", "4");
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).contains("batch: 4 images in the systolic units' cycles");
+    assertThat(kiln("simulate", "builtin:ds_cnn", "--target", "systolic", "--timing-only").out())
+        .doesNotContain("batch:");
   }
 
   /** The systolic unit's busy cycles from the report's busy line. */

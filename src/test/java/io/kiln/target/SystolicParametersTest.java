@@ -97,6 +97,10 @@ class SystolicParametersTest {
     assertFile(yaml.replace("tiles: auto", "tiles: auto\n      depth: 3"), "accelerators[0].systolic.depth: "
         + "unknown field");
     assertFile(yaml.replace("size: 32 MiB", "size: 16 KiB"), "sram: memory 'sram' of 16384 bytes is too small");
+    // The engine times folds from the array: a peak below its PEs would plan utilization above 1.
+    assertFile(yaml.replace("peak_macs_per_cycle: 16384", "peak_macs_per_cycle: 100"),
+        "accelerators[0].peak_macs_per_cycle: a 128x128 systolic array does 16384 MACs a cycle (one per"
+            + " PE), got 100");
     // Without a systolic block the word comes from the bandwidth, which must give a power of two.
     String bare = yaml.replaceAll("\n *systolic:\n( +[a-z0-9_]+: .*\n){3}", "\n");
     assertThat(bare).doesNotContain("im2col: ");
