@@ -92,9 +92,10 @@ public final class SystolicBench {
           "systolic:rows=32,cols=16,tiles=2"}) {
         HardwareDescription hw = Targets.resolve(t);
         Planner.Planned p = Planner.plan(g, hw, new Planner.Options(Policy.named("first"), false, SolverKind.BNB));
-        long[] folds = {0};
+        java.util.concurrent.atomic.AtomicLong folds = new java.util.concurrent.atomic.AtomicLong();
         io.kiln.sim.systolic.SystolicCallModel counted = new io.kiln.sim.systolic.SystolicCallModel(1,
-            (rows, cols) -> new CountedFold(new io.kiln.sim.systolic.FastFold(rows, cols), folds));
+            (rows, cols) -> new io.kiln.sim.systolic.CountingFold(
+                new io.kiln.sim.systolic.FastFold(rows, cols), folds));
         Simulation s = Simulator.simulate(p.plan(), p.costs(), Simulator.CpuTiming.of(p.costs()),
             unit -> unit.kind() == io.kiln.target.Accelerator.Kind.SYSTOLIC ? counted
                 : io.kiln.sim.CallModels.DEFAULT.forUnit(unit), LayerSweep.inputs(p.plan().graph(), 1), true, "first");
@@ -112,7 +113,7 @@ public final class SystolicBench {
         boolean same = s.check().orElseThrow().firstMismatch().isEmpty();
         out.append(String.format(Locale.ROOT, "| %s | %s | %s | %d | %d | %d | %d |%n", m, t,
             same ? "identical" : "DIFFER: " + s.check().orElseThrow().firstMismatch().orElseThrow(), s.cycles(),
-            compute, folds[0], workspace));
+            compute, folds.get(), workspace));
       }
     }
     out.append('\n');
@@ -161,25 +162,6 @@ public final class SystolicBench {
           k, c, t, folds, folds - full, engine, scale, array.cycles(), (double) array.cycles() / engine));
     }
     out.append('\n');
-  }
-
-  /** A fold counted. */
-  record CountedFold(io.kiln.sim.systolic.Fold inner, long[] count) implements io.kiln.sim.systolic.Fold {
-    @Override
-    public void fold(byte[][] a, byte[][] w, int c0, int k0, int[][] acc) {
-      count[0]++;
-      inner.fold(a, w, c0, k0, acc);
-    }
-
-    @Override
-    public int rows() {
-      return inner.rows();
-    }
-
-    @Override
-    public int cols() {
-      return inner.cols();
-    }
   }
 
   static void explicitVsImplicit(StringBuilder out) {

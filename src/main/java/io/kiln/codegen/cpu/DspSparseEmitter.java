@@ -21,13 +21,11 @@ final class DspSparseEmitter {
   private DspSparseEmitter() {}
 
   static long conv2d(LayerContext ctx, Op.Conv2D op, Encoding.NM f) {
-    SparseEmitter.ConvSetup s = SparseEmitter.ConvSetup.of(ctx, op, f);
-    ConvEmitter.Geometry g = s.g();
-    Requant rq = s.rq();
-    int k = s.k();
-    SparseEmitter.Tables t = s.t();
-    String bias = s.bias();
-    int inOffset = s.inOffset();
+    SparseEmitter.ConvSetup setup = SparseEmitter.ConvSetup.of(ctx, op, f);
+    ConvEmitter.Geometry g = setup.g();
+    int k = setup.k();
+    SparseEmitter.Tables t = setup.t();
+    int inOffset = setup.inOffset();
 
     CSource c = ctx.src();
     ctx.beginFunction("conv2d_sparse_dsp", new int[] {Op.Conv2D.INPUT}, new String[] {"in"});
@@ -50,25 +48,7 @@ final class DspSparseEmitter {
     c.line("int16_t *const cur = patch + px;");
     ConvEmitter.fillPatch(c, g, inOffset, "cur", 2);
     c.close();
-    c.open("for (int oc = 0; oc < %d; ++oc)", g.oc());
-    c.line("const int8_t *w0 = %s + oc * %d;", t.values(), t.perRow());
-    c.line("const uint8_t *o0 = %s + oc * %d;", t.offsets(), t.offsetBytes());
-    String init = bias == null ? "0" : bias + "[oc]";
-    c.line("int32_t a00 = %s, a01 = %s;", init, init);
-    select(c, f, t.perRow());
-    c.line("acc[0][oc] = a00;");
-    c.line("acc[1][oc] = a01;");
-    c.close();
-    c.line("int8_t *o = out + (oy * %d + ox) * %d;", g.ow(), g.oc());
-    c.open("for (int oc = 0; oc < %d; ++oc)", g.oc());
-    c.line("o[oc] = %s;", rq.store("acc[0][oc]", "oc"));
-    c.close();
-    c.open("if (ox2 != ox)");
-    c.open("for (int oc = 0; oc < %d; ++oc)", g.oc());
-    c.line("o[%d + oc] = %s;", g.oc(), rq.store("acc[1][oc]", "oc"));
-    c.close().close();
-    c.close().close();
-    ConvEmitter.closeBatch(c, g);
+    SparseEmitter.channelsAndStore(c, setup, () -> select(c, f, t.perRow()));
     ctx.endFunction();
     ctx.kernel("dsp-" + ctx.kernel(), ctx.kernelReason() + "; pairs of selected activations"
         + " packed into words for SMLAD");

@@ -49,14 +49,41 @@ final class SparseEmitter {
     }
   }
 
-  static long conv2d(LayerContext ctx, Op.Conv2D op, Encoding.NM f) {
-    ConvSetup s = ConvSetup.of(ctx, op, f);
+  /**
+   * The channel loop both sparse Conv2D kernels end with: per output channel the two pixels'
+   * accumulators start at the bias, {@code select} emits their sums over the stored values, then
+   * both pixels are requantized and stored; closes the pixel and batch loops.
+   */
+  static void channelsAndStore(CSource c, ConvSetup s, Runnable select) {
     ConvEmitter.Geometry g = s.g();
-    Requant rq = s.rq();
-    int k = s.k();
     Tables t = s.t();
-    String bias = s.bias();
-    int inOffset = s.inOffset();
+    c.open("for (int oc = 0; oc < %d; ++oc)", g.oc());
+    c.line("const int8_t *w0 = %s + oc * %d;", t.values(), t.perRow());
+    c.line("const uint8_t *o0 = %s + oc * %d;", t.offsets(), t.offsetBytes());
+    String init = s.bias() == null ? "0" : s.bias() + "[oc]";
+    c.line("int32_t a00 = %s, a01 = %s;", init, init);
+    select.run();
+    c.line("acc[0][oc] = a00;");
+    c.line("acc[1][oc] = a01;");
+    c.close();
+    c.line("int8_t *o = out + (oy * %d + ox) * %d;", g.ow(), g.oc());
+    c.open("for (int oc = 0; oc < %d; ++oc)", g.oc());
+    c.line("o[oc] = %s;", s.rq().store("acc[0][oc]", "oc"));
+    c.close();
+    c.open("if (ox2 != ox)");
+    c.open("for (int oc = 0; oc < %d; ++oc)", g.oc());
+    c.line("o[%d + oc] = %s;", g.oc(), s.rq().store("acc[1][oc]", "oc"));
+    c.close().close();
+    c.close().close();
+    ConvEmitter.closeBatch(c, g);
+  }
+
+  static long conv2d(LayerContext ctx, Op.Conv2D op, Encoding.NM f) {
+    ConvSetup setup = ConvSetup.of(ctx, op, f);
+    ConvEmitter.Geometry g = setup.g();
+    int k = setup.k();
+    Tables t = setup.t();
+    int inOffset = setup.inOffset();
 
     CSource c = ctx.src();
     ctx.beginFunction("conv2d_sparse", new int[] {Op.Conv2D.INPUT}, new String[] {"in"});
@@ -79,25 +106,8 @@ final class SparseEmitter {
     c.line("int16_t *const cur = patch[px];");
     ConvEmitter.fillPatch(c, g, inOffset, "cur");
     c.close();
-    c.open("for (int oc = 0; oc < %d; ++oc)", g.oc());
-    c.line("const int8_t *w0 = %s + oc * %d;", t.values(), t.perRow());
-    c.line("const uint8_t *o0 = %s + oc * %d;", t.offsets(), t.offsetBytes());
-    String init = bias == null ? "0" : bias + "[oc]";
-    c.line("int32_t a00 = %s, a01 = %s;", init, init);
-    select(c, f, t.perRow(), 1, new String[] {"patch[0]", "patch[1]"});
-    c.line("acc[0][oc] = a00;");
-    c.line("acc[1][oc] = a01;");
-    c.close();
-    c.line("int8_t *o = out + (oy * %d + ox) * %d;", g.ow(), g.oc());
-    c.open("for (int oc = 0; oc < %d; ++oc)", g.oc());
-    c.line("o[oc] = %s;", rq.store("acc[0][oc]", "oc"));
-    c.close();
-    c.open("if (ox2 != ox)");
-    c.open("for (int oc = 0; oc < %d; ++oc)", g.oc());
-    c.line("o[%d + oc] = %s;", g.oc(), rq.store("acc[1][oc]", "oc"));
-    c.close().close();
-    c.close().close();
-    ConvEmitter.closeBatch(c, g);
+    channelsAndStore(c, setup, () -> select(c, f, t.perRow(), 1,
+        new String[] {"patch[0]", "patch[1]"}));
     ctx.endFunction();
     return (long) g.batch() * g.oh() * g.ow() * g.oc() * k;
   }

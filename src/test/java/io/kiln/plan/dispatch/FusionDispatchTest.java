@@ -69,13 +69,13 @@ class FusionDispatchTest {
     Layer fused = LayerPatterns.fusions(new GraphIndex(g)).get(0).get(0);
     var analog = DIANA.accelerator("analog").orElseThrow();
     var site = new DispatchRule.Site("diana", analog, analog.patterns(OpPattern.Op.CONV2D).get(0), false);
-    assertThat(DispatchRules.FUSED_REQUANT.apply(fused, site)).isInstanceOf(Verdict.Reject.class)
+    assertThat(FusedRules.FUSED_REQUANT.apply(fused, site)).isInstanceOf(Verdict.Reject.class)
         .asString().contains("requant scale skip/out = 1.20000 (residual add %").contains(
             "diana.analog requantizes by shift only").contains("or plan with --ternarize");
     var narrowing = new DispatchRule.Site("diana", analog, site.pattern(), true);
-    assertThat(DispatchRules.FUSED_REQUANT.apply(fused, narrowing)).isEqualTo(Verdict.PASS);
+    assertThat(FusedRules.FUSED_REQUANT.apply(fused, narrowing)).isEqualTo(Verdict.PASS);
     Layer exact = LayerPatterns.fusions(new GraphIndex(convAdd(0.25, 0.25, true))).get(0).get(0);
-    assertThat(DispatchRules.FUSED_REQUANT.apply(exact, site)).isEqualTo(Verdict.PASS);
+    assertThat(FusedRules.FUSED_REQUANT.apply(exact, site)).isEqualTo(Verdict.PASS);
   }
 
   @Test
@@ -102,11 +102,11 @@ class FusionDispatchTest {
     Graph g = p.build(p.add(y, bias, 0.25, Op.Activation.NONE));
     Layer fused = LayerPatterns.fusions(new GraphIndex(g)).get(0).get(0);
     var analog = DIANA.accelerator("analog").orElseThrow();
-    assertThat(DispatchRules.FUSED_GEOMETRY.apply(fused, new DispatchRule.Site("diana", analog,
+    assertThat(FusedRules.FUSED_GEOMETRY.apply(fused, new DispatchRule.Site("diana", analog,
         analog.patterns(OpPattern.Op.CONV2D).get(0), true))).asString().contains(
             "broadcast [1,8,8,16] with [16] in the fused residual_add %" + g.nodes().get(1).output()
                 + " not supported by diana.analog: the skip tensor must have the conv output's shape");
-    assertThat(DispatchRules.FUSED_GEOMETRY.apply(
+    assertThat(FusedRules.FUSED_GEOMETRY.apply(
         LayerPatterns.fusions(new GraphIndex(convAdd(0.25, 0.25, true))).get(0).get(0),
         new DispatchRule.Site("diana", analog, analog.patterns(OpPattern.Op.CONV2D).get(0), true)))
         .isEqualTo(Verdict.PASS);

@@ -206,23 +206,4 @@ class SystolicSimulationTest {
       assertThat(folds.get()).as(name + " on " + t).isPositive();
     }
   }
-
-  /** Counts the folds the data flow runs. */
-  record CountingFold(Fold inner, AtomicLong count) implements Fold {
-    @Override
-    public void fold(byte[][] a, byte[][] w, int c0, int k0, int[][] acc) {
-      count.incrementAndGet();
-      inner.fold(a, w, c0, k0, acc);
-    }
-
-    @Override
-    public int rows() {
-      return inner.rows();
-    }
-
-    @Override
-    public int cols() {
-      return inner.cols();
-    }
-  }
 }
